@@ -1,0 +1,22 @@
+"""Greeting and capability answers, both ending with the service menu."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_intent, say
+from bot.messages import CAPABILITIES, GREETING, service_menu
+
+
+class ActionShowMenu(Action):
+    def name(self) -> str:
+        return "action_show_menu"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intro = CAPABILITIES if latest_intent(tracker) == "ask_capabilities" else GREETING
+        say(dispatcher, service_menu(intro))
+        return []

@@ -1,0 +1,37 @@
+"""`python -m bot …`: the project's command line (run in the Python 3.11 runtime)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="banshi 办事助手命令行")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="启动全部服务（Rasa、动作服务、控制台）")
+    sub.add_parser("train", help="训练 Rasa 模型（输入未变化时复用缓存）")
+    sub.add_parser("model-path", help="打印当前输入对应的模型路径（必要时先训练）")
+    sub.add_parser("lexicon", help="由 knowledge/ 重新生成 jieba 领域词典")
+    args = parser.parse_args(argv)
+
+    if args.command == "run":
+        from bot.launcher import main as run
+
+        return run()
+    if args.command in ("train", "model-path"):
+        from bot.model_cache import ensure_model
+
+        path = ensure_model(quiet=args.command == "model-path")
+        if args.command == "model-path":
+            print(path)
+        return 0
+    if args.command == "lexicon":
+        from bot.lexicon import write_catalogue_dict
+
+        print(write_catalogue_dict())
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The SQL database of the services (SQLite by default, any SQLAlchemy URL by BANSHI_DB_URL)."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+from bot.settings import settings
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table banshi owns."""
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL; creates the SQLite folder and the tables on first use."""
+    url = url or settings.db_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        # Several processes (action server, console, CLI) share the file: WAL lets readers
+        # go on while one writes, busy_timeout makes a writer wait instead of failing.
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(conn, _record):
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def session_factory(url: str | None = None) -> sessionmaker:
+    return sessionmaker(get_engine(url), expire_on_commit=False)

@@ -1,0 +1,126 @@
+"""The assistant's own words: Chinese replies built from the catalogue.
+
+Kept apart from the actions so the wording can be read, reviewed and tested in one place,
+and so every channel gets exactly the same text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.catalogue import ENTERPRISE, PERSONAL, ServiceItem, load_catalogue
+from bot.settings import settings
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+    def as_dict(self) -> dict:
+        return {"title": self.title, "payload": self.payload}
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+    def as_kwargs(self) -> dict:
+        """Arguments for rasa-sdk's `dispatcher.utter_message`."""
+        kwargs: dict = {"text": self.text}
+        if self.buttons:
+            kwargs["buttons"] = [b.as_dict() for b in self.buttons]
+        return kwargs
+
+
+def service_button(item: ServiceItem) -> Button:
+    return Button(title=item.short_name, payload=f"/{item.intent}")
+
+
+def service_menu(intro: str) -> list[Reply]:
+    """The 13 一件事 as buttons, grouped 个人 / 企业, after an introductory sentence."""
+    items = load_catalogue().values()
+    personal = tuple(service_button(i) for i in items if i.audience == PERSONAL)
+    enterprise = tuple(service_button(i) for i in items if i.audience == ENTERPRISE)
+    return [
+        Reply(intro),
+        Reply("【个人办事】", personal),
+        Reply("【企业办事】", enterprise),
+        Reply("您也可以直接用自己的话告诉我要办什么，比如“孩子出生了要办什么”“想开个小饭馆”。"),
+    ]
+
+
+GREETING = "您好！我是示例市政务服务助手。我可以帮您办理“高效办成一件事”、解答办事政策、查询办件进度。请问您要办什么事？"
+CAPABILITIES = (
+    "我是示例市政务服务智能助手（不是真人），可以帮您：\n"
+    "1. 办理13个“高效办成一件事”，一次申请、多部门并联办理；\n"
+    "2. 解答办事材料、流程、时限等政策问题；\n"
+    "3. 查询办件进度；\n"
+    f"4. 需要时为您转接人工客服，或拨打{settings.hotline}政务服务便民热线。"
+)
+
+
+def _join(names: tuple[str, ...]) -> str:
+    return "、".join(names)
+
+
+def service_confirmation(item: ServiceItem) -> Reply:
+    """One sentence confirming the need, the bundled services, the lead department, what next."""
+    services = item.integrated_services
+    bundled = f"{_join(services)}共{len(services)}项服务" if services else "相关服务"
+    limit = f"，承诺{item.time_limit_days}个工作日内办结" if item.time_limit_days else ""
+    text = (
+        f"好的，您要办的是“{item.title}”：由{item.lead_department}牵头，"
+        f"把{bundled}合并为一次申请、并联办理{limit}。\n"
+        f"接下来，您可以直接问我这件事要准备哪些材料、怎么办理、多久办好；"
+        f"网上申请即将开通，开通后我会帮您预填表格并提交。"
+    )
+    return Reply(text, (Button("转人工服务", "/request_human"),))
+
+
+OUT_OF_SCOPE = (
+    "抱歉，这个问题不在我的服务范围内。我是示例市政务服务助手，可以帮您办理“高效办成一件事”"
+    "（如新生儿出生、退休、开办餐饮店、企业注销等）、解答办事政策、查询办件进度，"
+    f"或为您转接人工。也可以拨打{settings.hotline}热线咨询。"
+)
+
+ASK_AFFIRMATION = "抱歉，我不太确定您的意思。您是想办理下面的事吗？"
+NONE_OF_THESE = Button("都不是", "/out_of_scope")
+
+OTHER_INTENT_LABELS = {
+    "ask_question": "咨询办事政策问题",
+    "check_status": "查询办件进度",
+    "request_human": "转人工服务",
+    "ask_capabilities": "了解我能办什么",
+}
+
+
+def intent_label(intent: str) -> str | None:
+    """How a candidate intent is offered back to the user; None for ones not worth offering."""
+    if intent.startswith("need_"):
+        item = load_catalogue().get(intent[5:])
+        return f"办理“{item.title}”" if item else None
+    return OTHER_INTENT_LABELS.get(intent)
+
+
+def handoff_confirmation(ticket: str) -> str:
+    return (
+        f"已为您登记转人工服务，登记号 {ticket}。人工客服会在{settings.human_hours}"
+        f"通过本对话窗口联系您，请留意消息；如果事情紧急，也可以直接拨打"
+        f"{settings.hotline}政务服务便民热线（7×24小时）。"
+    )
+
+
+HANDOFF_FAILED = (
+    f"抱歉，人工服务登记暂时没有成功。请直接拨打{settings.hotline}政务服务便民热线（7×24小时），"
+    "工作人员会为您处理。"
+)
+
+NOT_YET_ANSWERING = (
+    "抱歉，政策问答功能还在建设中，暂时不能直接回答这个问题。"
+    f"您可以拨打{settings.hotline}政务服务便民热线咨询，或说“转人工”。"
+)
+NOT_YET_STATUS = (
+    "抱歉，办件进度查询功能还在建设中，暂时查不到您的办件。"
+    f"您可以拨打{settings.hotline}政务服务便民热线查询，或说“转人工”。"
+)

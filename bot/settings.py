@@ -1,0 +1,53 @@
+"""Every configuration variable of banshi, in one place, with its default.
+
+All are environment variables so that `make run`, the tests and a deployment configure the
+same code the same way. The README's configuration table mirrors this module.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_root: Path
+    db_url: str
+    knowledge_dir: Path
+    models_dir: Path
+    rasa_port: int
+    action_port: int
+    portal_port: int
+    console_port: int
+    rasa_public_url: str
+    hotline: str
+    human_hours: str
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        root = Path(_env("BANSHI_HOME", str(PROJECT_ROOT)))
+        rasa_port = int(_env("BANSHI_RASA_PORT", "5005"))
+        return cls(
+            project_root=root,
+            db_url=_env("BANSHI_DB_URL", f"sqlite:///{root / 'data' / 'db' / 'banshi.db'}"),
+            knowledge_dir=Path(_env("BANSHI_KNOWLEDGE_DIR", str(root / "knowledge"))),
+            models_dir=Path(_env("BANSHI_MODELS_DIR", str(root / "models"))),
+            rasa_port=rasa_port,
+            action_port=int(_env("BANSHI_ACTION_PORT", "5055")),
+            portal_port=int(_env("BANSHI_PORTAL_PORT", "8001")),
+            console_port=int(_env("BANSHI_CONSOLE_PORT", "8002")),
+            rasa_public_url=_env("BANSHI_RASA_PUBLIC_URL", f"http://localhost:{rasa_port}"),
+            hotline=_env("BANSHI_HOTLINE", "12345"),
+            human_hours=_env("BANSHI_HUMAN_HOURS", "工作日 9:00—17:00"),
+        )
+
+
+settings = Settings.from_env()

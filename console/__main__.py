@@ -1,0 +1,21 @@
+"""`python -m console --port 8002`."""
+from __future__ import annotations
+
+import argparse
+
+from bot.settings import settings
+from console.app import create_app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m console")
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--port", type=int, default=settings.console_port)
+    parser.add_argument("--rasa-url", default=None, help="Rasa 服务的浏览器可达地址")
+    args = parser.parse_args()
+    app = create_app(args.rasa_url)
+    app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

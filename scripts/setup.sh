@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Creates the two runtimes from the committed locks. Idempotent: a runtime whose lock (and
+# interpreter) did not change since its last successful install is left alone, so a second
+# run costs a second or two.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+UV_VERSION=0.13.9
+PY310=${BANSHI_PYTHON310:-$(pyenv root 2>/dev/null)/versions/3.10.13/bin/python}
+PY311=${BANSHI_PYTHON311:-$(pyenv root 2>/dev/null)/versions/3.11.7/bin/python}
+[ -x "$PY310" ] || PY310=$(command -v python3.10 || true)
+[ -x "$PY311" ] || PY311=$(command -v python3.11 || true)
+for py in "$PY310" "$PY311"; do
+  if [ -z "$py" ] || [ ! -x "$py" ]; then
+    echo "需要 Python 3.10 与 3.11（pyenv 3.10.13 / 3.11.7）。可用 BANSHI_PYTHON310 / BANSHI_PYTHON311 指定。" >&2
+    exit 1
+  fi
+done
+
+# uv resolves and installs an order of magnitude faster than pip; it lives in its own tiny venv.
+if [ ! -x .tools/bin/uv ] || [ "$(.tools/bin/uv --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+  echo "==> installing uv $UV_VERSION"
+  "$PY311" -m venv .tools
+  .tools/bin/pip install -q "uv==$UV_VERSION"
+fi
+UV=.tools/bin/uv
+
+install_runtime() {  # venv python lock
+  local venv=$1 python=$2 lock=$3
+  local stamp="$venv/.banshi-lock"
+  local want
+  want="$(sha256sum "$lock" | cut -c1-16) $("$python" -V 2>&1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  echo "==> installing $venv from $lock"
+  [ -x "$venv/bin/python" ] || "$UV" venv -q --python "$python" "$venv"
+  # /opt/wheels holds the CPU build of torch that the actions lock pins.
+  "$UV" pip sync -q --python "$venv/bin/python" --find-links /opt/wheels "$lock"
+  echo "$want" > "$stamp"
+}
+
+install_runtime .venv-rasa "$PY310" requirements/rasa.lock
+install_runtime .venv-actions "$PY311" requirements/actions.lock
+
+# Browser assets of the console (socket.io client), from the npm registry, never a CDN.
+if [ -f console/package-lock.json ]; then
+  want=$(sha256sum console/package-lock.json | cut -c1-16)
+  if [ "$(cat console/node_modules/.banshi-lock 2>/dev/null)" != "$want" ]; then
+    if command -v npm >/dev/null 2>&1; then
+      echo "==> installing console browser assets (npm ci)"
+      npm ci --prefix console --no-audit --no-fund --loglevel=error
+      echo "$want" > console/node_modules/.banshi-lock
+    else
+      echo "!! 未找到 npm：网页聊天页缺少 socket.io 客户端。请安装 Node.js/npm 后重新运行。" >&2
+      exit 1
+    fi
+  fi
+fi

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole suite, in the order a failure is cheapest to find. Any failing step fails the run,
+# including a pytest run that collected no tests (exit 5).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONPATH=$PWD RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+RASA=.venv-rasa/bin/rasa
+PY=.venv-actions/bin/python
+start=$(date +%s)
+
+step() { echo; echo "==> $*"; }
+
+step "rasa data validate"
+$RASA data validate --data data/nlu data/rules data/stories --domain domain.yml --config config.yml 2>&1 \
+  | grep -E "ERROR|error|Validating|conflict" || true
+$RASA data validate --data data/nlu data/rules data/stories --domain domain.yml --config config.yml >/dev/null 2>&1
+
+step "unit tests (Python 3.11 runtime)"
+$PY -m pytest tests/unit -q -p no:cacheprovider
+
+step "unit tests of the NLU components (Rasa runtime, Python 3.10)"
+.venv-rasa/bin/python -m pytest tests/rasa_runtime -q -p no:cacheprovider -W ignore::DeprecationWarning
+
+step "train the Rasa model (cached by a hash of its inputs)"
+model=$($PY -m bot model-path)
+echo "model: $model"
+
+step "rasa test: the test stories"
+rm -rf results/stories
+$RASA test core --stories tests/stories --model "$model" --endpoints endpoints.yml \
+  --out results/stories --fail-on-prediction-errors --no-plot 2>&1 | grep -vE "DeprecationWarning|^\s*$" | tail -5
+test "${PIPESTATUS[0]}" -eq 0
+
+step "end-to-end: real Rasa server and action server over HTTP"
+$PY -m pytest tests/e2e -q -p no:cacheprovider
+
+echo
+echo "All checks passed in $(( $(date +%s) - start )) s."

@@ -1,0 +1,108 @@
+"""The real stack as processes: the Rasa server (3.10 runtime) and the action server (3.11),
+on free ports, with their own tracker and services databases, so a running `make run` is
+never disturbed and every run starts clean."""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.model_cache import ensure_model, rasa_env
+from bot.processes import action_server_cmd, console_cmd, free_port, rasa_server_cmd, write_endpoints
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT_S = 240
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    action_url: str
+    console_url: str
+    db_url: str
+    logs: Path
+
+    def say(self, text: str, sender: str) -> list[dict]:
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def tracker(self, sender: str) -> dict:
+        response = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def slot(self, sender: str, name: str):
+        return self.tracker(sender)["slots"].get(name)
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{url} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    pytest.fail(f"{url} not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Stack:
+    work = tmp_path_factory.mktemp("stack")
+    model = ensure_model(ROOT, quiet=True)
+    rasa_port, action_port, console_port = free_port(), free_port(), free_port()
+    db_url = f"sqlite:///{work / 'banshi.db'}"
+    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
+    env = rasa_env(ROOT) | {"BANSHI_DB_URL": db_url, "BANSHI_RASA_PUBLIC_URL": f"http://localhost:{rasa_port}"}
+
+    processes = []
+    specs = [
+        ("actions", action_server_cmd(action_port), f"http://127.0.0.1:{action_port}/health"),
+        ("rasa", rasa_server_cmd(model, endpoints, rasa_port, ROOT), f"http://127.0.0.1:{rasa_port}/status"),
+        ("console", console_cmd(console_port), f"http://127.0.0.1:{console_port}/health"),
+    ]
+    started = []
+    for name, cmd, health in specs:
+        log = work / f"{name}.log"
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        processes.append(process)
+        started.append((health, process, log))
+    try:
+        for health, process, log in started:
+            _wait_healthy(health, process, log)
+        yield Stack(
+            rasa_url=f"http://127.0.0.1:{rasa_port}",
+            action_url=f"http://127.0.0.1:{action_port}",
+            console_url=f"http://127.0.0.1:{console_port}",
+            db_url=db_url,
+            logs=work,
+        )
+        for _health, process, log in started:
+            assert process.poll() is None, f"a server died during the tests:\n{log.read_text()[-3000:]}"
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}"

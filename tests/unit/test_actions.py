@@ -1,0 +1,109 @@
+"""The actions with tracker fixtures, as the Rasa reference assistants test theirs."""
+import asyncio
+
+import pytest
+
+from actions.fallback import ActionDefaultAskAffirmation
+from actions.handoff import ActionHandoffToHuman
+from actions.knowledge import ActionAnswerQuestion
+from actions.menu import ActionShowMenu
+from actions.services import ActionConfirmService
+from actions.status import ActionCheckStatus
+from bot.catalogue import SERVICE_CODES
+from bot.handoff import open_requests
+from tests.unit.conftest import make_tracker
+
+
+def run(action, dispatcher, tracker):
+    return asyncio.run(action.run(dispatcher, tracker, {}))
+
+
+def test_greeting_shows_the_menu_grouped_personal_and_enterprise(dispatcher):
+    run(ActionShowMenu(), dispatcher, make_tracker("greet", "你好"))
+    texts = [m["text"] for m in dispatcher.messages]
+    assert "您好" in texts[0]
+    personal, enterprise = dispatcher.messages[1], dispatcher.messages[2]
+    assert personal["text"] == "【个人办事】" and enterprise["text"] == "【企业办事】"
+    payloads = [b["payload"] for m in (personal, enterprise) for b in m["buttons"]]
+    assert payloads == [f"/need_{code}" for code in SERVICE_CODES]
+    assert len(personal["buttons"]) == 5 and len(enterprise["buttons"]) == 8
+
+
+@pytest.mark.parametrize("code", SERVICE_CODES)
+def test_every_item_is_confirmed_with_its_services_and_lead_department(dispatcher, code):
+    events = run(ActionConfirmService(), dispatcher, make_tracker(f"need_{code}", "…"))
+    assert events == [{"event": "slot", "timestamp": None, "name": "service_item", "value": code}]
+    text = dispatcher.messages[0]["text"]
+    from bot.catalogue import get_item
+
+    item = get_item(code)
+    assert item.title in text and item.lead_department in text
+    assert all(service in text for service in item.integrated_services)
+    assert "接下来" in text
+
+
+def test_confirmation_uses_the_slot_when_the_intent_is_not_a_service(dispatcher):
+    events = run(ActionConfirmService(), dispatcher, make_tracker("affirm", "对", slots={"service_item": "retirement"}))
+    assert events[0]["value"] == "retirement"
+
+
+def test_confirmation_without_any_item_offers_the_menu(dispatcher):
+    assert run(ActionConfirmService(), dispatcher, make_tracker("affirm", "对")) == []
+    assert any(m.get("buttons") for m in dispatcher.messages)
+
+
+def test_fallback_offers_the_top_candidates_as_buttons(dispatcher):
+    ranking = [("nlu_fallback", 0.5), ("need_newborn", 0.41), ("greet", 0.3), ("need_disability", 0.2), ("check_status", 0.1), ("need_retirement", 0.05)]
+    run(ActionDefaultAskAffirmation(), dispatcher, make_tracker("nlu_fallback", "那个娃那个", ranking=ranking))
+    message = dispatcher.messages[0]
+    assert "您是想" in message["text"]
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads == ["/need_newborn", "/need_disability", "/check_status", "/out_of_scope"]
+    assert "新生儿出生一件事" in message["buttons"][0]["title"]
+
+
+def test_fallback_without_useful_candidates_still_offers_a_way_on(dispatcher):
+    run(ActionDefaultAskAffirmation(), dispatcher, make_tracker("nlu_fallback", "???", ranking=[("nlu_fallback", 1.0)]))
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert "/request_human" in payloads and "/out_of_scope" in payloads
+
+
+def test_handoff_records_the_request_masked(dispatcher, tmp_db_url, monkeypatch):
+    import actions.handoff as handoff_module
+    from bot import handoff
+
+    monkeypatch.setattr(
+        handoff_module, "record_handoff", lambda **kw: handoff.record_handoff(db_url=tmp_db_url, **kw)
+    )
+    events = [
+        {"event": "user", "text": "我叫王小明，身份证110101199003071234，电话13812345678"},
+        {"event": "bot", "text": "收到"},
+        {"event": "user", "text": "转人工"},
+    ]
+    tracker = make_tracker("request_human", "转人工", events=events, slots={"service_item": "newborn"})
+    run(ActionHandoffToHuman(), dispatcher, tracker)
+    text = dispatcher.messages[0]["text"]
+    assert "12345" in text and "RG" in text
+    [request] = open_requests(tmp_db_url)
+    assert request.sender_id == "unit-test-user" and request.service_item == "newborn"
+    stored = " ".join(line["text"] for line in request.transcript)
+    for secret in ("王小明", "110101199003071234", "13812345678"):
+        assert secret not in stored
+    assert request.ticket in text
+
+
+def test_handoff_failure_still_gives_the_hotline(dispatcher, monkeypatch):
+    import actions.handoff as handoff_module
+
+    def broken(**_kw):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(handoff_module, "record_handoff", broken)
+    run(ActionHandoffToHuman(), dispatcher, make_tracker("request_human", "人工"))
+    assert "12345" in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.parametrize("action", [ActionAnswerQuestion(), ActionCheckStatus()])
+def test_placeholders_say_plainly_that_the_function_is_not_available(dispatcher, action):
+    run(action, dispatcher, make_tracker("ask_question", "出生证明丢了能补吗"))
+    assert "还在建设中" in dispatcher.messages[0]["text"]

@@ -1,0 +1,53 @@
+"""Checks on the NLU data that `rasa data validate` does not make."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from bot.catalogue import SERVICE_CODES
+from bot.text import normalize
+
+ROOT = Path(__file__).resolve().parents[2]
+ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def examples(path: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+        if "intent" in block:
+            lines = [l.strip()[2:] for l in block["examples"].splitlines() if l.strip().startswith("- ")]
+            found.setdefault(block["intent"], []).extend(ANNOTATION.sub(r"\1", l) for l in lines)
+    return found
+
+
+def training() -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for intent, lines in examples(path).items():
+            merged.setdefault(intent, []).extend(lines)
+    return merged
+
+
+def test_every_service_has_at_least_thirty_varied_examples():
+    data = training()
+    for code in SERVICE_CODES:
+        lines = data[f"need_{code}"]
+        assert len(set(lines)) >= 30, code
+        assert any(normalize(l) != l for l in lines), f"{code}: no traditional-character examples"
+        assert any(len(l) >= 40 for l in lines), f"{code}: no long message"
+
+
+def test_heldout_never_seen_in_training():
+    seen = {normalize(l) for lines in training().values() for l in lines}
+    heldout = examples(ROOT / "eval" / "nlu_heldout.yml")
+    assert sum(len(v) for v in heldout.values()) >= 150
+    leaked = [l for lines in heldout.values() for l in lines if normalize(l) in seen]
+    assert leaked == []
+
+
+def test_heldout_and_domain_use_the_same_intents():
+    domain = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
+    assert set(examples(ROOT / "eval" / "nlu_heldout.yml")) <= domain
+    assert set(training()) == domain
