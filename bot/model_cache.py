@@ -65,14 +65,17 @@ def rasa_env(root: Path | None = None) -> dict[str, str]:
 
 
 def ensure_model(root: Path | None = None, quiet: bool = False) -> Path:
-    """Returns the model for the current inputs, training it first if it does not exist."""
+    """Returns the model for the current inputs, training it first if it does not exist.
+
+    Progress is written to stderr.
+    """
     root = root or settings.project_root
     target = model_path(root)
     if target.exists():
         if not quiet:
-            print(f"==> 模型未变化，复用 {target.name}", flush=True)
+            print(f"==> 模型未变化，复用 {target.name}", file=sys.stderr, flush=True)
         return target
-    print(f"==> 训练 Rasa 模型 {target.name}（约一两分钟）", flush=True)
+    print(f"==> 训练 Rasa 模型 {target.name}（约一两分钟）", file=sys.stderr, flush=True)
     target.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
         str(rasa_executable(root)), "train",
@@ -81,7 +84,8 @@ def ensure_model(root: Path | None = None, quiet: bool = False) -> Path:
         "--out", str(target.parent),
         "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]
-    result = subprocess.run(cmd, cwd=root, env=rasa_env(root))
+    # progress goes to stderr: stdout of `python -m bot model-path` is the path alone
+    result = subprocess.run(cmd, cwd=root, env=rasa_env(root), stdout=sys.stderr)
     if result.returncode != 0 or not target.exists():
         sys.exit(f"模型训练失败（退出码 {result.returncode}），请查看上面的日志。")
     _prune(target)

@@ -50,5 +50,5 @@ fi
 train_s=$(( $(date +%s) - start ))
 echo "eval-smp: trained in ${train_s} s"
 
-$PY scripts/smp_to_rasa.py score "$tmp/models/smp.tar.gz" "$tmp/test.yml" \
+PYTHONWARNINGS=ignore $PY scripts/smp_to_rasa.py score "$tmp/models/smp.tar.gz" "$tmp/test.yml" \
   ${SMP_REPORT:+--report} --json "$tmp/scores.json"

@@ -83,6 +83,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # unconfigured structlog prints every parse at debug
     logging.disable(logging.WARNING)
     from rasa.core.agent import Agent
     from rasa.shared.nlu.training_data.loading import load_data
