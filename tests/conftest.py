@@ -1,7 +1,6 @@
-"""Shared pytest setup: the project root importable, and a private database per test run."""
+"""Shared pytest setup: the project root importable from every test folder."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
