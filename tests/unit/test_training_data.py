@@ -39,15 +39,19 @@ def test_every_service_has_at_least_thirty_varied_examples():
         assert any(len(l) >= 40 for l in lines), f"{code}: no long message"
 
 
-def test_heldout_never_seen_in_training():
+HELDOUT_FILES = sorted((ROOT / "eval").glob("nlu_*.yml"))
+
+
+def test_heldout_sets_are_never_seen_in_training():
     seen = {normalize(l) for lines in training().values() for l in lines}
-    heldout = examples(ROOT / "eval" / "nlu_heldout.yml")
-    assert sum(len(v) for v in heldout.values()) >= 150
-    leaked = [l for lines in heldout.values() for l in lines if normalize(l) in seen]
-    assert leaked == []
+    assert sum(len(v) for v in examples(ROOT / "eval" / "nlu_heldout.yml").values()) >= 150
+    for path in HELDOUT_FILES:
+        leaked = [l for lines in examples(path).values() for l in lines if normalize(l) in seen]
+        assert leaked == [], path.name
 
 
 def test_heldout_and_domain_use_the_same_intents():
     domain = set(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
-    assert set(examples(ROOT / "eval" / "nlu_heldout.yml")) <= domain
+    for path in HELDOUT_FILES:
+        assert set(examples(path)) <= domain, path.name
     assert set(training()) == domain
