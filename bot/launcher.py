@@ -11,11 +11,17 @@ import sys
 import threading
 import time
 
-import httpx
 from honcho.manager import Manager
 
 from bot.model_cache import ensure_model, rasa_env
-from bot.processes import action_server_cmd, console_cmd, port_in_use, rasa_server_cmd, write_endpoints
+from bot.processes import (
+    action_server_cmd,
+    console_cmd,
+    is_healthy,
+    port_in_use,
+    rasa_server_cmd,
+    write_endpoints,
+)
 from bot.settings import settings
 
 READY_TIMEOUT_S = 180
@@ -43,11 +49,8 @@ def _announce_when_ready() -> None:
     pending = dict(_health_urls())
     while pending and time.monotonic() < deadline:
         for name, url in list(pending.items()):
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    pending.pop(name)
-            except httpx.HTTPError:
-                pass
+            if is_healthy(url):
+                pending.pop(name)
         time.sleep(1)
     if pending:
         print(f"\n!! 以下服务 {READY_TIMEOUT_S} 秒内未就绪：{', '.join(pending)}，请查看上面的日志。", flush=True)

