@@ -19,6 +19,7 @@ from bot.processes import (
     console_cmd,
     is_healthy,
     port_in_use,
+    portal_cmd,
     rasa_server_cmd,
     write_endpoints,
 )
@@ -32,6 +33,7 @@ def _health_urls() -> dict[str, str]:
         "Rasa 服务": f"http://localhost:{settings.rasa_port}/status",
         "动作服务": f"http://localhost:{settings.action_port}/health",
         "控制台": f"http://localhost:{settings.console_port}/health",
+        "一网通办沙箱": f"http://localhost:{settings.portal_port}/health",
     }
 
 
@@ -40,6 +42,7 @@ def _busy_ports() -> list[str]:
         "Rasa 服务 (BANSHI_RASA_PORT)": settings.rasa_port,
         "动作服务 (BANSHI_ACTION_PORT)": settings.action_port,
         "控制台 (BANSHI_CONSOLE_PORT)": settings.console_port,
+        "一网通办沙箱 (BANSHI_PORTAL_PORT)": settings.portal_port,
     }
     return [f"  {name}: 端口 {port}" for name, port in wanted.items() if port_in_use(port)]
 
@@ -60,6 +63,7 @@ def _announce_when_ready() -> None:
         f"  banshi 已启动。网页聊天：http://localhost:{settings.console_port}/\n"
         f"  Rasa HTTP API：  http://localhost:{settings.rasa_port}  (REST: /webhooks/rest/webhook)\n"
         f"  动作服务：       http://localhost:{settings.action_port}/health\n"
+        f"  一网通办沙箱：   http://localhost:{settings.portal_port}/openapi.json\n"
         "  按 Ctrl-C 停止全部服务。\n"
         "========================================================\n",
         flush=True,
@@ -85,6 +89,7 @@ def main() -> int:
     manager.add_process("rasa", _shell(rasa_server_cmd(model, endpoints, settings.rasa_port)), cwd=str(root), env=env)
     manager.add_process("actions", _shell(action_server_cmd(settings.action_port)), cwd=str(root), env=env)
     manager.add_process("console", _shell(console_cmd(settings.console_port)), cwd=str(root), env=env)
+    manager.add_process("portal", _shell(portal_cmd(settings.portal_port)), cwd=str(root), env=env)
     threading.Thread(target=_announce_when_ready, daemon=True).start()
     manager.loop()
     return manager.returncode or 0

@@ -33,6 +33,10 @@ def action_server_cmd(port: int) -> list[str]:
     return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
 
 
+def portal_cmd(port: int) -> list[str]:
+    return [sys.executable, "-m", "portal", "--port", str(port)]
+
+
 def console_cmd(port: int) -> list[str]:
     return [sys.executable, "-m", "console", "--port", str(port)]
 

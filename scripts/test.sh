@@ -18,6 +18,9 @@ $RASA data validate --data data/nlu data/rules data/stories --domain domain.yml 
 step "unit tests (Python 3.11 runtime)"
 $PY -m pytest tests/unit -q -p no:cacheprovider
 
+step "sandbox portal: the real service over HTTP, on SQLite and PostgreSQL"
+$PY -m pytest tests/portal -q -p no:cacheprovider
+
 step "train the Rasa model (cached by a hash of its inputs)"
 model=$($PY -m bot model-path)
 echo "model: $model"

@@ -39,7 +39,8 @@ def test_greeting_shows_the_menu_and_a_button_sets_the_item(stack, sender):
 
 
 def test_conversation_basics(stack, sender):
-    assert "不客气" in texts(stack.say("谢谢你", sender)) or "不用谢" in texts(stack.say("谢谢", sender))
+    thanks = texts(stack.say("谢谢你", sender))
+    assert "不客气" in thanks or "不用谢" in thanks  # utter_thank has two variants
     assert "再见" in texts(stack.say("再见", sender))
     assert "服务范围" in texts(stack.say("今天天气怎么样", sender))
     assert "还在建设中" in texts(stack.say("出生医学证明丢了能补办吗", sender))

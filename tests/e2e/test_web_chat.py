@@ -1,16 +1,35 @@
-"""The web chat page and the socket.io protocol it speaks to Rasa."""
+"""The web chat widget: served by the console, speaking socket.io to Rasa, in a real browser."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
+import pytest
 import socketio
 
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "test-output"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
 
-def test_page_is_served_with_the_rasa_address(stack):
+
+def test_widget_and_its_assets_are_served(stack):
     page = httpx.get(stack.console_url + "/", timeout=10)
-    assert page.status_code == 200
-    assert "示例市政务服务助手" in page.text and stack.rasa_url.split(":")[-1] in page.text
+    assert page.status_code == 200 and '<script src="/widget.js"' in page.text
+    widget = httpx.get(stack.console_url + "/widget.js", timeout=10)
+    assert widget.status_code == 200 and widget.headers["access-control-allow-origin"] == "*"
+    assert stack.rasa_url.split(":")[-1] in widget.text
     assert httpx.get(stack.console_url + "/vendor/socket.io.min.js", timeout=10).status_code == 200
-    assert httpx.get(stack.console_url + "/static/chat.js", timeout=10).status_code == 200
+
+
+def test_citations_link_to_readable_guides(stack):
+    found = httpx.get(stack.console_url + "/guides/by-title/新生儿出生一件事", timeout=10, follow_redirects=True)
+    assert found.status_code == 200 and "出生医学证明" in found.text
+    assert httpx.get(stack.console_url + "/guides/no_such_guide", timeout=10).status_code == 404
+    assert httpx.get(stack.console_url + "/guides/by-title/不存在的指南", timeout=10).status_code == 404
 
 
 def test_socketio_round_trip_with_session_persistence(stack):
@@ -26,3 +45,38 @@ def test_socketio_round_trip_with_session_persistence(stack):
             if event == "bot_uttered":
                 replies.append(data)
         assert any(data.get("quick_replies") for data in replies)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by scripts/setup.sh")
+def test_widget_in_a_real_browser(stack):
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 375, "height": 812})
+        page.goto(stack.console_url + "/")
+        widget = page.locator("#banshi-widget")
+        menu_button = widget.get_by_role("button", name="新生儿出生", exact=True)
+        menu_button.wait_for(timeout=60_000)
+        menu_button.click()
+        widget.get_by_text("新生儿出生一件事", exact=False).first.wait_for(timeout=60_000)
+        assert "示例市卫生健康委员会" in widget.locator("ol").inner_text()
+
+        panel = widget.locator(".panel")
+        width = panel.evaluate("el => el.getBoundingClientRect().width")
+        assert width <= 375
+        base_size = panel.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+        widget.get_by_role("button", name="大字号").click()
+        assert panel.evaluate("el => parseFloat(getComputedStyle(el).fontSize)") > base_size
+        page.screenshot(path=str(OUTPUT / "widget-375px-large-text.png"))
+
+        shown = widget.locator("li").count()
+        page.reload()
+        widget.get_by_role("button", name="新生儿出生", exact=True).first.wait_for(timeout=30_000)
+        assert widget.locator("li").count() == shown, "the conversation survives a reload"
+        assert page.evaluate("localStorage.getItem('banshi.large_text')") == "true"
+
+        widget.get_by_role("button", name="转人工", exact=True).click()
+        widget.get_by_text("登记号", exact=False).first.wait_for(timeout=60_000)
+        browser.close()

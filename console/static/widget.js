@@ -1,0 +1,207 @@
+/*
+ * banshi web chat widget: one <script> tag on any page.
+ *
+ *   <script src="https://<console>/widget.js" defer></script>
+ *
+ * Options as data attributes on that tag: data-rasa-url (where the browser reaches Rasa's
+ * socket.io; defaults to what the console was configured with), data-open="true" (start open).
+ * The UI lives in a shadow root so the host page's CSS cannot break it, and vice versa.
+ * Own code rather than rasa-webchat: it needs 大字号 (large text for elderly users), a 转人工
+ * button, citations rendered as links to the guides and a 375 px layout, and stays ~300 lines
+ * with no build step; the socket.io client comes from npm and is served by the console.
+ */
+(function () {
+  "use strict";
+  var DEFAULTS = __BANSHI_CONFIG__;
+  var script = document.currentScript;
+  var origin = new URL(script.src, location.href).origin;
+  var rasaUrl = script.getAttribute("data-rasa-url") || DEFAULTS.rasaUrl;
+  var KEY = { session: "banshi.session_id", transcript: "banshi.transcript", large: "banshi.large_text", open: "banshi.open" };
+  var MAX_TRANSCRIPT = 80;
+  var CITATION = /来源：《([^》]+)》/;
+
+  var CSS = [
+    ":host { all: initial; }",
+    ".launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; border: 0; border-radius: 28px;",
+    "  padding: 14px 20px; background: #c7000b; color: #fff; font: 600 16px/1 sans-serif; cursor: pointer;",
+    "  box-shadow: 0 4px 16px rgba(0,0,0,.25); }",
+    ".panel { position: fixed; right: 20px; bottom: 20px; z-index: 2147483001; width: 400px; max-width: calc(100vw - 16px);",
+    "  height: 640px; max-height: calc(100vh - 40px); display: none; flex-direction: column; background: #fff;",
+    "  border-radius: 12px; overflow: hidden; box-shadow: 0 8px 32px rgba(0,0,0,.3);",
+    "  font-family: -apple-system, 'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; font-size: 16px; color: #1f2329; }",
+    ".panel.open { display: flex; }",
+    ".panel.large { font-size: 21px; }",
+    "@media (max-width: 480px) { .panel { right: 0; bottom: 0; width: 100vw; max-width: 100vw; height: 100vh; max-height: 100vh; border-radius: 0; } }",
+    "header { display: flex; align-items: center; gap: 6px; padding: 10px 12px; background: #c7000b; color: #fff; }",
+    "header h2 { flex: 1; margin: 0; font-size: 1.05em; }",
+    "header button { border: 1px solid rgba(255,255,255,.7); background: transparent; color: #fff; border-radius: 14px;",
+    "  padding: 4px 10px; font-size: .85em; cursor: pointer; white-space: nowrap; }",
+    "header button[aria-pressed='true'] { background: #fff; color: #c7000b; }",
+    ".status { font-size: .75em; padding: 2px 12px; background: #fff1f0; color: #a8071a; display: none; }",
+    ".status.shown { display: block; }",
+    "ol { flex: 1; overflow-y: auto; list-style: none; margin: 0; padding: 12px; }",
+    "li { margin: 8px 0; display: flex; flex-direction: column; }",
+    ".bubble { max-width: 88%; padding: 10px 14px; border-radius: 12px; line-height: 1.6; white-space: pre-wrap; word-break: break-word; }",
+    ".bot .bubble { background: #f2f3f5; align-self: flex-start; }",
+    ".user .bubble { background: #c7000b; color: #fff; align-self: flex-end; }",
+    ".bubble a { color: #1d4ed8; }",
+    ".buttons { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }",
+    ".buttons button { border: 1px solid #c7000b; color: #c7000b; background: #fff; border-radius: 16px; padding: 6px 12px;",
+    "  font-size: .95em; cursor: pointer; }",
+    "form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e5e6eb; }",
+    "input { flex: 1; min-width: 0; font-size: 1em; padding: 10px 12px; border: 1px solid #c9cdd4; border-radius: 8px; }",
+    "form button { font-size: 1em; padding: 0 16px; border: 0; border-radius: 8px; background: #c7000b; color: #fff; cursor: pointer; }"
+  ].join("\n");
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) { node.textContent = text; }
+    return node;
+  }
+
+  function load(key, fallback) {
+    try { var v = localStorage.getItem(key); return v === null ? fallback : JSON.parse(v); } catch (e) { return fallback; }
+  }
+  function save(key, value) { try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ } }
+
+  var host = el("div", { id: "banshi-widget" });
+  document.body.appendChild(host);
+  var root = host.attachShadow({ mode: "open" });
+  root.appendChild(el("style", {}, CSS));
+
+  var launcher = el("button", { class: "launcher", type: "button", "aria-label": "打开政务服务助手" }, "办事助手");
+  var panel = el("section", { class: "panel", role: "dialog", "aria-label": "示例市政务服务助手" });
+  var header = el("header");
+  header.appendChild(el("h2", {}, "示例市政务服务助手"));
+  var largeBtn = el("button", { type: "button", "aria-pressed": "false", title: "大字号" }, "大字号");
+  var humanBtn = el("button", { type: "button" }, "转人工");
+  var closeBtn = el("button", { type: "button", "aria-label": "关闭" }, "×");
+  [largeBtn, humanBtn, closeBtn].forEach(function (b) { header.appendChild(b); });
+  var status = el("div", { class: "status", role: "status" });
+  var list = el("ol", { role: "log", "aria-live": "polite" });
+  var form = el("form", { autocomplete: "off" });
+  var input = el("input", { maxlength: "1000", placeholder: "请输入您要办的事，例如：孩子出生了要办什么", "aria-label": "输入消息" });
+  form.appendChild(input);
+  form.appendChild(el("button", { type: "submit" }, "发送"));
+  [header, status, list, form].forEach(function (n) { panel.appendChild(n); });
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  function guideLink(title) {
+    return origin + "/guides/by-title/" + encodeURIComponent(title);
+  }
+
+  function renderText(bubble, text) {
+    // Text is data, never markup: only the citation's title becomes a link, built with the DOM.
+    text.split("\n").forEach(function (line, i) {
+      if (i > 0) { bubble.appendChild(document.createTextNode("\n")); }
+      var m = CITATION.exec(line);
+      if (!m) { bubble.appendChild(document.createTextNode(line)); return; }
+      bubble.appendChild(document.createTextNode(line.slice(0, m.index) + "来源："));
+      var a = el("a", { href: guideLink(m[1]), target: "_blank", rel: "noopener" }, "《" + m[1] + "》");
+      bubble.appendChild(a);
+      bubble.appendChild(document.createTextNode(line.slice(m.index + m[0].length)));
+    });
+  }
+
+  var transcript = load(KEY.transcript, []);
+
+  function show(entry) {
+    var item = el("li", { class: entry.who });
+    if (entry.text) {
+      var bubble = el("div", { class: "bubble" });
+      renderText(bubble, entry.text);
+      item.appendChild(bubble);
+    }
+    if (entry.buttons && entry.buttons.length) {
+      var row = el("div", { class: "buttons" });
+      entry.buttons.forEach(function (b) {
+        var button = el("button", { type: "button" }, b.title);
+        button.addEventListener("click", function () { send(b.payload, b.title); });
+        row.appendChild(button);
+      });
+      item.appendChild(row);
+    }
+    list.appendChild(item);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function record(entry) {
+    show(entry);
+    transcript.push(entry);
+    transcript = transcript.slice(-MAX_TRANSCRIPT);
+    save(KEY.transcript, transcript);
+  }
+
+  function setLarge(on) {
+    panel.classList.toggle("large", on);
+    largeBtn.setAttribute("aria-pressed", on ? "true" : "false");
+    save(KEY.large, on);
+  }
+  function setOpen(on) {
+    panel.classList.toggle("open", on);
+    launcher.style.display = on ? "none" : "";
+    save(KEY.open, on);
+    if (on) { input.focus(); }
+  }
+  function setStatus(text) {
+    status.textContent = text || "";
+    status.classList.toggle("shown", !!text);
+  }
+
+  transcript.forEach(show);
+  setLarge(load(KEY.large, false));
+  setOpen(script.getAttribute("data-open") === "true" || load(KEY.open, false));
+  launcher.addEventListener("click", function () { setOpen(true); });
+  closeBtn.addEventListener("click", function () { setOpen(false); });
+  largeBtn.addEventListener("click", function () { setLarge(!panel.classList.contains("large")); });
+  humanBtn.addEventListener("click", function () { send("/request_human", "转人工"); });
+
+  var sessionId = load(KEY.session, null);
+  var socket = null;
+
+  function send(message, shown) {
+    if (!message || !socket || !sessionId) { setStatus("正在连接服务，请稍候再发送。"); return; }
+    if (shown) { record({ who: "user", text: shown }); }
+    socket.emit("user_uttered", { message: message, session_id: sessionId });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) { return; }
+    input.value = "";
+    send(text, text);
+  });
+
+  function connect() {
+    socket = window.io(rasaUrl, { path: "/socket.io", transports: ["websocket"] });
+    socket.on("connect", function () {
+      setStatus("");
+      socket.emit("session_request", { session_id: sessionId });
+    });
+    socket.on("session_confirm", function (id) {
+      var fresh = id !== sessionId || transcript.length === 0;
+      sessionId = id;
+      save(KEY.session, id);
+      if (fresh) { socket.emit("user_uttered", { message: "/greet", session_id: sessionId }); }
+    });
+    socket.on("disconnect", function () { setStatus("连接已断开，正在重新连接…"); });
+    socket.on("connect_error", function () { setStatus("暂时连不上服务，正在重试；紧急事项请拨打12345。"); });
+    socket.on("bot_uttered", function (msg) {
+      record({ who: "bot", text: msg.text || "", buttons: msg.quick_replies || msg.buttons || [] });
+    });
+  }
+
+  if (window.io) {
+    connect();
+  } else {
+    var loader = el("script", { src: origin + "/vendor/socket.io.min.js" });
+    loader.onload = connect;
+    loader.onerror = function () { setStatus("聊天组件加载失败，请刷新页面或拨打12345。"); };
+    document.head.appendChild(loader);
+  }
+
+  window.BanshiWidget = { open: function () { setOpen(true); }, close: function () { setOpen(false); } };
+})();

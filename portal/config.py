@@ -1,0 +1,43 @@
+"""Configuration of the portal, read from the environment like the rest of banshi.
+
+The portal is its own service (it stands in for the city's platform), so it keeps its own
+variables instead of sharing the assistant's database: the two must never be the same store.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.settings import env_value as _env
+from bot.settings import settings
+
+
+@dataclass(frozen=True)
+class PortalConfig:
+    db_url: str
+    dev: bool
+    tick_seconds: float
+    correction_rate: float
+    code_ttl_seconds: int
+    max_code_attempts: int
+    token_ttl_seconds: int
+    max_body_bytes: int
+    knowledge_dir: Path
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "PortalConfig":
+        """Environment first, then explicit overrides (create_app's arguments, tests)."""
+        root = settings.project_root
+        values: dict[str, object] = dict(
+            db_url=_env("BANSHI_PORTAL_DB_URL", f"sqlite:///{root / 'data' / 'db' / 'portal.db'}"),
+            dev=_env("BANSHI_PORTAL_DEV", "0") in ("1", "true", "yes"),
+            tick_seconds=float(_env("BANSHI_PORTAL_TICK_SECONDS", "20")),
+            correction_rate=float(_env("BANSHI_PORTAL_CORRECTION_RATE", "0.1")),
+            code_ttl_seconds=int(_env("BANSHI_PORTAL_CODE_TTL_SECONDS", "300")),
+            max_code_attempts=5,
+            token_ttl_seconds=int(_env("BANSHI_PORTAL_TOKEN_TTL_SECONDS", str(7 * 24 * 3600))),
+            max_body_bytes=64 * 1024,
+            knowledge_dir=settings.knowledge_dir,
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

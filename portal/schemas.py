@@ -1,0 +1,263 @@
+"""Request and response bodies (pydantic v2). The OpenAPI document is generated from these
+same classes and every response is built through them, so the document cannot drift from
+what the portal really sends."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SubjectType = Literal["citizen", "enterprise"]
+Text40 = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are an error in requests and never appear in responses; no coercion
+    ("1" is not 1): a client bug shows up as a clear 422 instead of a silent guess."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# ---- requests ----------------------------------------------------------------------------
+
+class BindingRequest(Strict):
+    channel: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,19}$", description="web, wechat, miniprogram …")]
+    channel_user_id: Annotated[str, Field(min_length=1, max_length=128, description="会话 id 或 openid")]
+    subject_type: SubjectType = "citizen"
+    name: Text40 | None = Field(default=None, description="个人：姓名")
+    id_number: Annotated[str, Field(max_length=18)] | None = Field(default=None, description="个人：居民身份证号码")
+    uscc: Annotated[str, Field(max_length=18)] | None = Field(default=None, description="企业：统一社会信用代码")
+    legal_representative_name: Text40 | None = None
+    legal_representative_id_number: Annotated[str, Field(max_length=18)] | None = None
+
+
+class VerifyRequest(Strict):
+    code: Annotated[str, Field(pattern=r"^\d{6}$", description="短信验证码（6位数字）")]
+
+
+class ConsentRequest(Strict):
+    purpose: Annotated[str, Field(min_length=1, max_length=40, description="一件事代码，如 newborn")]
+    fields: Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]], Field(min_length=1, max_length=20)]
+
+
+def _check_form_values(value: dict[str, Any]) -> dict[str, Any]:
+    if len(value) > 40:
+        raise ValueError("表单字段不能超过40项")
+    for key in value:
+        if not 1 <= len(key) <= 40:
+            raise ValueError("字段名长度应为1到40个字符")
+    return value
+
+
+class ApplicationCreate(Strict):
+    service_code: Annotated[str, Field(min_length=1, max_length=40)]
+    fields: dict[str, Any] = Field(default_factory=dict, description="表单字段（见 /catalogue 的 form）")
+    prefill: bool = Field(default=True, description="按已授权的信息预填")
+    services: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1, max_length=20)] | None = Field(
+        default=None, description="要办理的子事项（缺省为全部）")
+
+    _forms = field_validator("fields")(_check_form_values)
+
+
+class ApplicationUpdate(Strict):
+    fields: dict[str, Any] = Field(description="要修改的字段；值为 null 表示清空")
+
+    _forms = field_validator("fields")(_check_form_values)
+
+
+class DeferredMaterialIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    due_date: date | None = Field(default=None, description="承诺补交日期（缺省为10个工作日后）")
+
+
+class SubmitRequest(Strict):
+    missing_materials: Annotated[list[DeferredMaterialIn], Field(max_length=10)] = Field(default_factory=list)
+    commitment: bool = Field(default=False, description="容缺受理时须为 true：承诺按期补交")
+
+
+class SupplementRequest(Strict):
+    materials: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1, max_length=20)]
+
+
+class UrgeRequest(Strict):
+    note: Annotated[str, Field(max_length=200)] | None = None
+
+
+# ---- responses ---------------------------------------------------------------------------
+
+class ErrorDetail(Strict):
+    field: str
+    problem: str
+
+
+class ErrorBody(Strict):
+    code: str = Field(description="机器可读的错误代码")
+    message: str = Field(description="给用户看的中文说明")
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class Health(Strict):
+    status: Literal["ok"]
+    database: str
+    tick_seconds: float
+
+
+class FormFieldOut(Strict):
+    name: str
+    label: str
+    kind: str
+    required: bool
+    choices: list[str]
+    prefill_from: str | None
+
+
+class MaterialOut(Strict):
+    name: str
+    deferrable: bool
+
+
+class CatalogueItemOut(Strict):
+    code: str
+    title: str
+    audience: str
+    subjects: list[SubjectType]
+    lead_department: str
+    cooperating_departments: list[str]
+    integrated_services: list[str]
+    legal_time_limit_days: int | None
+    fee: str
+    channels: list[str]
+    form: list[FormFieldOut]
+    materials: list[MaterialOut]
+    consent_fields: list[str]
+
+
+class CatalogueOut(Strict):
+    items: list[CatalogueItemOut]
+
+
+class BindingCreated(Strict):
+    binding_id: str
+    status: Literal["code_sent"]
+    phone_masked: str
+    expires_at: datetime
+    message: str
+
+
+class DevSms(Strict):
+    binding_id: str
+    phone_masked: str
+    code: str
+    expires_at: datetime
+
+
+class SubjectOut(Strict):
+    type: SubjectType
+    display_name: str
+
+
+class TokenOut(Strict):
+    token: str
+    token_type: Literal["Bearer"]
+    expires_at: datetime
+    subject: SubjectOut
+
+
+class MeOut(Strict):
+    subject: SubjectOut
+    channel: str
+    bound_at: datetime
+    token_expires_at: datetime
+
+
+class LogoutOut(Strict):
+    revoked: bool
+    message: str
+
+
+class ConsentOut(Strict):
+    id: int
+    purpose: str
+    purpose_text: str
+    fields: list[str]
+    field_labels: list[str]
+    granted_at: datetime
+    withdrawn_at: datetime | None
+
+
+class ConsentList(Strict):
+    items: list[ConsentOut]
+
+
+class ProfileOut(Strict):
+    purpose: str
+    consent_ids: list[int]
+    fields: dict[str, Any]
+
+
+class SubTaskOut(Strict):
+    service: str
+    department: str
+    is_lead: bool
+    status: Literal["pending", "accepted", "correction", "reviewing", "completed", "rejected"]
+    status_text: str
+    note: str | None
+    missing_materials: list[str]
+    updated_at: datetime
+
+
+class DeferredMaterialOut(Strict):
+    name: str
+    due_date: date
+    provided: bool
+
+
+class EventOut(Strict):
+    at: datetime
+    department: str | None
+    message: str
+
+
+ApplicationStatus = Literal[
+    "draft", "submitted", "in_progress", "correction", "completed", "partly_completed", "rejected"
+]
+
+
+class ApplicationSummary(Strict):
+    number: str
+    service_code: str
+    service_title: str
+    status: ApplicationStatus
+    status_text: str
+    submitted_at: datetime | None
+    promised_date: date | None
+    overdue: bool
+    updated_at: datetime
+
+
+class ApplicationOut(ApplicationSummary):
+    fields: dict[str, Any]
+    prefilled_fields: list[str]
+    missing_fields: list[str]
+    services: list[str]
+    created_at: datetime
+    completed_at: datetime | None
+    commitment: str | None
+    subtasks: list[SubTaskOut]
+    deferred_materials: list[DeferredMaterialOut]
+    events: list[EventOut]
+    next_step: str
+    can_urge: bool
+    urge_count: int
+
+
+class ApplicationList(Strict):
+    items: list[ApplicationSummary]
+
+
+class UrgeOut(Strict):
+    number: str
+    urged_at: datetime
+    urge_count: int
+    message: str
