@@ -32,6 +32,17 @@ class RenderedReply:
     options: tuple[Option, ...] = ()
 
 
+def button_options(message: Mapping[str, Any]) -> list[Option]:
+    """A bot message's buttons (or quick replies) that carry a payload; the title defaults to it.
+
+    Shared with the mini-program, which shows them as real buttons."""
+    buttons = message.get("buttons") or message.get("quick_replies") or []
+    if not isinstance(buttons, (list, tuple)):
+        return []
+    return [Option(str(button.get("title") or button["payload"]), str(button["payload"]))
+            for button in buttons if isinstance(button, Mapping) and button.get("payload")]
+
+
 def render_messages(messages: Iterable[Mapping[str, Any]]) -> RenderedReply:
     """Merges one turn's bot messages; buttons of all messages are numbered continuously."""
     blocks: list[str] = []
@@ -40,14 +51,13 @@ def render_messages(messages: Iterable[Mapping[str, Any]]) -> RenderedReply:
         lines: list[str] = []
         if message.get("text"):
             lines.append(str(message["text"]).strip())
-        buttons = [b for b in (message.get("buttons") or message.get("quick_replies") or [])
-                   if isinstance(b, Mapping) and b.get("payload")]
+        buttons = button_options(message)
         if buttons:
             if not options:
                 lines.append(texts.OPTIONS_HINT)
-            for button in buttons:
-                options.append(Option(str(button.get("title") or button["payload"]), str(button["payload"])))
-                lines.append(f"{len(options)}. {options[-1].title}")
+            for option in buttons:
+                options.append(option)
+                lines.append(f"{len(options)}. {option.title}")
         if message.get("image"):
             lines.append(f"{texts.IMAGE_LABEL}：{message['image']}")
         # `custom` and `attachment` payloads are meant for richer clients; WeChat text cannot carry them.

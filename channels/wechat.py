@@ -36,6 +36,7 @@ from wechatpy.utils import check_signature, random_string
 
 from bot.privacy import mask_identifier
 from channels import wechat_texts as texts
+from channels.http_body import is_ascii_number, read_body
 from channels.rendering import choose_option, render_messages, split_text
 from channels.wechat_api import WeChatAPI
 from channels.wechat_inbound import Inbound, InboundRejected, parse_xml, read_inbound
@@ -59,28 +60,6 @@ class _Forbidden(Exception):
 def _xml_text(text: str) -> str:
     """Text that survives wechatpy's CDATA wrapping: no "]]>" and no characters XML forbids."""
     return _XML_INVALID_CHARS.sub("", text).replace("]]>", "]]]]><![CDATA[>")
-
-
-def _is_ascii_number(value: str) -> bool:
-    # str.isdigit() accepts "１２３" and int() parses it: neither belongs in a header or a query.
-    return value.isascii() and value.isdigit()
-
-
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The request body, or None as soon as it is known to exceed `limit` bytes."""
-    declared = (request.headers.get("content-length") or "").strip()
-    if declared and (not _is_ascii_number(declared) or int(declared) > limit):
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        chunk = await request.stream.read()
-        if chunk is None:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
 
 
 class WeChatInput(InputChannel):
@@ -159,7 +138,7 @@ class WeChatInput(InputChannel):
             check_signature(self.settings.token, signature, timestamp, nonce)
         except InvalidSignatureException:
             return "bad signature"
-        if not _is_ascii_number(timestamp) or abs(time.time() - int(timestamp)) > self.settings.max_clock_skew_seconds:
+        if not is_ascii_number(timestamp) or abs(time.time() - int(timestamp)) > self.settings.max_clock_skew_seconds:
             return "stale or invalid timestamp"
         return None
 
@@ -168,7 +147,7 @@ class WeChatInput(InputChannel):
         if problem:
             return self._forbidden(request, problem)
         try:
-            body = await asyncio.wait_for(_read_body(request, self.settings.max_body_bytes),
+            body = await asyncio.wait_for(read_body(request, self.settings.max_body_bytes),
                                           BODY_READ_TIMEOUT_SECONDS)
         except asyncio.TimeoutError:
             logger.warning("wechat: request body not received within %.0f s", BODY_READ_TIMEOUT_SECONDS)

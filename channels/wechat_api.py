@@ -1,4 +1,5 @@
-"""Async client of the two WeChat API calls the channel needs: stable_token and custom/send.
+"""Async client of the WeChat API calls the channels need: stable_token and custom/send for the
+official account, jscode2session for the mini-program's login.
 
 wechatpy's own client uses `requests` and would block Rasa's event loop (one Sanic worker
 serves every conversation), so this one uses aiohttp. The access token is valid for two hours
@@ -11,6 +12,7 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -30,6 +32,14 @@ class WeChatAPIError(RuntimeError):
         super().__init__(f"errcode {errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
+
+
+@dataclass(frozen=True)
+class MiniProgramUser:
+    """Who logged in to the mini-program (jscode2session), without the session_key."""
+
+    openid: str
+    unionid: str | None = None
 
 
 class QuotaExhausted(WeChatAPIError):
@@ -68,12 +78,19 @@ class WeChatAPI:
             await self._session.close()
         self._session = None
 
-    async def _post(self, path: str, payload: dict[str, Any], params: dict[str, str] | None = None) -> dict:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")  # WeChat shows \u escapes literally
+    async def _call(self, method: str, path: str, payload: dict[str, Any] | None = None,
+                    params: dict[str, str] | None = None) -> dict:
+        """One API call; its JSON answer, or `WeChatAPIError(-1)` when there is none.
+
+        Error messages name the path only: the query may carry a secret or an access token."""
+        body = None
+        headers = {}
+        if payload is not None:
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")  # WeChat shows \u escapes literally
+            headers["Content-Type"] = "application/json; charset=utf-8"
         try:
-            async with self._client().post(
-                f"{self.api_base}{path}", data=body, params=params,
-                headers={"Content-Type": "application/json; charset=utf-8"},
+            async with self._client().request(
+                method, f"{self.api_base}{path}", data=body, params=params, headers=headers,
             ) as response:
                 if response.status != 200:
                     raise WeChatAPIError(-1, f"HTTP {response.status} from {path}")
@@ -83,6 +100,25 @@ class WeChatAPI:
         if not isinstance(data, dict):
             raise WeChatAPIError(-1, f"unexpected answer from {path}")
         return data
+
+    async def _post(self, path: str, payload: dict[str, Any], params: dict[str, str] | None = None) -> dict:
+        return await self._call("POST", path, payload, params)
+
+    async def code_to_session(self, js_code: str) -> MiniProgramUser:
+        """Mini-program login: exchanges the `code` of `wx.login()` for the user's openid.
+
+        WeChat also returns a `session_key` (for decrypting data the mini-program hands over);
+        nothing here needs it, so it is dropped on the spot and never stored or logged."""
+        data = await self._call("GET", "/sns/jscode2session", params={
+            "appid": self.app_id, "secret": self._secret, "js_code": js_code,
+            "grant_type": "authorization_code",
+        })
+        errcode = _errcode(data)
+        openid = data.get("openid")
+        if errcode or not isinstance(openid, str) or not openid:
+            raise WeChatAPIError(errcode or -1, str(data.get("errmsg") or "no openid"))
+        unionid = data.get("unionid")
+        return MiniProgramUser(openid=openid, unionid=unionid if isinstance(unionid, str) and unionid else None)
 
     async def _fetch_token(self, force_refresh: bool) -> str:
         data = await self._post("/cgi-bin/stable_token", {

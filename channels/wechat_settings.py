@@ -5,7 +5,7 @@ committed file, so every value there may be left empty and is then read from an 
 variable; the defaults make a fresh clone talk to the local fake WeChat API
 (tests/fakes/fake_wechat.py) and nothing else. A deployment pointed at the real WeChat API
 with any development default still in place refuses to start: a known token would let anyone
-forge messages.
+forge messages. The lookup and that check are shared with the mini-program (channels/config.py).
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
+
+from channels.config import ChannelConfigError, check_api_base, setting
 
 # (credentials key, environment variable, development default)
 TOKEN = ("token", "BANSHI_WECHAT_TOKEN", "banshi-dev-token")
@@ -23,10 +24,9 @@ AES_KEY = ("encoding_aes_key", "BANSHI_WECHAT_AES_KEY", "")  # empty: plain (明
 API_BASE = ("api_base", "BANSHI_WECHAT_API_BASE", "http://127.0.0.1:8011")
 
 PRODUCTION_API_BASE = "https://api.weixin.qq.com"
-_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
-class WeChatConfigError(ValueError):
+class WeChatConfigError(ChannelConfigError):
     """The channel's configuration cannot work; raised at start-up, never per request."""
 
 
@@ -58,9 +58,7 @@ class WeChatSettings:
         environ = os.environ if environ is None else environ
 
         def value(spec: tuple[str, str, str]) -> str:
-            key, variable, default = spec
-            given = str(credentials.get(key) or "").strip()
-            return given or str(environ.get(variable) or "").strip() or default
+            return setting(spec, credentials, environ)
 
         settings = cls(
             token=value(TOKEN),
@@ -81,15 +79,7 @@ class WeChatSettings:
             raise WeChatConfigError(
                 "BANSHI_WECHAT_AES_KEY / encoding_aes_key 必须是公众号后台给出的43位EncodingAESKey"
             )
-        parsed = urlparse(self.api_base)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise WeChatConfigError(f"BANSHI_WECHAT_API_BASE 不是有效的URL：{self.api_base!r}")
-        if parsed.hostname not in _LOCAL_HOSTS:
-            defaults = [variable for key, variable, default in (TOKEN, APP_ID, APP_SECRET)
-                        if getattr(self, key) == default]
-            if defaults:
-                raise WeChatConfigError(
-                    "WeChat API 指向非本机地址，但以下变量仍是开发默认值：" + ", ".join(defaults)
-                )
+        check_api_base(self.api_base, ((spec, getattr(self, spec[0])) for spec in (TOKEN, APP_ID, APP_SECRET)),
+                       WeChatConfigError)
         if not 0 < self.passive_reply_seconds < 5:
             raise WeChatConfigError("passive_reply_seconds must be below WeChat's 5 s limit")

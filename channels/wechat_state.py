@@ -9,45 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
+from channels.memory import BoundedMap
 from channels.rendering import Option
-
-V = TypeVar("V")
 
 CS_MESSAGES_PER_WINDOW = 5
 CS_WINDOW_SECONDS = 48 * 3600
-
-
-class _Bounded(Generic[V]):
-    """An insertion-ordered dict that forgets entries older than `ttl` or beyond `size`."""
-
-    def __init__(self, ttl: float, size: int) -> None:
-        self.ttl, self.size = ttl, size
-        self._items: OrderedDict[str, tuple[float, V]] = OrderedDict()
-
-    def _prune(self, now: float) -> None:
-        while self._items:
-            key, (stamp, _value) = next(iter(self._items.items()))
-            if now - stamp <= self.ttl and len(self._items) <= self.size:
-                break
-            del self._items[key]
-
-    def get(self, key: str) -> V | None:
-        self._prune(time.monotonic())
-        entry = self._items.get(key)
-        return entry[1] if entry else None
-
-    def put(self, key: str, value: V) -> None:
-        self._items.pop(key, None)
-        self._items[key] = (time.monotonic(), value)
-        self._prune(time.monotonic())
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 @dataclass
@@ -68,7 +37,7 @@ class TurnRegistry:
     """Turns by WeChat's dedup key, so a retried message never starts a second dialogue turn."""
 
     def __init__(self, ttl_seconds: float = 600, size: int = 10_000) -> None:
-        self._turns: _Bounded[Turn] = _Bounded(ttl_seconds, size)
+        self._turns: BoundedMap[Turn] = BoundedMap(ttl_seconds, size)
 
     def get_or_start(self, key: str, start: Callable[[], Turn]) -> tuple[Turn, bool]:
         """The turn for `key`, started by `start()` if new; True when it was started now.
@@ -103,7 +72,7 @@ class UserMemory:
     """
 
     def __init__(self, size: int = 100_000, clock: Callable[[], float] = time.time) -> None:
-        self._users: _Bounded[_User] = _Bounded(CS_WINDOW_SECONDS, size)
+        self._users: BoundedMap[_User] = BoundedMap(CS_WINDOW_SECONDS, size)
         self._clock = clock
 
     def _user(self, openid: str) -> _User:

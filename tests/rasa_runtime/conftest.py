@@ -1,6 +1,7 @@
-"""Harness for the WeChat channel tests: the channel's blueprint in a real Sanic server on a
-free port, the fake WeChat API (tests/fakes/fake_wechat.py) in the same event loop, a fake
-dialogue in place of Rasa's agent, and wechatpy on the client side to sign and encrypt.
+"""Harness for the WeChat channel tests (official account and mini-program): the channel's
+blueprint in a real Sanic server on a free port, the fake WeChat API (tests/fakes/fake_wechat.py)
+in the same event loop, a fake dialogue in place of Rasa's agent, and wechatpy on the client
+side to sign and encrypt.
 
 pytest-asyncio is not in the Rasa runtime, so `async def` tests are run here with
 `asyncio.run`, each in a fresh loop.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import socket
 import sys
 import time
@@ -31,6 +33,8 @@ from sanic import Sanic  # noqa: E402
 from wechatpy.crypto import WeChatCrypto  # noqa: E402
 from wechatpy.utils import WeChatSigner  # noqa: E402
 
+from channels.miniprogram import MiniProgramInput  # noqa: E402
+from channels.miniprogram_settings import MiniProgramSettings  # noqa: E402
 from channels.wechat import WeChatInput  # noqa: E402
 from channels.wechat_settings import WeChatSettings  # noqa: E402
 from tests.fakes.fake_wechat import FakeWeChat  # noqa: E402
@@ -182,20 +186,91 @@ async def wechat_harness(dialogue: FakeDialogue | None = None, aes: bool = False
     }, environ={})
     channel = WeChatInput(settings)
     dialogue = dialogue or FakeDialogue()
-    app = Sanic(f"wechat_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
-    app.blueprint(channel.blueprint(dialogue), url_prefix="/webhooks/wechat")
+    try:
+        async with serve_channel(channel, dialogue) as base:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
+                yield Harness(f"{base}/webhook", fake, channel, dialogue, http, aes=aes)
+    finally:
+        await fake.stop()
+
+
+@asynccontextmanager
+async def serve_channel(channel: Any, dialogue: Any) -> AsyncIterator[str]:
+    """A Rasa input channel's blueprint in a real Sanic server on a free port, mounted where Rasa
+    mounts it (/webhooks/<name>); yields that base URL."""
+    app = Sanic(f"{channel.name()}_test_{uuid.uuid4().hex[:8]}", configure_logging=False)
+    app.blueprint(channel.blueprint(dialogue), url_prefix=f"/webhooks/{channel.url_prefix()}")
     port = free_port()
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
     await server.startup()
     await server.before_start()
     await server.after_start()
-    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
     try:
-        yield Harness(f"http://127.0.0.1:{port}/webhooks/wechat/webhook", fake, channel, dialogue, http, aes=aes)
+        yield f"http://127.0.0.1:{port}/webhooks/{channel.url_prefix()}"
     finally:
-        await http.close()
         await server.before_stop()
         server.close()
         await server.wait_closed()
         await server.after_stop()
+
+
+# ---- mini-program -----------------------------------------------------------------------------
+
+MP_APP_ID = "wxminiprogram00test"
+MP_SECRET = "mp-test-secret"
+
+
+@dataclass
+class MiniProgramHarness:
+    base: str
+    fake: FakeWeChat
+    channel: MiniProgramInput
+    dialogue: FakeDialogue
+    http: aiohttp.ClientSession
+
+    async def post(self, path: str, body: Any = None, raw: bytes | str | None = None,
+                   headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        """POSTs JSON (or `raw` bytes); returns the status and the JSON answer (text if not JSON)."""
+        if raw is not None:
+            data = raw.encode("utf-8") if isinstance(raw, str) else raw
+        else:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        async with self.http.post(f"{self.base}{path}", data=data, headers=headers) as response:
+            text = await response.text()
+            try:
+                return response.status, json.loads(text)
+            except ValueError:
+                return response.status, text
+
+    async def login(self, code: str = "alice.1") -> tuple[int, Any]:
+        return await self.post("/login", {"code": code})
+
+    async def token(self, code: str = "alice.1") -> str:
+        status, answer = await self.login(code)
+        assert status == 200, answer
+        return answer["token"]
+
+    async def send(self, token: str | None, message: Any = None, raw: bytes | str | None = None,
+                   headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        auth = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        return await self.post("/webhook", {"message": message} if raw is None else None, raw=raw,
+                               headers={**auth, **(headers or {})})
+
+
+@asynccontextmanager
+async def miniprogram_harness(dialogue: FakeDialogue | None = None, **credentials: Any
+                              ) -> AsyncIterator[MiniProgramHarness]:
+    """The mini-program channel in a real Sanic server, logging in against the fake WeChat API."""
+    fake = FakeWeChat(mp_app_id=MP_APP_ID, mp_app_secret=MP_SECRET)
+    api_base = await fake.start()
+    settings = MiniProgramSettings.from_credentials(
+        {"app_id": MP_APP_ID, "app_secret": MP_SECRET, "api_base": api_base, **credentials}, environ={})
+    channel = MiniProgramInput(settings)
+    dialogue = dialogue or FakeDialogue()
+    try:
+        async with serve_channel(channel, dialogue) as base:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
+                yield MiniProgramHarness(base, fake, channel, dialogue, http)
+    finally:
         await fake.stop()

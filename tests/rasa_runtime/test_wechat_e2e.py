@@ -1,5 +1,7 @@
-"""The WeChat channel inside the REAL Rasa server, with the action server and the fake WeChat
-API as processes: subscribe → menu, "1" → the first 一件事, a retried message counted once.
+"""The WeChat channels inside the REAL Rasa server, with the action server and the fake WeChat
+API as processes. Official account: subscribe → menu, "1" → the first 一件事, a retried message
+counted once. Mini-program: login → "你好" gives the menu as buttons, "孩子出生了要办什么" sets
+service_item=newborn, a forged token never reaches the dialogue.
 
 Skipped unless BANSHI_E2E_MODEL names a trained model file (starting Rasa takes 30–40 s).
 """
@@ -13,6 +15,7 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -20,12 +23,15 @@ import xmltodict
 from conftest import ACCOUNT, ROOT, free_port, sign
 
 from bot.processes import NotHealthy, wait_healthy
+from channels import miniprogram_texts as mp_texts
+from tests.fakes.fake_wechat import FakeWeChat
 
 MODEL = os.environ.get("BANSHI_E2E_MODEL", "")
 pytestmark = pytest.mark.skipif(not (MODEL and Path(MODEL).is_file()),
                                 reason="set BANSHI_E2E_MODEL to a trained model to run the real Rasa server")
 
 TOKEN, APP_ID, SECRET = "e2e-token", "wxe2e0000000000000", "e2e-secret"
+MP_APP_ID, MP_SECRET = "wxe2emini000000000", "e2e-mp-secret"
 STARTUP_TIMEOUT_S = 240
 
 
@@ -52,7 +58,10 @@ def stack(tmp_path_factory):
         "rest:\n"
         "channels.wechat.WeChatInput:\n"
         f"  token: {TOKEN}\n  app_id: {APP_ID}\n  app_secret: {SECRET}\n"
-        f'  encoding_aes_key: ""\n  api_base: http://127.0.0.1:{fake_port}\n', encoding="utf-8")
+        f'  encoding_aes_key: ""\n  api_base: http://127.0.0.1:{fake_port}\n'
+        "channels.miniprogram.MiniProgramInput:\n"
+        f"  app_id: {MP_APP_ID}\n  app_secret: {MP_SECRET}\n  api_base: http://127.0.0.1:{fake_port}\n",
+        encoding="utf-8")
     (work / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {work / 'tracker.db'}\n"
@@ -61,7 +70,8 @@ def stack(tmp_path_factory):
            "BANSHI_DB_URL": f"sqlite:///{work / 'banshi.db'}", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
     specs = [
         ("fake", [str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "tests.fakes.fake_wechat",
-                  "--port", str(fake_port), "--appid", APP_ID, "--secret", SECRET],
+                  "--port", str(fake_port), "--appid", APP_ID, "--secret", SECRET,
+                  "--mp-appid", MP_APP_ID, "--mp-secret", MP_SECRET],
          f"http://127.0.0.1:{fake_port}/_health"),
         ("actions", [str(actions_python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
          f"http://127.0.0.1:{action_port}/health"),
@@ -78,7 +88,9 @@ def stack(tmp_path_factory):
                                                stderr=subprocess.STDOUT), health, log))
         for process, health, log in processes:
             _wait_healthy(health, process, log)
-        yield {"rasa": f"http://127.0.0.1:{rasa_port}", "fake": f"http://127.0.0.1:{fake_port}", "logs": work}
+        by_name = {name: process for (name, _cmd, _health), (process, _h, _l) in zip(specs, processes)}
+        yield {"rasa": f"http://127.0.0.1:{rasa_port}", "fake": f"http://127.0.0.1:{fake_port}", "logs": work,
+               "actions": by_name["actions"]}
     finally:
         for process, _health, _log in processes:
             process.terminate()
@@ -117,8 +129,9 @@ async def _reply(stack: dict, openid: str, status_body: tuple[int, str]) -> str:
     pytest.fail("no reply, neither passive nor through the customer-service API")
 
 
-def _tracker(stack: dict, openid: str) -> dict:
-    return _get_json(f"{stack['rasa']}/conversations/{openid}/tracker")
+def _tracker(stack: dict, sender: str) -> dict:
+    # Rasa's routes do not unquote path parameters: the ":" of "mp:<openid>" must stay literal.
+    return _get_json(f"{stack['rasa']}/conversations/{quote(sender, safe=':')}/tracker")
 
 
 def test_subscribe_menu_and_numbered_choice_through_real_rasa(stack):
@@ -167,3 +180,68 @@ def test_forged_request_never_reaches_real_rasa(stack):
     assert asyncio.run(forged()) == 403
     events = _tracker(stack, openid)["events"]
     assert not [e for e in events if e["event"] == "user"]
+
+
+async def _mp_post(http: aiohttp.ClientSession, url: str, body: dict, token: str | None = None) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with http.post(url, json=body, headers=headers) as response:
+        return response.status, await response.json(content_type=None)
+
+
+def test_miniprogram_login_menu_and_service_through_real_rasa(stack):
+    user = f"mp{uuid.uuid4().hex[:12]}"
+    base = f"{stack['rasa']}/webhooks/miniprogram"
+
+    async def conversation() -> tuple[list[dict], list[dict]]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
+            status, login = await _mp_post(http, f"{base}/login", {"code": f"{user}.1"})
+            assert status == 200, login
+            status, refused = await _mp_post(http, f"{base}/login", {"code": "bad-code"})
+            assert status == 401 and refused["error"] == "invalid_code"
+            status, menu = await _mp_post(http, f"{base}/webhook", {"message": "你好"}, login["token"])
+            assert status == 200, menu
+            status, need = await _mp_post(http, f"{base}/webhook", {"message": "孩子出生了要办什么"}, login["token"])
+            assert status == 200, need
+            return menu["messages"], need["messages"]
+
+    menu, need = asyncio.run(conversation())
+    buttons = [m for m in menu if m["type"] == "buttons"]
+    assert buttons, menu
+    payloads = [b["payload"] for m in buttons for b in m["buttons"]]
+    assert "/need_newborn" in payloads and all(b["title"] for m in buttons for b in m["buttons"])
+    assert need and all(m["type"] in ("text", "buttons", "card") for m in need)
+
+    sender = "mp:" + FakeWeChat(mp_app_id=MP_APP_ID).openid_for(user)
+    tracker = _tracker(stack, sender)
+    assert tracker["slots"]["service_item"] == "newborn"
+    user_events = [e for e in tracker["events"] if e["event"] == "user"]
+    assert [e["text"] for e in user_events] == ["你好", "孩子出生了要办什么"]
+    assert {e.get("input_channel") for e in user_events} == {"miniprogram"}
+
+
+def test_forged_miniprogram_token_never_reaches_real_rasa(stack):
+    async def forged() -> tuple[int, dict]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+            return await _mp_post(http, f"{stack['rasa']}/webhooks/miniprogram/webhook",
+                                  {"message": "你好"}, "forged-token")
+
+    status, answer = asyncio.run(forged())
+    assert status == 401 and answer["error"] == "invalid_token" and "登录" in answer["message"]
+
+
+def test_miniprogram_apologises_when_the_action_server_is_down(stack):
+    """Runs last in this module: it stops the action server. Rasa only logs the failed custom
+    action (action_show_menu) and ends the turn without a reply; the channel apologises."""
+    stack["actions"].terminate()
+    stack["actions"].wait(timeout=20)
+    base = f"{stack['rasa']}/webhooks/miniprogram"
+
+    async def greet() -> tuple[int, dict]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
+            status, login = await _mp_post(http, f"{base}/login", {"code": f"down{uuid.uuid4().hex[:8]}.1"})
+            assert status == 200, login
+            return await _mp_post(http, f"{base}/webhook", {"message": "你好"}, login["token"])
+
+    status, answer = asyncio.run(greet())
+    assert status == 200, answer
+    assert answer == {"messages": [{"type": "text", "text": mp_texts.NO_REPLY}]}
