@@ -10,6 +10,8 @@ from actions.common import say
 from bot.messages import ASK_AFFIRMATION, NONE_OF_THESE, Button, Reply, intent_label
 
 MAX_CANDIDATES = 3
+FALLBACK_CANDIDATES = [{"name": "ask_question"}, {"name": "request_human"}]
+"""Offered when no ranked intent is worth offering: a question, or a human."""
 
 
 def candidate_buttons(intent_ranking: list[dict[str, Any]]) -> list[Button]:
@@ -33,9 +35,6 @@ class ActionDefaultAskAffirmation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         ranking = tracker.latest_message.get("intent_ranking") or []
-        buttons = candidate_buttons(ranking) or [
-            Button(label, f"/{intent}")
-            for intent, label in (("ask_question", "咨询办事政策问题"), ("request_human", "转人工服务"))
-        ]
+        buttons = candidate_buttons(ranking) or candidate_buttons(FALLBACK_CANDIDATES)
         say(dispatcher, Reply(ASK_AFFIRMATION, (*buttons, NONE_OF_THESE)))
         return []

@@ -81,9 +81,7 @@ def main() -> int:
     root = settings.project_root
     db_dir = root / "data" / "db"
     db_dir.mkdir(parents=True, exist_ok=True)
-    endpoints = root / "endpoints.yml"
-    if settings.action_port != 5055:
-        endpoints = write_endpoints(db_dir / "endpoints.run.yml", settings.action_port, db_dir / "tracker.db")
+    endpoints = write_endpoints(db_dir / "endpoints.run.yml", settings.action_port, db_dir / "tracker.db")
     env = rasa_env(root)
     manager = Manager()
     manager.add_process("rasa", _shell(rasa_server_cmd(model, endpoints, settings.rasa_port)), cwd=str(root), env=env)

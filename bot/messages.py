@@ -78,12 +78,6 @@ def service_confirmation(item: ServiceItem) -> Reply:
     return Reply(text, (Button("转人工服务", "/request_human"),))
 
 
-OUT_OF_SCOPE = (
-    "抱歉，这个问题不在我的服务范围内。我是示例市政务服务助手，可以帮您办理“高效办成一件事”"
-    "（如新生儿出生、退休、开办餐饮店、企业注销等）、解答办事政策、查询办件进度，"
-    f"或为您转接人工。也可以拨打{settings.hotline}热线咨询。"
-)
-
 ASK_AFFIRMATION = "抱歉，我不太确定您的意思。您是想办理下面的事吗？"
 NONE_OF_THESE = Button("都不是", "/out_of_scope")
 

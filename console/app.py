@@ -24,17 +24,16 @@ CROSS_ORIGIN = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
 def create_app(rasa_url: str | None = None) -> Sanic:
     app = Sanic("banshi_console")
     widget_config = json.dumps({"rasaUrl": rasa_url or settings.rasa_public_url})
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    widget_code = (STATIC / "widget.js").read_text(encoding="utf-8").replace("__BANSHI_CONFIG__", widget_config)
 
     @app.get("/")
     async def index(request: Request) -> response.HTTPResponse:
-        html = (STATIC / "index.html").read_text(encoding="utf-8")
-        origin = f"{request.scheme}://{request.host}"
-        return response.html(html.replace("__CONSOLE_ORIGIN__", origin))
+        return response.html(page.replace("__CONSOLE_ORIGIN__", f"{request.scheme}://{request.host}"))
 
     @app.get("/widget.js")
     async def widget(_request: Request) -> response.HTTPResponse:
-        code = (STATIC / "widget.js").read_text(encoding="utf-8").replace("__BANSHI_CONFIG__", widget_config)
-        return response.text(code, content_type="application/javascript; charset=utf-8", headers=CROSS_ORIGIN)
+        return response.text(widget_code, content_type="application/javascript; charset=utf-8", headers=CROSS_ORIGIN)
 
     @app.get("/vendor/socket.io.min.js")
     async def socket_io(_request: Request) -> response.HTTPResponse:

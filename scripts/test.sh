@@ -10,10 +10,11 @@ start=$(date +%s)
 
 step() { echo; echo "==> $*"; }
 
+mkdir -p results
 step "rasa data validate"
-$RASA data validate --data data/nlu data/rules data/stories --domain domain.yml --config config.yml 2>&1 \
-  | grep -E "ERROR|error|Validating|conflict" || true
-$RASA data validate --data data/nlu data/rules data/stories --domain domain.yml --config config.yml >/dev/null 2>&1
+$RASA data validate --data data/nlu data/rules data/stories --domain domain.yml --config config.yml \
+  > results/validate.log 2>&1 || { cat results/validate.log; exit 1; }
+grep -E "ERROR|Validating|conflict" results/validate.log || true
 
 step "unit tests (Python 3.11 runtime)"
 $PY -m pytest tests/unit -q -p no:cacheprovider

@@ -54,7 +54,6 @@ def stack(tmp_path_factory) -> Stack:
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
     env = rasa_env(ROOT) | {"BANSHI_DB_URL": db_url, "BANSHI_RASA_PUBLIC_URL": f"http://localhost:{rasa_port}"}
 
-    processes = []
     specs = [
         ("actions", action_server_cmd(action_port), f"http://127.0.0.1:{action_port}/health"),
         ("rasa", rasa_server_cmd(model, endpoints, rasa_port, ROOT), f"http://127.0.0.1:{rasa_port}/status"),
@@ -64,7 +63,6 @@ def stack(tmp_path_factory) -> Stack:
     for name, cmd, health in specs:
         log = work / f"{name}.log"
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-        processes.append(process)
         started.append((health, process, log))
     try:
         for health, process, log in started:
@@ -82,6 +80,7 @@ def stack(tmp_path_factory) -> Stack:
         for _health, process, log in started:
             assert process.poll() is None, f"a server died during the tests:\n{log.read_text()[-3000:]}"
     finally:
+        processes = [process for _health, process, _log in started]
         for process in processes:
             process.terminate()
         for process in processes:
