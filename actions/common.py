@@ -1,18 +1,26 @@
 """Helpers the action modules share."""
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.messages import Reply
+from bot.portal_services import Turn
 
 
 def say(dispatcher: CollectingDispatcher, replies: Reply | Iterable[Reply]) -> None:
     """Sends one or several replies in order."""
     for reply in [replies] if isinstance(replies, Reply) else replies:
         dispatcher.utter_message(**reply.as_kwargs())
+
+
+def relay(dispatcher: CollectingDispatcher, turn: Turn) -> list[dict[str, Any]]:
+    """Says a flow's replies and returns its slots as events."""
+    say(dispatcher, turn.replies)
+    return [SlotSet(name, value) for name, value in turn.slots.items()]
 
 
 def latest_intent(tracker: Tracker) -> str | None:

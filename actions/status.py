@@ -1,4 +1,4 @@
-"""Application status. The portal issue replaces this placeholder with real look-ups."""
+"""Application status, 催办 and unbinding: thin actions over bot/status_check.py."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +6,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import say
-from bot.messages import NOT_YET_STATUS, Reply
+from actions.common import relay
+from bot import portal_services, status_check
+from bot.binding import CONSENT
 
 
 class ActionCheckStatus(Action):
@@ -17,5 +18,32 @@ class ActionCheckStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        say(dispatcher, Reply(NOT_YET_STATUS))
-        return []
+        turn = await status_check.check_status(
+            portal_services.services(), tracker.sender_id, tracker.get_slot(status_check.APPLICATION_NO),
+            consent_given=tracker.get_slot(CONSENT) is True,
+        )
+        return relay(dispatcher, turn)
+
+
+class ActionUrgeApplication(Action):
+    def name(self) -> str:
+        return "action_urge_application"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        turn = await status_check.urge(
+            portal_services.services(), tracker.sender_id, tracker.get_slot(status_check.APPLICATION_NO),
+            consent_given=tracker.get_slot(CONSENT) is True,
+        )
+        return relay(dispatcher, turn)
+
+
+class ActionUnbindIdentity(Action):
+    def name(self) -> str:
+        return "action_unbind_identity"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return relay(dispatcher, await status_check.unbind(portal_services.services(), tracker.sender_id))

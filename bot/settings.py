@@ -31,11 +31,19 @@ class Settings:
     rasa_public_url: str
     hotline: str
     human_hours: str
+    portal_url: str
+    portal_connect_timeout: float
+    portal_read_timeout: float
+    portal_retries: int
+    portal_backoff: float
+    portal_breaker_failures: int
+    portal_breaker_cooldown: float
 
     @classmethod
     def from_env(cls) -> "Settings":
         root = Path(env_value("BANSHI_HOME", str(PROJECT_ROOT)))
         rasa_port = int(env_value("BANSHI_RASA_PORT", "5005"))
+        portal_port = int(env_value("BANSHI_PORTAL_PORT", "8001"))
         return cls(
             project_root=root,
             db_url=env_value("BANSHI_DB_URL", f"sqlite:///{root / 'data' / 'db' / 'banshi.db'}"),
@@ -43,11 +51,19 @@ class Settings:
             models_dir=Path(env_value("BANSHI_MODELS_DIR", str(root / "models"))),
             rasa_port=rasa_port,
             action_port=int(env_value("BANSHI_ACTION_PORT", "5055")),
-            portal_port=int(env_value("BANSHI_PORTAL_PORT", "8001")),
+            portal_port=portal_port,
             console_port=int(env_value("BANSHI_CONSOLE_PORT", "8002")),
             rasa_public_url=env_value("BANSHI_RASA_PUBLIC_URL", f"http://localhost:{rasa_port}"),
             hotline=env_value("BANSHI_HOTLINE", "12345"),
             human_hours=env_value("BANSHI_HUMAN_HOURS", "工作日 9:00—17:00"),
+            # The portal client: where the 一网通办 platform is and how patiently to call it.
+            portal_url=env_value("BANSHI_PORTAL_URL", f"http://localhost:{portal_port}").rstrip("/"),
+            portal_connect_timeout=float(env_value("BANSHI_PORTAL_CONNECT_TIMEOUT", "1.0")),
+            portal_read_timeout=float(env_value("BANSHI_PORTAL_READ_TIMEOUT", "3.0")),
+            portal_retries=int(env_value("BANSHI_PORTAL_RETRIES", "2")),
+            portal_backoff=float(env_value("BANSHI_PORTAL_BACKOFF", "0.2")),
+            portal_breaker_failures=int(env_value("BANSHI_PORTAL_BREAKER_FAILURES", "5")),
+            portal_breaker_cooldown=float(env_value("BANSHI_PORTAL_BREAKER_COOLDOWN", "30")),
         )
 
 

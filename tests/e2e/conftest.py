@@ -1,6 +1,7 @@
-"""The real stack as processes: the Rasa server (3.10 runtime) and the action server (3.11),
-on free ports, with their own tracker and services databases, so a running `make run` is
-never disturbed and every run starts clean."""
+"""The real stack as processes: the Rasa server (3.10 runtime), the action server (3.11), the
+console and the sandbox portal (dev mode: /dev/sms gives the test the SMS code; simulator
+frozen so the demo cases stay as seeded), on free ports, with their own tracker, services and
+portal databases, so a running `make run` is never disturbed and every run starts clean."""
 from __future__ import annotations
 
 import os
@@ -13,7 +14,16 @@ import httpx
 import pytest
 
 from bot.model_cache import ensure_model, rasa_env
-from bot.processes import NotHealthy, action_server_cmd, console_cmd, free_port, rasa_server_cmd, wait_healthy, write_endpoints
+from bot.processes import (
+    NotHealthy,
+    action_server_cmd,
+    console_cmd,
+    free_port,
+    portal_cmd,
+    rasa_server_cmd,
+    wait_healthy,
+    write_endpoints,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 240
@@ -24,6 +34,7 @@ class Stack:
     rasa_url: str
     action_url: str
     console_url: str
+    portal_url: str
     db_url: str
     logs: Path
 
@@ -49,15 +60,23 @@ class Stack:
 def stack(tmp_path_factory) -> Stack:
     work = tmp_path_factory.mktemp("stack")
     model = ensure_model(ROOT, quiet=True)
-    rasa_port, action_port, console_port = free_port(), free_port(), free_port()
+    rasa_port, action_port, console_port, portal_port = free_port(), free_port(), free_port(), free_port()
     db_url = f"sqlite:///{work / 'banshi.db'}"
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
-    env = rasa_env(ROOT) | {"BANSHI_DB_URL": db_url, "BANSHI_RASA_PUBLIC_URL": f"http://localhost:{rasa_port}"}
+    env = rasa_env(ROOT) | {
+        "BANSHI_DB_URL": db_url,
+        "BANSHI_RASA_PUBLIC_URL": f"http://localhost:{rasa_port}",
+        "BANSHI_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
+        "BANSHI_PORTAL_DB_URL": f"sqlite:///{work / 'portal.db'}",
+        "BANSHI_PORTAL_DEV": "1",
+        "BANSHI_PORTAL_TICK_SECONDS": "0",
+    }
 
     specs = [
         ("actions", action_server_cmd(action_port), f"http://127.0.0.1:{action_port}/health"),
         ("rasa", rasa_server_cmd(model, endpoints, rasa_port, ROOT), f"http://127.0.0.1:{rasa_port}/status"),
         ("console", console_cmd(console_port), f"http://127.0.0.1:{console_port}/health"),
+        ("portal", portal_cmd(portal_port), f"http://127.0.0.1:{portal_port}/health"),
     ]
     started = []
     for name, cmd, health in specs:
@@ -74,6 +93,7 @@ def stack(tmp_path_factory) -> Stack:
             rasa_url=f"http://127.0.0.1:{rasa_port}",
             action_url=f"http://127.0.0.1:{action_port}",
             console_url=f"http://127.0.0.1:{console_port}",
+            portal_url=f"http://127.0.0.1:{portal_port}",
             db_url=db_url,
             logs=work,
         )

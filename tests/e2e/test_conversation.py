@@ -44,7 +44,7 @@ def test_conversation_basics(stack, sender):
     assert "再见" in texts(stack.say("再见", sender))
     assert "服务范围" in texts(stack.say("今天天气怎么样", sender))
     assert "还在建设中" in texts(stack.say("出生医学证明丢了能补办吗", sender))
-    assert "还在建设中" in texts(stack.say("我的申请到哪一步了", sender))
+    assert "核验您的身份" in texts(stack.say("我的申请到哪一步了", sender))
 
 
 def test_request_human_records_the_handoff_masked(stack, sender):

@@ -8,7 +8,6 @@ from actions.handoff import ActionHandoffToHuman
 from actions.knowledge import ActionAnswerQuestion
 from actions.menu import ActionShowMenu
 from actions.services import ActionConfirmService
-from actions.status import ActionCheckStatus
 from bot.catalogue import SERVICE_CODES
 from bot.handoff import open_requests
 from tests.unit.conftest import make_tracker
@@ -103,7 +102,7 @@ def test_handoff_failure_still_gives_the_hotline(dispatcher, monkeypatch):
     assert "12345" in dispatcher.messages[0]["text"]
 
 
-@pytest.mark.parametrize("action", [ActionAnswerQuestion(), ActionCheckStatus()])
+@pytest.mark.parametrize("action", [ActionAnswerQuestion()])
 def test_placeholders_say_plainly_that_the_function_is_not_available(dispatcher, action):
     run(action, dispatcher, make_tracker("ask_question", "出生证明丢了能补吗"))
     assert "还在建设中" in dispatcher.messages[0]["text"]

@@ -1,0 +1,133 @@
+"""Checking and urging applications for a chat user, and what follows an identity binding.
+
+Each function returns a `Turn`. When the user has no live identity, the turn asks for one
+(`needs_identity`), remembering why (`identity_purpose`) and which application (the
+`application_no` slot is only cleared once answered), so after the binding the original
+question is answered without being asked again. A portal that is away gets an apology, and
+the application number stays in the slot for the next try.
+"""
+from __future__ import annotations
+
+import logging
+
+from bot import binding_replies, status_replies
+from bot.binding import CONSENT, NEEDS_IDENTITY, PURPOSE, cleared
+from bot.messages import Reply
+from bot.portal_errors import AuthRequired, NotFound, PortalError, PortalUnavailable
+from bot.portal_identity import BoundIdentity
+from bot.portal_services import PortalServices, Turn
+from bot.privacy import mask_identifier
+
+log = logging.getLogger(__name__)
+
+APPLICATION_NO = "application_no"
+
+
+def identity_needed(purpose: str, consent_given: bool, expired: bool = False) -> Turn:
+    """Starts (or resumes) the identity form for `purpose`; the form's first question explains."""
+    turn = Turn(slots={NEEDS_IDENTITY: True, PURPOSE: purpose})
+    if expired:
+        turn.say(Reply(AuthRequired.default_message))
+    elif consent_given:
+        turn.say(Reply(binding_replies.RESUMING))
+    return turn
+
+
+async def check_status(services: PortalServices, sender_id: str, number: str | None,
+                       consent_given: bool = False) -> Turn:
+    """By number, or 我的办件: one application is shown at once, several offered as buttons."""
+    identity = await services.identity(sender_id)
+    if identity is None:
+        return identity_needed(binding_replies.PURPOSE_STATUS, consent_given)
+    number = number.strip().upper() if number else None
+    try:
+        turn = await _status(services, identity, number)
+    except AuthRequired:
+        await services.forget(sender_id)
+        return identity_needed(binding_replies.PURPOSE_STATUS, False, expired=True)
+    except NotFound:
+        turn = Turn([status_replies.not_found(number or "")], {APPLICATION_NO: None})
+    except PortalUnavailable:
+        log.warning("status for %s not checked: portal unavailable", mask_identifier(sender_id))
+        turn = Turn([status_replies.status_unavailable(number)])
+    except PortalError as error:
+        turn = Turn([Reply(error.user_message)], {APPLICATION_NO: None})
+    turn.slots[NEEDS_IDENTITY] = False
+    return turn
+
+
+async def _status(services: PortalServices, identity: BoundIdentity, number: str | None) -> Turn:
+    async with services.connect() as client:
+        if number is None:
+            items = await client.list_applications(identity.token)
+            if not items:
+                return Turn([Reply(status_replies.NO_APPLICATIONS)])
+            if len(items) > 1:
+                return Turn([status_replies.application_choice(items)])
+            number = items[0].number
+        application = await client.get_application(identity.token, number)
+    return Turn([status_replies.application_detail(application)], {APPLICATION_NO: None})
+
+
+async def urge(services: PortalServices, sender_id: str, number: str | None, consent_given: bool = False) -> Turn:
+    """催办 the given application, or the one overdue application, or offer the overdue ones."""
+    identity = await services.identity(sender_id)
+    if identity is None:
+        return identity_needed(binding_replies.PURPOSE_URGE, consent_given)
+    number = number.strip().upper() if number else None
+    try:
+        turn = await _urge(services, identity, number)
+    except AuthRequired:
+        await services.forget(sender_id)
+        return identity_needed(binding_replies.PURPOSE_URGE, False, expired=True)
+    except NotFound:
+        turn = Turn([status_replies.not_found(number or "")], {APPLICATION_NO: None})
+    except PortalUnavailable:
+        log.warning("urge for %s not sent: portal unavailable", mask_identifier(sender_id))
+        turn = Turn([status_replies.urge_unavailable(number)])
+    except PortalError as error:  # not overdue, already urged today, no longer open: the portal says so
+        turn = Turn([Reply(error.user_message, (status_replies.MY_APPLICATIONS_BUTTON,))], {APPLICATION_NO: None})
+    turn.slots[NEEDS_IDENTITY] = False
+    return turn
+
+
+async def _urge(services: PortalServices, identity: BoundIdentity, number: str | None) -> Turn:
+    async with services.connect() as client:
+        if number is None:
+            overdue = [item for item in await client.list_applications(identity.token) if item.overdue]
+            if not overdue:
+                return Turn([Reply(status_replies.NOTHING_TO_URGE)])
+            if len(overdue) > 1:
+                return Turn([status_replies.urge_choice(overdue)])
+            number = overdue[0].number
+        result = await client.urge(identity.token, number)
+    return Turn([status_replies.urged(result.message)], {APPLICATION_NO: None})
+
+
+async def after_binding(services: PortalServices, sender_id: str, purpose: str | None, number: str | None,
+                        consent: bool | None) -> Turn:
+    """Once the form ends: greet a verified user and answer what they first asked; after a
+    refusal or a portal outage there is nothing more to say (the form already said it)."""
+    identity = await services.identity(sender_id)
+    if identity is None:
+        return Turn(slots=cleared(keep_typed=consent is not False))
+    turn = Turn([binding_replies.verified(identity.display_name_masked)], cleared(keep_typed=False))
+    if purpose == binding_replies.PURPOSE_URGE:
+        turn.then(await urge(services, sender_id, number))
+    else:
+        turn.then(await check_status(services, sender_id, number))
+    return turn
+
+
+async def unbind(services: PortalServices, sender_id: str) -> Turn:
+    """Ends the binding here and revokes the token at the portal (best effort: it expires anyway)."""
+    identity = await services.identity(sender_id)
+    if identity is None:
+        return Turn([Reply(binding_replies.NOTHING_TO_UNBIND)])
+    try:
+        async with services.connect() as client:
+            await client.logout(identity.token)
+    except PortalError as error:
+        log.warning("token of %s not revoked at the portal: %s", mask_identifier(sender_id), error)
+    await services.forget(sender_id)
+    return Turn([Reply(binding_replies.UNBOUND)], {CONSENT: None})
