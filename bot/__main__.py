@@ -12,7 +12,14 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("train", help="训练 Rasa 模型（输入未变化时复用缓存）")
     sub.add_parser("model-path", help="打印当前输入对应的模型路径（必要时先训练）")
     sub.add_parser("lexicon", help="由 knowledge/ 重新生成 jieba 领域词典")
-    args = parser.parse_args(argv)
+    sub.add_parser("kb", help="知识库：import / search / eval / tune / stats / publish / retire / unanswered", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "kb":
+        from bot.knowledge.cli import main as kb
+
+        return kb(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
 
     if args.command == "run":
         from bot.launcher import main as run

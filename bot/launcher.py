@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 import threading
 import time
@@ -18,6 +19,7 @@ from bot.processes import (
     action_server_cmd,
     console_cmd,
     is_healthy,
+    kb_import_cmd,
     port_in_use,
     portal_cmd,
     rasa_server_cmd,
@@ -79,6 +81,10 @@ def main() -> int:
         return 1
     model = ensure_model()
     root = settings.project_root
+    print(f"==> 知识库：检查 {settings.knowledge_dir} 是否有更新（首次导入约需一两分钟）", flush=True)
+    imported = subprocess.run(kb_import_cmd(settings.knowledge_dir), cwd=root, env=rasa_env(root))
+    if imported.returncode != 0:
+        print("!! 知识库导入失败（见上方信息）；助手照常启动，政策问题会提示稍后再问。", file=sys.stderr, flush=True)
     db_dir = root / "data" / "db"
     db_dir.mkdir(parents=True, exist_ok=True)
     endpoints = write_endpoints(db_dir / "endpoints.run.yml", settings.action_port, db_dir / "tracker.db")

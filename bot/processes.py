@@ -37,6 +37,11 @@ def portal_cmd(port: int) -> list[str]:
     return [sys.executable, "-m", "portal", "--port", str(port)]
 
 
+def kb_import_cmd(*paths: Path) -> list[str]:
+    """The idempotent knowledge-base import: seconds when nothing changed, about a minute the first time."""
+    return [sys.executable, "-m", "bot", "kb", "import", *(str(p) for p in paths), "--quiet"]
+
+
 def console_cmd(port: int) -> list[str]:
     return [sys.executable, "-m", "console", "--port", str(port)]
 

