@@ -21,6 +21,8 @@ MODEL_INPUTS = (
     *TRAINING_DATA,
     "bot/jieba_dict",
     "bot/nlu.py",
+    "bot/nlu_e5.py",
+    "bot/nlu_linear.py",
     "bot/text.py",
     "requirements/rasa.lock",
 )
