@@ -14,10 +14,23 @@ import numpy as np
 QUERY, PASSAGE = "query", "passage"
 
 
+def limit_threads(threads: int) -> None:
+    """Queries run on one intra-op thread: on two shared cores, OpenMP threads that busy-wait
+    for each other made a query 5–10× slower (scripts/bench_kb.py: p50 158 ms with two threads
+    under load, 26 ms with one). A bulk import, one long job, uses every core
+    (BANSHI_KB_IMPORT_THREADS): 41 s for the pack with two threads on an idle machine, 71 s with one."""
+    import faiss
+    import torch
+
+    torch.set_num_threads(threads)
+    faiss.omp_set_num_threads(threads)
+
+
 class Embedder:
-    def __init__(self, model_path: str) -> None:
+    def __init__(self, model_path: str, threads: int = 1) -> None:
         from sentence_transformers import SentenceTransformer
 
+        limit_threads(threads)
         self.model = SentenceTransformer(model_path, device="cpu", local_files_only=True)
         self.dimension = int(self.model.get_embedding_dimension())
         self._lock = threading.Lock()
@@ -46,4 +59,6 @@ class Embedder:
 
 @lru_cache(maxsize=2)
 def get_embedder(model_path: str) -> Embedder:
-    return Embedder(model_path)
+    from bot.settings import env_value
+
+    return Embedder(model_path, threads=int(env_value("BANSHI_KB_THREADS", "1")))

@@ -7,6 +7,7 @@ units leave the index in the same publish, so no search ever returns a stale ans
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.db import session_factory
 from bot.knowledge import index as index_files
 from bot.knowledge.config import KnowledgeSettings
-from bot.knowledge.embedder import PASSAGE, QUERY, get_embedder
+from bot.knowledge.embedder import PASSAGE, QUERY, get_embedder, limit_threads
 from bot.knowledge.sources import (
     GUIDE_SUFFIXES,
     SECTION_HINTS,
@@ -50,7 +51,7 @@ from bot.knowledge.store import (
     KbUnit,
 )
 from bot.knowledge.tokens import tokenize
-from bot.settings import settings
+from bot.settings import env_value, settings
 
 MODEL_KEY = "embedding_model"
 ENCODE_BATCH = 64
@@ -245,6 +246,7 @@ def embed_missing(session: Session, kb: KnowledgeSettings, progress: bool = Fals
 
     Returns how many were encoded and whether the model changed (the index must be rebuilt)."""
     embedder = get_embedder(kb.embedding_model)
+    limit_threads(int(env_value("BANSHI_KB_IMPORT_THREADS", str(os.cpu_count() or 1))))
     signature = _model_signature(kb, embedder.dimension)
     meta = session.get(KbMeta, MODEL_KEY)
     model_changed = meta is None or meta.value != signature
