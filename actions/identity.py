@@ -8,13 +8,20 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import relay, say
-from bot import binding, binding_replies, portal_services, status_check
+from bot import application_state, binding, binding_replies, portal_services, status_check
 from bot.messages import Reply
 
 
 class ValidateIdentityForm(FormValidationAction):
     def name(self) -> str:
         return "validate_identity_form"
+
+    async def validate_binding_uscc(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        values, replies = binding.validate_uscc(str(value or ""))
+        say(dispatcher, replies)
+        return values
 
     async def validate_binding_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -57,7 +64,8 @@ class ActionAskBindingConsent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        say(dispatcher, binding_replies.consent_request(tracker.get_slot(binding.PURPOSE)))
+        say(dispatcher, binding_replies.consent_request(tracker.get_slot(binding.PURPOSE),
+                                                       tracker.get_slot(binding.SUBJECT)))
         return []
 
 
@@ -76,7 +84,7 @@ class ActionAskBindingCode(Action):
         turn = await binding.send_code(
             portal_services.services(), tracker.sender_id, tracker.get_latest_input_channel(),
             tracker.get_slot(binding.NAME) or "", tracker.get_slot(binding.ID_NUMBER) or "",
-            tracker.get_slot(binding.PURPOSE),
+            tracker.get_slot(binding.PURPOSE), tracker.get_slot(binding.USCC),
         )
         return relay(dispatcher, turn)
 
@@ -91,6 +99,7 @@ class ActionContinueAfterBinding(Action):
         turn = await status_check.after_binding(
             portal_services.services(), tracker.sender_id, tracker.get_slot(binding.PURPOSE),
             tracker.get_slot(status_check.APPLICATION_NO), tracker.get_slot(binding.CONSENT),
+            tracker.get_slot(application_state.SLOT),
         )
         return relay(dispatcher, turn)
 

@@ -9,8 +9,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import say
+from actions.common import relay, say
+from bot import application_flow, application_state, portal_services
 from bot.knowledge.answering import reply_for
+from bot.messages import Reply
 from bot.knowledge.retriever import get_retriever
 from bot.settings import env_value
 
@@ -30,6 +32,9 @@ def _unit_id(tracker: Tracker) -> int | None:
 
 
 class ActionAnswerQuestion(Action):
+    """Answers from the knowledge base; inside an application, a message that is plainly the
+    answer to the field asked (the NLU took it for a question) is taken as that answer."""
+
     def __init__(self) -> None:
         super().__init__()
         _start_warm_up()
@@ -41,16 +46,25 @@ class ActionAnswerQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         question = tracker.latest_message.get("text") or ""
-        replies = await asyncio.to_thread(
-            reply_for,
-            get_retriever(),
-            question,
-            tracker.get_slot("service_item"),
-            _unit_id(tracker),
-            tracker.get_latest_input_channel(),
-        )
-        say(dispatcher, replies)
+        if tracker.active_loop_name == application_state.FORM and application_flow.reads_as_answer(
+                tracker.get_slot(application_state.SLOT), question):
+            turn = await application_flow.answer(portal_services.services(), tracker.sender_id,
+                                                 tracker.get_slot(application_state.SLOT), question)
+            return relay(dispatcher, turn)
+        say(dispatcher, await knowledge_replies(tracker, question))
         return []
+
+
+async def knowledge_replies(tracker: Tracker, question: str) -> list[Reply]:
+    """The knowledge base's answer (or suggestions, or an honest "not found") to `question`."""
+    return await asyncio.to_thread(
+        reply_for,
+        get_retriever(),
+        question,
+        tracker.get_slot("service_item"),
+        _unit_id(tracker),
+        tracker.get_latest_input_channel(),
+    )
 
 
 _warm_up_started = threading.Event()

@@ -7,10 +7,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, say
+from bot import application_flow, portal_services
 from bot.messages import CAPABILITIES, GREETING, service_menu
 
 
 class ActionShowMenu(Action):
+    """The menu, and for a returning user with a saved draft, the offer to continue it."""
+
     def name(self) -> str:
         return "action_show_menu"
 
@@ -19,4 +22,5 @@ class ActionShowMenu(Action):
     ) -> list[dict[str, Any]]:
         intro = CAPABILITIES if latest_intent(tracker) == "ask_capabilities" else GREETING
         say(dispatcher, service_menu(intro))
+        say(dispatcher, await application_flow.unfinished(portal_services.services(), tracker.sender_id))
         return []

@@ -12,30 +12,32 @@ import re
 from datetime import datetime, timezone
 
 from bot import binding_replies as words
+from bot.field_parsing import read_name
 from bot.messages import Reply
 from bot.portal_errors import PortalError, PortalRejected, PortalUnavailable, RateLimited
 from bot.portal_services import PortalServices, Turn
 from bot.privacy import mask_identifier
-from bot.validation import is_valid_id_number
+from bot.validation import is_valid_id_number, is_valid_uscc
 
 log = logging.getLogger(__name__)
 
 FORM = "identity_form"
 CONSENT, NAME, ID_NUMBER, CODE = "binding_consent", "binding_name", "binding_id_number", "binding_code"
+USCC, SUBJECT = "binding_uscc", "binding_subject"
+"""An enterprise binds with its credit code plus its legal representative's name and ID number."""
+NO_USCC = "-"
+"""The credit-code slot of a citizen's binding: filled, so the form skips the question."""
 BINDING_ID = "binding_id"
 PURPOSE = "identity_purpose"
 NEEDS_IDENTITY = "needs_identity"
 REQUESTED = "requested_slot"
-FORM_SLOTS = (CONSENT, NAME, ID_NUMBER, CODE, BINDING_ID)
+FORM_SLOTS = (CONSENT, NAME, ID_NUMBER, CODE, BINDING_ID, USCC, SUBJECT)
 VERIFIED = "已核验"
 """What the code slot holds once verified: the code itself is never kept."""
 
 _ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+_USCC_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
-_NAME_CUES = re.compile(r"^(我的名字叫|我的名字是|我的姓名是|名字叫|名字是|姓名是|姓名|我叫|我是|本人|叫)[:：]?")
-_NAME = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fff·•]{1,18}[\u4e00-\u9fff]$")
-_NOT_IN_NAMES = re.compile(r"[了吗呢吧啊呀么嘛办]")
-"""Particles no name contains (查 and 哈 are surnames): "不查了" or "好的吧" is an answer, not a name."""
 _CHANNEL = re.compile(r"[^a-z0-9_]")
 _RESTART_CODES = {"code_expired", "binding_not_found", "binding_used"}
 _MISMATCH_CODES = {"identity_mismatch", "invalid_id_number", "validation_failed"}
@@ -48,11 +50,8 @@ def find_id_number(text: str) -> str | None:
 
 
 def parse_name(text: str) -> str | None:
-    """The name in "马志强", "我叫马志强", "姓名：阿依古丽·买买提"; None when it is not a name."""
-    rest = _ID_CANDIDATE.sub("", text or "")
-    rest = re.sub(r"[\s,，。.;；!！]+", "", rest)
-    rest = _NAME_CUES.sub("", rest).replace("•", "·")
-    return rest if _NAME.match(rest) and not _NOT_IN_NAMES.search(rest) else None
+    """The name in "马志强", "我叫王芳", "姓名：阿依古丽·买买提"; None when it is not a name."""
+    return read_name(_ID_CANDIDATE.sub("", text or ""))
 
 
 def parse_code(text: str) -> str | None:
@@ -82,6 +81,22 @@ def validate_id_number(text: str) -> tuple[dict, list[Reply]]:
     return {ID_NUMBER: id_number}, []
 
 
+def subject_slots(subject: str) -> dict:
+    """What the identity form needs to know before it starts: a citizen has no credit code,
+    so that question is marked answered and never asked."""
+    return {SUBJECT: subject, USCC: None if subject == "enterprise" else NO_USCC}
+
+
+def validate_uscc(text: str) -> tuple[dict, list[Reply]]:
+    if text == NO_USCC:  # a citizen's binding: the form validates pre-filled slots when it starts
+        return {USCC: NO_USCC}, []
+    match = _USCC_CANDIDATE.search((text or "").replace(" ", ""))
+    uscc = match.group(0).upper() if match else None
+    if uscc is None or not is_valid_uscc(uscc):
+        return {USCC: None}, [Reply(words.BAD_USCC)]
+    return {USCC: uscc}, []
+
+
 def consent_answer(value: object) -> tuple[dict, list[Reply]]:
     """A refusal ends the form at once; nothing of the person is asked for afterwards."""
     if value is False:
@@ -90,15 +105,16 @@ def consent_answer(value: object) -> tuple[dict, list[Reply]]:
 
 
 async def send_code(services: PortalServices, sender_id: str, channel: str | None, name: str,
-                    id_number: str, purpose: str | None) -> Turn:
+                    id_number: str, purpose: str | None, uscc: str | None = None) -> Turn:
     """Starts a binding (the portal texts a code) and asks for the code.
 
     A mismatch asks for the name again; a portal that is away ends the form with everything
     typed so far kept, so the next attempt starts right here.
     """
+    uscc = None if uscc == NO_USCC else uscc
     try:
         async with services.connect() as client:
-            started = await client.start_binding(portal_channel(channel), sender_id[:128], name, id_number)
+            started = await client.start_binding(portal_channel(channel), sender_id[:128], name, id_number, uscc)
     except PortalUnavailable:
         log.warning("binding for %s not started: portal unavailable", mask_identifier(sender_id))
         return Turn([words.binding_unavailable(purpose)], {REQUESTED: None})
@@ -106,8 +122,9 @@ async def send_code(services: PortalServices, sender_id: str, channel: str | Non
         return Turn([words.try_again_later(error.user_message, purpose)], {REQUESTED: None})
     except PortalRejected as error:
         if error.code in _MISMATCH_CODES:
-            return Turn([Reply(error.user_message + "\n" + words.RETYPE_NAME)],
-                        {NAME: None, ID_NUMBER: None, REQUESTED: NAME})
+            again = {USCC: None, REQUESTED: USCC} if uscc else {REQUESTED: NAME}
+            return Turn([Reply(error.user_message + "\n" + (words.RETYPE_USCC if uscc else words.RETYPE_NAME))],
+                        {NAME: None, ID_NUMBER: None} | again)
         return Turn([Reply(error.user_message, (words.HUMAN_BUTTON,))],
                     {NAME: None, ID_NUMBER: None, CONSENT: None, REQUESTED: None})
     log.info("binding started for %s", mask_identifier(sender_id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.catalogue import load_catalogue
 from bot.messages import Button, Reply
 from bot.settings import settings
 
@@ -28,20 +29,29 @@ _PURPOSES = {
     PURPOSE_URGE: Purpose("催办", "为您本人的办件催办", "催办"),
 }
 _ANY_PURPOSE = Purpose("办理这项业务", "办理您本人的业务", "继续办理")
+APPLY_PREFIX = "apply:"
 
 
 def purpose_of(code: str | None) -> Purpose:
+    if code and code.startswith(APPLY_PREFIX):
+        item = load_catalogue().get(code[len(APPLY_PREFIX):])
+        if item:
+            return Purpose(f"在线办理“{item.title}”", f"办理“{item.title}”", "继续办理")
     return _PURPOSES.get(code or "", _ANY_PURPOSE)
 
 
 HUMAN_BUTTON = Button("转人工服务", "/request_human")
 
 
-def consent_request(purpose: str | None) -> Reply:
+def consent_request(purpose: str | None, subject: str | None = None) -> Reply:
     why = purpose_of(purpose)
+    if subject == "enterprise":
+        who, used = "企业", "企业的统一社会信用代码、法定代表人的姓名和身份证号码，以及平台登记的法定代表人手机号"
+    else:
+        who, used = "您", "您的姓名、身份证号码，以及一网通办平台登记的手机号"
     text = (
-        f"{why.task}需要先核验您的身份。核验前请您了解：\n"
-        "1. 用到的信息：您的姓名、身份证号码，以及一网通办平台登记的手机号（用来给您发验证码）。\n"
+        f"{why.task}需要先核验{who}的身份。核验前请您了解：\n"
+        f"1. 用到的信息：{used}（用来发验证码）。\n"
         f"2. 用途：只用于向示例市一网通办平台核实您的身份，并{why.use}，不作他用。\n"
         "3. 保存：核验通过后，我只保存平台发放的登录凭证和打了星号的姓名（如“张*”），"
         "下次就不用再核验；凭证到期自动失效，您也可以随时说“解除绑定”。\n"
@@ -54,6 +64,8 @@ def consent_request(purpose: str | None) -> Reply:
 
 RESUMING = "我们接着完成刚才的身份核验。"
 RETYPE_NAME = "请从姓名开始重新输入，先输入您身份证上的姓名："
+RETYPE_USCC = "请从统一社会信用代码开始重新输入："
+BAD_USCC = "这个统一社会信用代码好像不对（应为18位，最后一位校验码要对得上），请核对营业执照后重新输入："
 ASK_CODE = "请输入短信里的6位验证码："
 BAD_NAME = "这好像不是姓名。请输入您身份证上的姓名（例如：张三）："
 BAD_ID_NUMBER = "这个身份证号码好像不对（位数或最后一位校验码对不上），请核对后重新输入18位号码："

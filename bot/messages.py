@@ -64,18 +64,26 @@ def _join(names: tuple[str, ...]) -> str:
     return "、".join(names)
 
 
-def service_confirmation(item: ServiceItem) -> Reply:
-    """One sentence confirming the need, the bundled services, the lead department, what next."""
+def service_confirmation(item: ServiceItem, prefill_labels: list[str]) -> Reply:
+    """Confirms the need in one sentence and offers to apply online right away.
+
+    The start button carries the consent to pre-fill, so the data it names must be exactly
+    what pre-fill will read (`prefill_labels`)."""
     services = item.integrated_services
     bundled = f"{_join(services)}共{len(services)}项服务" if services else "相关服务"
     limit = f"，承诺{item.time_limit_days}个工作日内办结" if item.time_limit_days else ""
     text = (
         f"好的，您要办的是“{item.title}”：由{item.lead_department}牵头，"
         f"把{bundled}合并为一次申请、并联办理{limit}。\n"
-        f"接下来，您可以直接问我这件事要准备哪些材料、怎么办理、多久办好；"
-        f"网上申请即将开通，开通后我会帮您预填表格并提交。"
     )
-    return Reply(text, (Button("转人工服务", "/request_human"),))
+    if prefill_labels:
+        text += (f"我可以现在就帮您在线申请：经您同意，从政府已有数据中调取您的{'、'.join(prefill_labels)}预填申请表，"
+                 "只问您还缺的几项。也可以先问我要准备哪些材料、怎么办理。")
+        start = Button("同意调取，开始办理", '/start_application{"prefill_consent":"yes"}')
+    else:
+        text += "我可以现在就帮您在线申请，一次问一项；也可以先问我要准备哪些材料、怎么办理。"
+        start = Button("开始在线办理", "/start_application")
+    return Reply(text, (start, Button("转人工服务", "/request_human")))
 
 
 ASK_AFFIRMATION = "抱歉，我不太确定您的意思。您是想办理下面的事吗？"

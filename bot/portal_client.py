@@ -38,6 +38,7 @@ from bot.portal_models import (
     Application,
     ApplicationSummary,
     BindingStarted,
+    Consent,
     Me,
     PortalToken,
     Submitted,
@@ -124,10 +125,16 @@ class PortalClient:
 
     # ---- identity ------------------------------------------------------------------------
 
-    async def start_binding(self, channel: str, channel_user_id: str, name: str, id_number: str) -> BindingStarted:
-        """Checks name + ID number against the registers; the portal texts a code to the phone on record."""
-        body = {"channel": channel, "channel_user_id": channel_user_id, "subject_type": "citizen",
-                "name": name, "id_number": id_number}
+    async def start_binding(self, channel: str, channel_user_id: str, name: str, id_number: str,
+                            uscc: str | None = None) -> BindingStarted:
+        """Checks name + ID number (with `uscc`: the enterprise and its legal representative)
+        against the registers; the portal texts a code to the phone on record."""
+        body: dict[str, Any] = {"channel": channel, "channel_user_id": channel_user_id}
+        if uscc:
+            body |= {"subject_type": "enterprise", "uscc": uscc, "legal_representative_name": name,
+                     "legal_representative_id_number": id_number}
+        else:
+            body |= {"subject_type": "citizen", "name": name, "id_number": id_number}
         response = await self._request("POST", "/identity/bindings", json=body)
         return parse(BindingStarted.from_json, self._json(response))
 
@@ -141,6 +148,17 @@ class PortalClient:
 
     async def logout(self, token: str) -> None:
         await self._request("POST", "/me/logout", token=token)
+
+    async def list_consents(self, token: str) -> list[Consent]:
+        response = await self._request("GET", "/me/consents", token=token, retry=True)
+        items = parse(lambda body: body["items"], self._json(response))
+        return [parse(Consent.from_json, item) for item in items]
+
+    async def grant_consent(self, token: str, purpose: str, fields: Sequence[str]) -> Consent:
+        """Records consent to release `fields` for `purpose`; granting the same twice is harmless."""
+        response = await self._request("POST", "/me/consents", token=token,
+                                       json={"purpose": purpose, "fields": sorted(set(fields))})
+        return parse(Consent.from_json, self._json(response))
 
     # ---- applications --------------------------------------------------------------------
 

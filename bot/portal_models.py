@@ -6,7 +6,7 @@ needs but cannot read is a `PortalBadResponse`, never a KeyError deep in an acti
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, TypeVar
 
@@ -127,6 +127,9 @@ class Application:
     next_step: str
     can_urge: bool
     urge_count: int
+    fields: dict = field(default_factory=dict)
+    prefilled_fields: tuple[str, ...] = ()
+    commitment: str | None = None
 
     @property
     def number(self) -> str:
@@ -142,6 +145,9 @@ class Application:
             next_step=body["next_step"],
             can_urge=bool(body["can_urge"]),
             urge_count=int(body["urge_count"]),
+            fields=dict(body.get("fields") or {}),
+            prefilled_fields=tuple(body.get("prefilled_fields") or ()),
+            commitment=body.get("commitment"),
         )
 
 
@@ -163,6 +169,20 @@ class Urged:
     @classmethod
     def from_json(cls, body: dict) -> "Urged":
         return cls(body["number"], int(body["urge_count"]), body["message"])
+
+
+@dataclass(frozen=True)
+class Consent:
+    """A standing PIPL consent: profile fields released for one purpose (a service code)."""
+
+    id: int
+    purpose: str
+    fields: tuple[str, ...]
+    withdrawn: bool
+
+    @classmethod
+    def from_json(cls, body: dict) -> "Consent":
+        return cls(int(body["id"]), body["purpose"], tuple(body["fields"]), body.get("withdrawn_at") is not None)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from bot import binding_replies, status_replies
-from bot.binding import CONSENT, NEEDS_IDENTITY, PURPOSE, cleared
+from bot import application_flow, binding_replies, status_replies
+from bot.application_state import ACTIVE
+from bot.binding import CONSENT, NEEDS_IDENTITY, PURPOSE, cleared, subject_slots
 from bot.messages import Reply
 from bot.portal_errors import AuthRequired, NotFound, PortalError, PortalUnavailable
 from bot.portal_identity import BoundIdentity
@@ -25,7 +26,7 @@ APPLICATION_NO = "application_no"
 
 def identity_needed(purpose: str, consent_given: bool, expired: bool = False) -> Turn:
     """Starts (or resumes) the identity form for `purpose`; the form's first question explains."""
-    turn = Turn(slots={NEEDS_IDENTITY: True, PURPOSE: purpose})
+    turn = Turn(slots={NEEDS_IDENTITY: True, PURPOSE: purpose, **subject_slots("citizen")})
     if expired:
         turn.say(Reply(AuthRequired.default_message))
     elif consent_given:
@@ -105,13 +106,18 @@ async def _urge(services: PortalServices, identity: BoundIdentity, number: str |
 
 
 async def after_binding(services: PortalServices, sender_id: str, purpose: str | None, number: str | None,
-                        consent: bool | None) -> Turn:
-    """Once the form ends: greet a verified user and answer what they first asked; after a
-    refusal or a portal outage there is nothing more to say (the form already said it)."""
+                        consent: bool | None, application: object = None) -> Turn:
+    """Once the form ends: greet a verified user and carry on with what they first asked
+    (status, 催办 or an application); after a refusal or a portal outage there is nothing
+    more to say (the form already said it)."""
     identity = await services.identity(sender_id)
     if identity is None:
-        return Turn(slots=cleared(keep_typed=consent is not False))
+        return Turn(slots=cleared(keep_typed=consent is not False) | {ACTIVE: False})
     turn = Turn([binding_replies.verified(identity.display_name_masked)], cleared(keep_typed=False))
+    code = application_flow.code_of_purpose(purpose)
+    if code:
+        return turn.then(await application_flow.start(services, sender_id, code, application))
+    turn.slots[ACTIVE] = False
     if purpose == binding_replies.PURPOSE_URGE:
         turn.then(await urge(services, sender_id, number))
     else:

@@ -85,8 +85,9 @@ def catalogue_out(app_ctx: Any) -> CatalogueOut:
             integrated_services=list(item.integrated_services), legal_time_limit_days=item.time_limit_days,
             fee=item.fee, channels=list(item.channels),
             form=[FormFieldOut(name=f.name, label=f.label, kind=f.kind, required=f.required, choices=list(f.choices),
-                               prefill_from=f.prefill) for f in form.fields],
-            materials=[MaterialOut(name=m.name, deferrable=m.deferrable) for m in form.materials],
+                               prefill_from=f.prefill, minimum=f.minimum, maximum=f.maximum) for f in form.fields],
+            materials=[MaterialOut(name=m.name, deferrable=m.deferrable, shared=m.shared, note=m.note)
+                       for m in form.materials],
             consent_fields=sorted({name for s in subjects for name in fields_for(s)}),
         ))
     return CatalogueOut(items=items)

@@ -156,7 +156,7 @@ def _validate_fields(form: Form, values: dict, partial_nulls: bool = False) -> d
 
 
 def _missing_fields(form: Form, values: dict) -> list[str]:
-    return [f.name for f in form.fields if f.required and values.get(f.name) in (None, "", [])]
+    return form.missing(values)
 
 
 def _event(app: Application, message: str, department: str | None = None, at: datetime | None = None) -> None:

@@ -5,29 +5,11 @@ the date in China, not on the server's clock.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from bot.working_days import CHINA, add_working_days, today
 
-
-def today() -> date:
-    return datetime.now(CHINA).date()
-
-
-def add_working_days(start: date, days: int) -> date:
-    """The date `days` working days after `start` (Saturdays and Sundays skipped).
-
-    Public holidays and make-up workdays are not modelled in the sandbox; a real platform takes
-    them from the State Council's yearly calendar.
-    """
-    current = start
-    remaining = days
-    while remaining > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            remaining -= 1
-    return current
+__all__ = ["CHINA", "add_working_days", "statutory_retirement_date", "today", "working_days_before"]
 
 
 def working_days_before(end: date, days: int) -> date:

@@ -1,47 +1,17 @@
 """What the portal may release for pre-fill, field by field, and how each field is built.
 
 PIPL asks for consent per purpose and per item of personal information, so the unit of
-consent is the field named here; nothing outside these lists is ever released.
+consent is a field of bot.application_forms.PROFILE_FIELDS; nothing else is ever released.
 """
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.application_forms import PROFILE_FIELDS
 from portal.models import CITIZEN, Citizen, Enterprise
 
-CITIZEN_FIELDS: dict[str, str] = {
-    "name": "姓名",
-    "id_number": "身份证号码",
-    "gender": "性别",
-    "birth_date": "出生日期",
-    "phone": "手机号码",
-    "district": "户籍所在区",
-    "address": "户籍地址",
-    "marital_status": "婚姻状况",
-    "spouse": "配偶信息",
-    "children": "子女信息",
-    "employer": "工作单位",
-    "social_insurance": "社会保险参保记录",
-    "housing_fund": "住房公积金缴存信息",
-    "disability_certificate": "残疾人证信息",
-    "statutory_retirement_date": "法定退休日期",
-}
-
-ENTERPRISE_FIELDS: dict[str, str] = {
-    "name": "企业名称",
-    "uscc": "统一社会信用代码",
-    "legal_representative": "法定代表人信息",
-    "enterprise_type": "企业类型",
-    "address": "住所",
-    "district": "所在区",
-    "business_scope": "经营范围",
-    "registered_capital": "注册资本（万元）",
-    "established_on": "成立日期",
-    "status": "登记状态",
-    "penalties": "行政处罚记录",
-    "bankruptcy": "破产案件信息",
-    "tax_status": "纳税状态",
-}
+CITIZEN_FIELDS = PROFILE_FIELDS["citizen"]
+ENTERPRISE_FIELDS = PROFILE_FIELDS["enterprise"]
 
 
 def fields_for(subject_type: str) -> dict[str, str]:

@@ -110,11 +110,15 @@ class FormFieldOut(Strict):
     required: bool
     choices: list[str]
     prefill_from: str | None
+    minimum: int | None = None
+    maximum: int | None = None
 
 
 class MaterialOut(Strict):
     name: str
     deferrable: bool
+    shared: bool = Field(description="免提交：由部门通过数据共享获取，申请人无需提供")
+    note: str = ""
 
 
 class CatalogueItemOut(Strict):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 import re
 import statistics
 import subprocess
@@ -138,6 +140,22 @@ def start_stack(work: Path, processes: list[subprocess.Popen]) -> tuple[str, str
     return f"http://127.0.0.1:{rasa_port}", portal_url
 
 
+@contextmanager
+def running_stack(prefix: str) -> Iterator[tuple[str, str, Path]]:
+    """Rasa URL, portal URL and the work folder (its services database is `banshi.db`) of a
+    stack started for the benchmark and stopped after it."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    processes: list[subprocess.Popen] = []
+    try:
+        rasa_url, portal_url = start_stack(work, processes)
+        yield rasa_url, portal_url, work
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=40)
@@ -148,15 +166,8 @@ def main() -> int:
         if not args.portal_url:
             parser.error("--rasa-url needs --portal-url")
         return measure(Chat(args.rasa_url.rstrip("/")), args.portal_url.rstrip("/"), args.n)
-    processes: list[subprocess.Popen] = []
-    try:
-        rasa_url, portal_url = start_stack(Path(tempfile.mkdtemp(prefix="bench-status-")), processes)
+    with running_stack("bench-status-") as (rasa_url, portal_url, _work):
         return measure(Chat(rasa_url), portal_url, args.n)
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
 
 
 if __name__ == "__main__":

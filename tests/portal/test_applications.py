@@ -78,7 +78,7 @@ def test_correction_then_supplement(portal, enterprise_token, demo):
     token = enterprise_token("示例市长风贸易有限公司")
     number = _enterprise_draft(portal, token, "deregistration", {
         "enterprise_name": company["name"], "uscc": company["uscc"], "procedure": "普通注销",
-        "reason": "经营期满，股东决定解散", "contact_phone": "13800990024"})
+        "reason": "股东决议解散", "debts_settled": False, "contact_phone": "13800990024"})
     portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": "dereg-1"})
     app = portal.wait_for(number, token, lambda a: a["status"] == "correction")
     tax = next(t for t in app["subtasks"] if t["status"] == "correction")
@@ -105,8 +105,9 @@ def test_rejection_with_a_reason(portal, enterprise_token, demo):
 
 def test_missing_materials_with_commitment(portal, citizen_token):
     token = citizen_token("陈晨")
-    portal.post("/me/consents", token, json={"purpose": "newborn", "fields": ["name", "id_number", "spouse", "children", "phone"]})
-    fields = {"child_name": "陈思远", "hukou_with": "随父"}
+    portal.post("/me/consents", token, json={"purpose": "newborn", "fields": ["name", "id_number", "spouse", "children", "phone", "address"]})
+    fields = {"child_name": "陈思远", "hukou_with": "随父", "medical_insurance": True, "childcare_subsidy": True,
+              "delivery": "邮寄到家"}
     number = portal.post("/applications", token, json={"service_code": "newborn", "fields": fields}).json()["number"]
 
     refused = portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": "cc-1"},

@@ -30,7 +30,7 @@ def test_profile_needs_consent_per_purpose_and_field(portal, citizen_token, demo
 
 
 def test_prefill_uses_only_consented_fields(portal, citizen_token):
-    token = citizen_token("张伟")
+    token = citizen_token("赵敏")
     bare = portal.post("/applications", token, json={"service_code": "newborn"}).json()
     assert bare["prefilled_fields"] == [] and bare["fields"] == {}
     portal.post("/me/consents", token, json={"purpose": "newborn", "fields": ["name", "id_number"]})

@@ -37,7 +37,11 @@ def test_every_item_is_confirmed_with_its_services_and_lead_department(dispatche
     item = get_item(code)
     assert item.title in text and item.lead_department in text
     assert all(service in text for service in item.integrated_services)
-    assert "接下来" in text
+    assert "在线申请" in text
+    start = dispatcher.messages[0]["buttons"][0]
+    assert start["payload"].startswith("/start_application")
+    if "调取" in start["title"]:  # the consent the button carries names the data it covers
+        assert "调取您的" in text
 
 
 def test_confirmation_uses_the_slot_when_the_intent_is_not_a_service(dispatcher):

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 OVERDUE, OTHER = "BS20261001000001", "BS20261002000002"
 SENDER = "unit-test-user"
+CITIZEN_BINDING = {"binding_subject": "citizen", "binding_uscc": "-"}
+"""A citizen's binding skips the credit-code question."""
 
 
 @pytest.fixture
@@ -96,7 +98,7 @@ def test_id_numbers_and_codes_are_found_inside_sentences():
 
 def test_an_unbound_status_check_asks_for_identity_with_its_purpose(portal, dispatcher):
     slots = run(ActionCheckStatus(), dispatcher, make_tracker("check_status", "我的办件到哪了"))
-    assert slots == {"needs_identity": True, "identity_purpose": "check_status"}
+    assert slots == {"needs_identity": True, "identity_purpose": "check_status", **CITIZEN_BINDING}
     assert not portal.calls, "no portal call without an identity"
 
 
@@ -282,7 +284,7 @@ def test_portal_down_gives_the_polite_message_and_keeps_the_number(portal, dispa
 def test_an_expired_token_asks_for_identity_again(portal, dispatcher, bound, tmp_db_url):
     portal.tokens.clear()
     slots = run(ActionCheckStatus(), dispatcher, make_tracker("check_status", "查"))
-    assert slots == {"needs_identity": True, "identity_purpose": "check_status"}
+    assert slots == {"needs_identity": True, "identity_purpose": "check_status", **CITIZEN_BINDING}
     assert "过期" in texts(dispatcher)
     assert IdentityStore(tmp_db_url).current(SENDER) is None
 
@@ -317,7 +319,7 @@ def test_urging_in_time_gets_the_portals_explanation(portal, dispatcher, bound):
 
 def test_urging_unbound_binds_first_for_that_purpose(portal, dispatcher):
     slots = run(ActionUrgeApplication(), dispatcher, make_tracker("urge_application", "催办"))
-    assert slots == {"needs_identity": True, "identity_purpose": "urge_application"}
+    assert slots == {"needs_identity": True, "identity_purpose": "urge_application", **CITIZEN_BINDING}
 
 
 def test_unbinding_revokes_the_token_and_forgets_it(portal, dispatcher, bound, tmp_db_url):
@@ -327,3 +329,8 @@ def test_unbinding_revokes_the_token_and_forgets_it(portal, dispatcher, bound, t
     dispatcher.messages.clear()
     run(ActionUnbindIdentity(), dispatcher, make_tracker("unbind_identity", "解除绑定"))
     assert "没有绑定" in texts(dispatcher)
+
+
+def test_a_citizen_binding_skips_the_credit_code_even_when_the_form_validates_it(dispatcher):
+    slots = run(ValidateIdentityForm(), dispatcher, form_turn("binding_uscc", "-"))
+    assert slots.get("binding_uscc") == "-" and not dispatcher.messages

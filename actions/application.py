@@ -1,0 +1,84 @@
+"""Guided applications: thin actions over bot/application_flow.py, which decides what each
+answer means, keeps the draft in the portal and words every reply."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_intent, relay, say
+from actions.knowledge import knowledge_replies
+from bot import application_flow, portal_services
+from bot.application_state import ANSWER, SLOT
+from bot.catalogue import code_for_intent
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == name:
+            return str(entity.get("value"))
+    return None
+
+
+class ActionStartApplication(Action):
+    """开始办理 / 继续办理: starts the item in `service_item` or picks up a saved draft."""
+
+    def name(self) -> str:
+        return "action_start_application"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        services = portal_services.services()
+        intent = latest_intent(tracker)
+        code = code_for_intent(intent) or tracker.get_slot("service_item")
+        if intent == "resume_application":
+            turn = await application_flow.resume(services, tracker.sender_id, code, tracker.get_slot(SLOT))
+        else:
+            turn = await application_flow.start(services, tracker.sender_id, code, tracker.get_slot(SLOT),
+                                                consent_given=_entity(tracker, "prefill_consent") == "yes")
+        return relay(dispatcher, turn)
+
+
+class ValidateApplicationForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_application_form"
+
+    async def validate_form_answer(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        text = tracker.latest_message.get("text") or str(value or "")
+        if application_flow.reads_as_question(tracker.get_slot(SLOT), text):
+            say(dispatcher, await knowledge_replies(tracker, text))
+            return {ANSWER: None}
+        turn = await application_flow.answer(
+            portal_services.services(), tracker.sender_id, tracker.get_slot(SLOT), text, latest_intent(tracker),
+        )
+        say(dispatcher, turn.replies)
+        return turn.slots
+
+
+class ActionAskFormAnswer(Action):
+    """The form's question: the current step's, from the item's form file."""
+
+    def name(self) -> str:
+        return "action_ask_form_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        say(dispatcher, await application_flow.question(portal_services.services(), tracker.sender_id,
+                                                        tracker.get_slot(SLOT)))
+        return []
+
+
+class ActionFinishApplication(Action):
+    def name(self) -> str:
+        return "action_finish_application"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        turn = await application_flow.finish(portal_services.services(), tracker.sender_id, tracker.get_slot(SLOT))
+        return relay(dispatcher, turn)

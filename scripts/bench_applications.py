@@ -1,0 +1,63 @@
+"""Figures of the guided applications: for each of the 13 一件事, a bound demo user goes from
+the first message to an application number through the chat (REST webhook → Rasa → action
+server → sandbox portal), as in tests/application_scenarios.yml. Prints, per item, the user
+turns from the first message to the application number and the pre-fill ratio (fields filled
+from the portal / fields the application needs), then the averages against the targets:
+turns ≤ 8 on average, pre-fill ≥ 0.6 on average for the personal items.
+
+Starts the portal, action server and Rasa server (current model) on free ports with
+temporary databases, like scripts/bench_status.py.
+
+    PYTHONPATH=. .venv-actions/bin/python scripts/bench_applications.py
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_status import running_stack  # noqa: E402
+
+from bot.catalogue import PERSONAL, get_item  # noqa: E402
+from tests.application_runs import SCENARIOS, run_scenario, show  # noqa: E402
+
+TARGET_TURNS = 8
+TARGET_PREFILL = 0.6
+
+
+def measure(rasa_url: str, portal_url: str, services_db_url: str) -> int:
+    print(f"{'item':22s} {'turns':>5s} {'pre-filled':>10s}  application")
+    turns, personal_ratios, failed = [], [], []
+    for code in SCENARIOS:
+        run = run_scenario(rasa_url, portal_url, services_db_url, code)
+        if not run.number:
+            failed.append(code)
+            print(f"{code:22s} no application number; the conversation was:\n{show(run)}")
+            continue
+        ratio = run.prefill_ratio
+        turns.append(run.user_turns)
+        if get_item(code).audience == PERSONAL:
+            personal_ratios.append(ratio)
+        print(f"{code:22s} {run.user_turns:5d} {ratio:10.2f}  {run.number}")
+    if failed:
+        print(f"not completed: {', '.join(failed)}")
+        return 1
+    mean_turns = sum(turns) / len(turns)
+    mean_prefill = sum(personal_ratios) / len(personal_ratios)
+    print(f"average user turns (13 items): {mean_turns:.2f} (target ≤ {TARGET_TURNS}: "
+          f"{'met' if mean_turns <= TARGET_TURNS else 'NOT met'})")
+    print(f"average pre-fill ratio (5 personal items): {mean_prefill:.2f} (target ≥ {TARGET_PREFILL}: "
+          f"{'met' if mean_prefill >= TARGET_PREFILL else 'NOT met'})")
+    return 0 if mean_turns <= TARGET_TURNS and mean_prefill >= TARGET_PREFILL else 1
+
+
+def main() -> int:
+    with running_stack("bench-applications-") as (rasa_url, portal_url, work):
+        return measure(rasa_url, portal_url, f"sqlite:///{work / 'banshi.db'}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

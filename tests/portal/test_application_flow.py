@@ -1,0 +1,144 @@
+"""The application flow step by step against the real portal: every 一件事 from start to an
+application number with only the missing fields asked, and the detours a real citizen
+takes (help after failed tries, corrections, pausing and coming back, 容缺, an outage)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.application_forms import get_form
+from bot.portal_services import PortalServices
+from tests.portal.application_chat import FlowChat, bind_token, services_for
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = yaml.safe_load((ROOT / "tests" / "application_scenarios.yml").read_text(encoding="utf-8"))
+NUMBER = re.compile(r"BS\d{14}")
+
+
+@pytest.fixture
+def chat_for(portal, tmp_path):
+    """A chat user bound to a demo subject; the same services database for every chat of a test."""
+    services = services_for(portal.url, f"sqlite:///{tmp_path / 'services.db'}")
+
+    def make(subject: dict) -> FlowChat:
+        chat = FlowChat(services)
+        if subject["kind"] == "citizen":
+            token = bind_token(portal.url, portal.sms_code, name=subject["name"], id_number=subject["id_number"])
+            chat.bind(token, "citizen", subject["name"])
+        else:
+            token = bind_token(portal.url, portal.sms_code, subject_type="enterprise", uscc=subject["uscc"],
+                               legal_representative_name=subject["rep"],
+                               legal_representative_id_number=subject["rep_id"])
+            chat.bind(token, "enterprise", subject["rep"])
+        chat.token = token
+        return chat
+
+    return make
+
+
+@pytest.mark.parametrize("code", list(SCENARIOS))
+def test_every_item_reaches_an_application_number_asking_only_what_is_missing(portal, chat_for, code):
+    scenario = SCENARIOS[code]
+    chat = chat_for(scenario["subject"])
+    opening = chat.start(code, consent=True)
+    assert "预填了" in opening, opening
+    for answer in scenario["answers"]:
+        assert chat.step and chat.step.startswith("field:"), (chat.step, chat.transcript[-3:])
+        reply = chat.say(answer)
+        assert "没能识别" not in reply and "请直接" not in reply, (answer, reply)
+    assert chat.step == "review", chat.transcript[-3:]
+    assert "材料清单" in chat.transcript[-1]
+    done = chat.say("确认提交")
+    number = NUMBER.search(done).group(0)
+    assert "申请已提交" in done and "承诺办结日期" in done
+
+    application = portal.get(f"/applications/{number}", chat.token).json()
+    assert application["status"] != "draft"
+    for name, value in scenario["expect"].items():
+        assert application["fields"].get(name) == value, (name, application["fields"])
+    form = get_form(code)
+    assert not form.missing(application["fields"])
+    assert application["prefilled_fields"], "pre-fill took nothing from the profile"
+
+
+def test_help_after_two_failed_tries_then_a_correction_and_a_pause(portal, chat_for):
+    chat = chat_for(SCENARIOS["restaurant"]["subject"])
+    chat.start("restaurant", consent=True)
+    chat.say("田记面馆")
+    chat.say("个体工商户")
+    assert chat.step == "field:premises_address"
+    first = chat.say("北京市朝阳区建国路1号")
+    assert "示例市" in first and chat.step == "field:premises_address"
+    second = chat.say("不知道啊")
+    assert "例如" in second and "先保存" in second and "转人工" in second
+    chat.say("东湖区湖滨路8号一楼")
+    assert chat.step == "field:floor_area"
+
+    fixed = chat.say("店名写错了，应该是田记牛肉面馆")
+    assert "已将店铺名称改为：田记牛肉面馆" in fixed and chat.step == "field:floor_area"
+    pause = chat.say("算了，我回头再办")
+    assert "确定先不办了吗" in pause and chat.step == "pause"
+    kept = chat.say("是")
+    number = NUMBER.search(kept).group(0)
+    draft = portal.get(f"/applications/{number}", chat.token).json()
+    assert draft["status"] == "draft" and draft["fields"]["shop_name"] == "田记牛肉面馆"
+
+    # a new conversation of the same user offers the draft and carries on where it stopped
+    later = FlowChat(chat.services, sender=chat.sender)
+    resumed = later.resume()
+    assert number in resumed and "接着填" in resumed and later.step == "field:floor_area"
+
+
+def test_deferred_material_is_committed_and_recorded(portal, chat_for):
+    scenario = SCENARIOS["newborn"]
+    chat = chat_for({"kind": "citizen", "name": "陈晨", "id_number": "990103199003030497"})
+    chat.start("newborn", consent=True)
+    for answer in scenario["answers"]:
+        chat.say(answer)
+    assert chat.step == "review"
+    chat.click("有材料暂缺（容缺受理）")
+    assert chat.step == "defer_pick"
+    chat.say("结婚证照片")
+    assert chat.step == "defer_date"
+    assert "请换一个日期" in chat.say("昨天")
+    chat.say("下周五")
+    assert chat.step == "defer_confirm" and "本人承诺" in chat.transcript[-1]
+    done = chat.click("同意承诺并提交")
+    number = NUMBER.search(done).group(0)
+    application = portal.get(f"/applications/{number}", chat.token).json()
+    assert [d["name"] for d in application["deferred_materials"]] == ["结婚证照片"]
+    assert "承诺" in application["commitment"] and "补交结婚证照片" in done
+
+
+def test_consent_refused_means_nothing_is_prefilled(portal, chat_for):
+    chat = chat_for({"kind": "citizen", "name": "吴婷", "id_number": "990102199912120661"})
+    chat.start("social_security_card")
+    assert chat.step == "consent"
+    chat.say("不同意", "deny")
+    number = chat.slots["application"]["number"]
+    draft = portal.get(f"/applications/{number}", chat.token).json()
+    assert draft["prefilled_fields"] == [] and chat.step == "field:applicant_name"
+    bad_id = chat.say("张三")
+    assert chat.step == "field:applicant_id_number", bad_id
+    assert "校验位" in chat.say("990171200107070656")
+
+
+def test_a_portal_outage_at_submission_loses_nothing_and_does_not_submit_twice(portal, chat_for):
+    scenario = SCENARIOS["deregistration"]
+    chat = chat_for({"kind": "enterprise", "uscc": "91990105MA0001010X", "rep": "彭飞", "rep_id": "99010519821030097X"})
+    chat.start("deregistration", consent=True)
+    for answer in scenario["answers"]:
+        chat.say(answer)
+    number = chat.slots["application"]["number"]
+    working = chat.services
+    chat.services = PortalServices(connect=services_for("http://127.0.0.1:9", "sqlite://").connect, store=working.store)
+    failed = chat.say("确认提交")
+    assert "系统繁忙" in failed and number in failed and not chat.slots["application_active"]
+    chat.services = working
+    again = chat.resume()
+    assert chat.step == "review" and number in chat.transcript[-1], again
+    done = chat.say("确认提交")
+    assert number in done and "申请已提交" in done

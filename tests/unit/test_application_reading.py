@@ -1,0 +1,52 @@
+"""How a message inside an application is read before the portal is involved: button
+payloads, answers the NLU took for questions, questions the NLU took for answers, and which
+field a correction names."""
+from __future__ import annotations
+
+import pytest
+
+from bot.application_flow import choice_in, find_field, reads_as_answer, reads_as_question
+from bot.application_forms import get_form
+from bot.application_state import ApplicationState
+
+
+def slot(code: str, step: str, answered: list[str] | None = None) -> dict:
+    return ApplicationState(code=code, number="BS20261130000001", step=step, answered=answered or []).to_slot()
+
+
+def test_a_button_payload_carries_its_choice():
+    assert choice_in('/inform{"form_choice": "随父"}') == "随父"
+    assert choice_in("/affirm") is None and choice_in("随父") is None and choice_in('/inform{"form_choice":') is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("东湖区湖滨路8号一楼", True),
+    ("东湖区湖滨路8号可以吗？", False),
+    ("北京市朝阳区", False),
+])
+def test_an_address_taken_for_a_question_is_read_as_the_answer(text, expected):
+    assert reads_as_answer(slot("restaurant", "field:premises_address"), text) is expected
+
+
+def test_only_field_steps_take_answers_from_the_question_path():
+    assert not reads_as_answer(slot("restaurant", "review"), "东湖区湖滨路8号")
+    assert not reads_as_answer(None, "东湖区湖滨路8号")
+
+
+@pytest.mark.parametrize("step, text, expected", [
+    ("field:business_form", "开餐饮店办下来一共要多久？", True),
+    ("field:business_form", "个体工商户", False),
+    ("field:floor_area", "80平吗？要算后厨吗", True),
+    ("review", "营业执照多久能拿到？", True),
+    ("pause", "为什么要确认？", False),
+])
+def test_a_question_inside_the_form_goes_to_the_knowledge_base(step, text, expected):
+    assert reads_as_question(slot("restaurant", step), text) is expected
+
+
+def test_a_correction_names_the_most_recently_answered_of_several_matching_fields():
+    form = get_form("newborn")
+    assert find_field(form, ApplicationState(code="newborn"), "宝宝名字写错了").name == "child_name"
+    state = ApplicationState(code="newborn", answered=["hukou_with", "delivery"])
+    assert find_field(form, state, "邮寄写错了").name == "delivery"
+    assert find_field(form, state, "天气不错") is None
