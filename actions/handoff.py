@@ -5,9 +5,11 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import say, transcript
+from bot.application_state import ACTIVE
 from bot.handoff import record_handoff
 from bot.messages import HANDOFF_FAILED, Reply, handoff_confirmation
 from bot.privacy import mask_identifier
@@ -32,7 +34,7 @@ class ActionHandoffToHuman(Action):
         except Exception:  # the user must hear something useful whatever the database does
             log.exception("handoff not recorded for %s", mask_identifier(tracker.sender_id))
             say(dispatcher, Reply(HANDOFF_FAILED))
-            return []
+            return [SlotSet(ACTIVE, False)]
         log.info("handoff %s recorded for %s", request.ticket, mask_identifier(tracker.sender_id))
         say(dispatcher, Reply(handoff_confirmation(request.ticket)))
-        return []
+        return [SlotSet(ACTIVE, False)]  # a form left for a human is not being filled any more

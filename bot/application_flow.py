@@ -41,7 +41,7 @@ from bot.catalogue import ServiceItem, get_item
 from bot.field_parsing import parse_answer
 from bot.messages import Reply
 from bot.portal_client import PortalClient
-from bot.portal_errors import AuthRequired, NotFound, PortalError, PortalRejected, PortalUnavailable
+from bot.portal_errors import AuthRequired, Conflict, NotFound, PortalError, PortalRejected, PortalUnavailable
 from bot.portal_identity import BoundIdentity
 from bot.portal_models import Application
 from bot.portal_services import PortalServices, Turn
@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 
 MAX_DEFER_WORKING_DAYS = 30
 EXPIRED = "expired"
+UNAVAILABLE = "unavailable"
+GONE = "gone"
 
 _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.S)
 _STOP = re.compile(r"先不办|不办了|不想办|回头再办|回头再填|下次再办|下次再说|以后再办|以后再说|改天再办|改天再说|"
@@ -60,7 +62,11 @@ _STOP = re.compile(r"先不办|不办了|不想办|回头再办|回头再填|下
 _STOP_INTENTS = ("stop_application", "goodbye")
 _SKIP = re.compile(r"^(跳过|不需要|不用|不用了|没有|无|不填|暂无|先不填)[。.!！]?$")
 _CORRECTION = re.compile(r"写错|填错|搞错|弄错|打错|输错|说错|选错|不对|有误|更正|改成|改为|改一下|修改|换成|应该是|应为")
-_VALUE_CUE = re.compile(r"(?:应该是|应该为|应为|改成|改为|换成|更正为|更正成|正确的是|其实是|是)[:：]?\s*")
+_VALUE_CUE = re.compile(r"(?:应该是|应该为|应为|改成|改为|换成|更正为|更正成|正确的是|其实是|(?<![不并还就])是)[:：]?\s*")
+_REJECTED = re.compile(r"[，,]?(?:而)?不是[^，,。；;！!]*")
+"""“不是张一若” names the wrong value, never the new one."""
+_ERROR_CUE = re.compile(r"写错|填错|搞错|弄错|打错|输错|说错|选错|不对|有误|更正|改一下|修改")
+_BACK = re.compile(r"不改|不用改|没有要改|返回|算了|都对|没问题")
 _CONFIRM = re.compile(r"^(确认|提交|确认提交|没问题|无误|对的|正确|可以提交|好的?提交|都对)")
 _IDENTITY_PATHS = {"name", "id_number", "uscc"}
 
@@ -170,6 +176,8 @@ async def start(services: PortalServices, sender_id: str, code: str | None, slot
         async with services.connect() as client:
             if state and state.number:
                 application = await _draft(client, identity, state.number)
+                if application is not None and application.summary.status != "draft":
+                    return _stopped(words.already_submitted(application.number))
                 if application is not None:
                     state.outcome = None
                     return _active(state.go(next_step(form, state, application)))
@@ -201,11 +209,9 @@ async def resume(services: PortalServices, sender_id: str, code: str | None, slo
     state = ApplicationState.from_slot(slot)
     if state is not None:
         return await start(services, sender_id, state.code, slot)
-    if code:
-        return await start(services, sender_id, code)
     identity = await services.identity(sender_id)
     if identity is None:
-        return _stopped(Reply(words.NO_DRAFT))
+        return await start(services, sender_id, code) if code else _stopped(Reply(words.NO_DRAFT))
     try:
         async with services.connect() as client:
             drafts = await client.list_applications(identity.token, "draft")
@@ -215,8 +221,10 @@ async def resume(services: PortalServices, sender_id: str, code: str | None, slo
     except PortalError:
         return _stopped(words.portal_unavailable())
     if not drafts:
-        return _stopped(Reply(words.NO_DRAFT))
-    return await start(services, sender_id, drafts[0].service_code)
+        return await start(services, sender_id, code) if code else _stopped(Reply(words.NO_DRAFT))
+    # the item last talked about, if it has a draft; else the most recent draft
+    chosen = next((d for d in drafts if d.service_code == code), drafts[0])
+    return await start(services, sender_id, chosen.service_code)
 
 
 async def unfinished(services: PortalServices, sender_id: str) -> list[Reply]:
@@ -234,12 +242,11 @@ async def unfinished(services: PortalServices, sender_id: str) -> list[Reply]:
 
 
 async def _draft(client: PortalClient, identity: BoundIdentity, number: str) -> Application | None:
-    """The draft, or None when it is gone or no longer a draft (submitted elsewhere)."""
+    """The application this conversation was filling, or None when it is gone."""
     try:
-        application = await client.get_application(identity.token, number)
+        return await client.get_application(identity.token, number)
     except NotFound:
         return None
-    return application if application.summary.status == "draft" else None
 
 
 async def _consented(client: PortalClient, identity: BoundIdentity, code: str, fields: list[str]) -> bool:
@@ -317,13 +324,13 @@ def reads_as_answer(slot: object, raw_text: str) -> bool:
     """Whether a message the NLU took for a policy question is really the answer to the
     field being asked ("东湖区湖滨路8号" for an address): no question words, and it parses."""
     state = ApplicationState.from_slot(slot)
-    if state is None or not (state.step or "").startswith(FIELD_PREFIX):
-        return False
-    spec = get_form(state.code).field(state.field_name or "")
     text = normalize(raw_text)
-    if spec is None or not text or _QUESTION_WORDS.search(text):
+    if state is None or not text or _QUESTION_WORDS.search(text):
         return False
-    return _parse(spec, text).ok
+    if state.step == DEFER_DATE:
+        return parse_answer("date", text).ok
+    spec = get_form(state.code).field(state.field_name or "")
+    return spec is not None and _parse(spec, text).ok
 
 
 def reads_as_question(slot: object, raw_text: str) -> bool:
@@ -355,7 +362,8 @@ async def answer(services: PortalServices, sender_id: str, slot: object, raw_tex
     if identity is None:
         return _expired(state)
     if state.step != PAUSE and choice is None and (intent in _STOP_INTENTS or _STOP.search(text)):
-        state.resume_step = state.step
+        if state.step not in (EDIT,) and not (state.step or "").startswith(FIX_PREFIX):
+            state.resume_step = state.step
         return _continue(state.go(PAUSE))
     try:
         async with services.connect() as client:
@@ -365,15 +373,23 @@ async def answer(services: PortalServices, sender_id: str, slot: object, raw_tex
         return _expired(state)
     except PortalUnavailable:
         log.warning("answer for %s not saved: portal unavailable", mask_identifier(sender_id))
-        return _stopped(words.portal_unavailable(), state=state)
+        return _leave(state, UNAVAILABLE, words.answer_not_saved())
+    except (NotFound, Conflict):
+        return _leave(None, GONE, words.draft_gone(state.number))
     except PortalRejected as error:
         return _continue(state, Reply(error.user_message))
 
 
+def _leave(state: ApplicationState | None, outcome: str, reply: Reply) -> Turn:
+    """Ends the form without submitting; `state` (if any) is kept for "继续办理"."""
+    if state is not None:
+        state.outcome = outcome
+    return Turn([reply], {SLOT: state.to_slot() if state else None, ANSWER: outcome})
+
+
 def _expired(state: ApplicationState) -> Turn:
     """The login lapsed mid-form: leave it; "继续办理" binds again and carries on from here."""
-    state.outcome = EXPIRED
-    return Turn([Reply(AuthRequired.default_message + words.AFTER_EXPIRY)], {SLOT: state.to_slot(), ANSWER: EXPIRED})
+    return _leave(state, EXPIRED, Reply(AuthRequired.default_message + words.AFTER_EXPIRY))
 
 
 def _continue(state: ApplicationState, *replies: Reply) -> Turn:
@@ -400,8 +416,7 @@ async def _answer(client: PortalClient, identity: BoundIdentity, form: Form, ite
         if stop:
             return _finish(state, PAUSED)
         return _continue(state.go(state.resume_step or REVIEW))
-    if choice is None and step != EDIT and (
-            intent == "correct_field" or (_CORRECTION.search(text) and find_field(form, state, text))):
+    if choice is None and step != EDIT and _is_correction(form, state, text, intent):
         return await _correct(client, identity, form, state, text)
     if step.startswith(FIX_PREFIX):
         return await _fix(client, identity, form, state, text, choice)
@@ -410,6 +425,8 @@ async def _answer(client: PortalClient, identity: BoundIdentity, form: Form, ite
     if step == REVIEW:
         return _review(form, state, text, choice, intent)
     if step == EDIT:
+        if choice == words.BACK or (choice is None and (_CONFIRM.match(text) or _BACK.search(text))):
+            return _continue(state.go(REVIEW))
         return await _correct(client, identity, form, state, text)
     if step == DEFER_PICK:
         return _defer_pick(form, state, text, choice)
@@ -421,6 +438,21 @@ async def _answer(client: PortalClient, identity: BoundIdentity, form: Form, ite
         state.deferred, state.due_date = [], None
         return _continue(state.go(REVIEW))
     return _continue(state.go(REVIEW))
+
+
+def _is_correction(form: Form, state: ApplicationState, text: str, intent: str | None) -> bool:
+    """A message changing an earlier answer rather than answering the question asked.
+
+    An error word ("写错了", "不对") with a field named makes one; a change word alone ("改成")
+    only when the question asked cannot take the message as its answer, so "法定代表人换成何志明"
+    answers "变更后内容" instead of overwriting the current legal representative."""
+    named = find_field(form, state, text)
+    if _ERROR_CUE.search(text):
+        return named is not None or intent == "correct_field"
+    if named is None or not _CORRECTION.search(text):
+        return False
+    current = form.field(state.field_name or "") if (state.step or "").startswith(FIELD_PREFIX) else None
+    return current is None or (named.name != current.name and not _parse(current, text).ok)
 
 
 async def _fill(client: PortalClient, identity: BoundIdentity, form: Form, state: ApplicationState,
@@ -487,7 +519,8 @@ def _defer_date(state: ApplicationState, text: str) -> Turn:
 
 
 def find_field(form: Form, state: ApplicationState, text: str) -> FieldSpec | None:
-    """The field a correction names: by label or alias, the most recently answered first."""
+    """The field a correction names: the longest label or alias found, the most recently
+    answered among equals ("户口地址" is the address, not 落户方式)."""
     matches: list[tuple[int, int, FieldSpec]] = []
     for spec in form.fields:
         words_for = [spec.label, *spec.aliases]
@@ -497,11 +530,14 @@ def find_field(form: Form, state: ApplicationState, text: str) -> FieldSpec | No
             matches.append((recency, longest, spec))
     if not matches:
         return None
-    matches.sort(key=lambda m: (m[0], m[1]), reverse=True)
+    matches.sort(key=lambda m: (m[1], m[0]), reverse=True)
     return matches[0][2]
 
 
 def _new_value(text: str) -> str | None:
+    """The new value after the last cue ("应该是…", "改成…"), ignoring "不是…" parts; None
+    when the message names no new value (the bot then asks for it)."""
+    text = _REJECTED.sub("", text)
     match = None
     for match in _VALUE_CUE.finditer(text):
         pass
@@ -518,8 +554,10 @@ async def _correct(client: PortalClient, identity: BoundIdentity, form: Form, st
         if state.step != EDIT:
             state.resume_step = state.step
         return _continue(state.go(EDIT), Reply(words.UNKNOWN_CORRECTION))
-    if spec.prefill in _IDENTITY_PATHS and spec.name not in state.answered:
-        return _continue(state, Reply(words.CANNOT_CHANGE_PREFILLED_IDENTITY, (words.HUMAN_BUTTON,)))
+    if spec.prefill in _IDENTITY_PATHS:
+        application = await client.get_application(identity.token, state.number or "")
+        if spec.name in application.prefilled_fields:
+            return _continue(state, Reply(words.CANNOT_CHANGE_PREFILLED_IDENTITY, (words.HUMAN_BUTTON,)))
     if state.step and not state.step.startswith(FIX_PREFIX) and state.step != EDIT:
         state.resume_step = state.step
     value = _new_value(text)
@@ -553,8 +591,10 @@ async def _store_fix(client: PortalClient, identity: BoundIdentity, form: Form, 
         state.answered.append(spec.name)
     back = state.resume_step
     state.resume_step = None
-    if back in (None, EDIT) or back.startswith((FIELD_PREFIX, FIX_PREFIX)):
-        back = next_step(form, state, application)
+    following = next_step(form, state, application)
+    # a field the change made necessary (领取方式 → 邮寄地址) is asked before going back
+    if following.startswith(FIELD_PREFIX) or back not in (REVIEW, DEFER_PICK, DEFER_DATE, DEFER_CONFIRM):
+        back = following
     return _continue(state.go(back), words.corrected(spec, value))
 
 
@@ -574,28 +614,26 @@ async def finish(services: PortalServices, sender_id: str, slot: object) -> Turn
         return _stopped(words.paused(item, state.number))
     if state.outcome != SUBMIT or not state.number:
         return _stopped(state=state)
+    state.outcome = None
+    state.go(REVIEW)  # where "继续办理" picks up if this attempt does not go through
     identity = await _identity(services, sender_id, form)
     if identity is None:
-        state.outcome = None
-        return identity_turn(item, form, None, expired=True, state=state.go(REVIEW))
+        return _stopped(Reply(AuthRequired.default_message + words.AFTER_EXPIRY), state=state)
     missing = [{"name": name, "due_date": state.due_date} for name in state.deferred]
     try:
         async with services.connect() as client:
             result = await client.submit(identity.token, state.number, missing_materials=missing,
                                          commitment=bool(missing), idempotency_key=_submit_key(state))
-            application = await client.get_application(identity.token, state.number)
     except AuthRequired:
         await services.forget(sender_id)
-        state.outcome = None
-        return identity_turn(item, form, None, expired=True, state=state.go(REVIEW))
+        return _stopped(Reply(AuthRequired.default_message + words.AFTER_EXPIRY), state=state)
     except PortalUnavailable:
         log.warning("application %s not submitted: portal unavailable", state.number)
-        state.outcome = None
-        return _stopped(words.submit_unavailable(state.number), state=state.go(REVIEW))
-    except PortalError as error:
-        state.outcome = None
-        return _stopped(Reply(error.user_message + "请说“继续办理”补全后再提交。", (words.HUMAN_BUTTON,)),
-                        state=state.go(REVIEW))
+        return _stopped(words.submit_unavailable(state.number), state=state)
+    except Conflict:  # submitted already (another channel, or a lost answer): nothing to redo
+        return _stopped(words.already_submitted(state.number))
+    except PortalRejected as error:
+        return _stopped(words.submit_refused(error.user_message), state=state)
     log.info("application %s submitted (%s%s)", result.application.number, state.code,
              ", replayed" if result.replayed else "")
-    return _stopped(words.submitted(item, application))
+    return _stopped(words.submitted(item, result.application))

@@ -16,6 +16,7 @@ from bot.portal_models import Application, ApplicationSummary
 from bot.settings import settings
 
 SKIP = "__skip__"
+BACK = "__back__"
 DEFER = "__defer__"
 EDIT = "__edit__"
 HUMAN_BUTTON = Button("转人工服务", "/request_human")
@@ -62,9 +63,8 @@ def consent_request(form: Form, item: ServiceItem, labels: list[str]) -> Reply:
 def draft_started(item: ServiceItem, number: str, prefilled: list[str]) -> Reply:
     if prefilled:
         head = f"已为您创建「{item.title}」申请（草稿编号 {number}），并预填了{len(prefilled)}项：{'、'.join(prefilled)}。"
-    else:
-        head = f"已为您创建「{item.title}」申请（草稿编号 {number}）。"
-    return Reply(head + "接下来只问您政府还不掌握的信息，每次一个问题。")
+        return Reply(head + "接下来只问您政府还不掌握的信息，每次一个问题。")
+    return Reply(f"已为您创建「{item.title}」申请（草稿编号 {number}）。接下来请逐项填写，每次一个问题。")
 
 
 def draft_resumed(item: ServiceItem, number: str) -> Reply:
@@ -135,6 +135,8 @@ def summary(form: Form, item: ServiceItem, application: Application, deferred: l
 
 
 def material_status(material: Material, deferred: list[str]) -> str:
+    if material.shared and material.deferrable:
+        return "免提交（部门通过数据共享获取；无法在线核验的，可容缺后补）"
     if material.shared:
         return "免提交（部门通过数据共享获取）"
     if material.name in deferred:
@@ -165,9 +167,10 @@ def commitment(names: list[str], due: date) -> Reply:
 
 
 def pause_request(number: str | None) -> Reply:
-    kept = f"（草稿编号 {number}）" if number else ""
-    return Reply(f"确定先不办了吗？已填写的内容会保存为草稿{kept}，回头说“继续办理”就能接着填。",
-                 (choice_button("先不办了", "是"), choice_button("继续填写", "否")))
+    buttons = (choice_button("先不办了", "是"), choice_button("继续填写", "否"))
+    if not number:
+        return Reply("确定先不办了吗？", buttons)
+    return Reply(f"确定先不办了吗？已填写的内容会保存为草稿（编号 {number}），回头说“继续办理”就能接着填。", buttons)
 
 
 def paused(item: ServiceItem, number: str | None) -> Reply:
@@ -180,7 +183,7 @@ def paused(item: ServiceItem, number: str | None) -> Reply:
 def ask_edit(form: Form) -> Reply:
     example = next((f for f in form.fields if f.example and f.kind not in _MASKED_KINDS), form.fields[0])
     sample = f"“{example.label}改为{example.example}”" if example.example else f"“{example.label}改为……”"
-    return Reply(f"请告诉我要修改哪一项、改成什么，例如{sample}。")
+    return Reply(f"请告诉我要修改哪一项、改成什么，例如{sample}。", (choice_button("不改了，返回核对", BACK),))
 
 
 def ask_fix(spec: FieldSpec) -> Reply:
@@ -214,6 +217,26 @@ def submitted(item: ServiceItem, application: Application) -> Reply:
         lines.append(f"请记得在{due.year}年{due.month}月{due.day}日前补交{material.name}。")
     lines.append("之后随时问我“我的申请到哪一步了”，就能查看办理进度。")
     return Reply("\n".join(lines), (Button("查询进度", "/check_status"),))
+
+
+def already_submitted(number: str | None) -> Reply:
+    return Reply(f"申请 {number or ''} 已经提交过了，无需重复提交。说“我的申请到哪一步了”就能查看办理进度。",
+                 (Button("查询进度", "/check_status"),))
+
+
+def submit_refused(portal_message: str) -> Reply:
+    """The portal refused the submission (a field missing, a 容缺 date out of range …)."""
+    return Reply(f"{portal_message}请说“继续办理”，改好后再提交，已填的内容都在。", (HUMAN_BUTTON,))
+
+
+def answer_not_saved() -> Reply:
+    return Reply(f"系统繁忙，一网通办平台暂时没有响应，您刚才的回答还没保存；之前填写的内容都在草稿里。"
+                 f"请稍后说“继续办理”，从这一项接着填；着急的话可以拨打{settings.hotline}。", (HUMAN_BUTTON,))
+
+
+def draft_gone(number: str | None) -> Reply:
+    return Reply(f"草稿 {number or ''} 已经提交或不再可用，无法继续修改。说“查询进度”可以查看办理情况，"
+                 "或告诉我要办的事重新申请。", (Button("查询进度", "/check_status"),))
 
 
 def submit_unavailable(number: str) -> Reply:

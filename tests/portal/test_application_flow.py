@@ -142,3 +142,31 @@ def test_a_portal_outage_at_submission_loses_nothing_and_does_not_submit_twice(p
     assert chat.step == "review" and number in chat.transcript[-1], again
     done = chat.say("确认提交")
     assert number in done and "申请已提交" in done
+
+
+def test_a_change_at_review_asks_what_it_makes_necessary_and_edit_can_go_back(portal, chat_for):
+    chat = chat_for({"kind": "citizen", "name": "刘芳", "id_number": "990103199211110504"})
+    chat.start("social_security_card")
+    chat.say("不同意", "deny")
+    for answer in ("刘芳", "990103199211110504", "跳过", "13800990004", "补领", "网点自取"):
+        chat.say(answer)
+    assert chat.step == "review", chat.transcript[-2:]
+    chat.click("修改信息")
+    assert chat.step == "edit"
+    assert chat.click("不改了，返回核对") and chat.step == "review"
+    changed = chat.say("领取方式改为邮寄到家")
+    assert "已将领取方式改为：邮寄到家" in changed and chat.step == "field:delivery_address", changed
+    chat.say("东湖区湖滨路88号2栋1202")
+    assert chat.step == "review"
+    assert "申请已提交" in chat.say("确认提交")
+
+
+def test_a_draft_submitted_elsewhere_is_not_filled_again(portal, chat_for):
+    chat = chat_for({"kind": "citizen", "name": "黄秀英", "id_number": "990104197604200743"})
+    chat.start("retirement", consent=True)
+    for answer in SCENARIOS["retirement"]["answers"]:
+        chat.say(answer)
+    number = chat.slots["application"]["number"]
+    portal.post(f"/applications/{number}/submit", chat.token, headers={"Idempotency-Key": "elsewhere"})
+    assert "已经提交过了" in chat.say("确认提交")
+    assert chat.slots["application"] is None

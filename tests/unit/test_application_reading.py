@@ -50,3 +50,37 @@ def test_a_correction_names_the_most_recently_answered_of_several_matching_field
     state = ApplicationState(code="newborn", answered=["hukou_with", "delivery"])
     assert find_field(form, state, "邮寄写错了").name == "delivery"
     assert find_field(form, state, "天气不错") is None
+
+
+@pytest.mark.parametrize("text, value", [
+    ("宝宝名字写错了，应该是张一诺", "张一诺"),
+    ("宝宝名字写错了，是张一诺不是张一若", "张一诺"),
+    ("出生日期不对，不是今天", None),
+    ("宝宝名字不对，不是这个", None),
+    ("电话改成13800990001", "13800990001"),
+])
+def test_the_new_value_of_a_correction_is_never_the_rejected_one(text, value):
+    from bot.application_flow import _new_value
+
+    assert _new_value(text) == value
+
+
+def test_the_longest_name_wins_over_recency():
+    state = ApplicationState(code="newborn", answered=["hukou_with", "delivery"])
+    form = get_form("newborn")
+    assert find_field(form, state, "户口地址改为示例市东湖区湖滨路8号").name == "hukou_address"
+    assert find_field(form, state, "邮寄地址改为示例市东湖区湖滨路8号").name == "delivery_address"
+
+
+@pytest.mark.parametrize("code, step, text, expected", [
+    ("enterprise_change", "field:new_value", "法定代表人换成何志明", False),
+    ("restaurant", "field:business_form", "电话改成13800990001", True),
+    ("restaurant", "field:floor_area", "店名写错了，应该是田记牛肉面馆", True),
+    ("restaurant", "review", "店名改为田记牛肉面馆", True),
+    ("restaurant", "field:shop_name", "田记面馆", False),
+])
+def test_a_change_word_alone_does_not_take_the_answer_from_the_question_asked(code, step, text, expected):
+    from bot.application_flow import _is_correction
+
+    state = ApplicationState(code=code, step=step)
+    assert _is_correction(get_form(code), state, text, None) is expected
