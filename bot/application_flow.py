@@ -66,6 +66,8 @@ _VALUE_CUE = re.compile(r"(?:应该是|应该为|应为|改成|改为|换成|更
 _REJECTED = re.compile(r"[，,]?(?:而)?不是[^，,。；;！!]*")
 """“不是张一若” names the wrong value, never the new one."""
 _ERROR_CUE = re.compile(r"写错|填错|搞错|弄错|打错|输错|说错|选错|不对|有误|更正|改一下|修改")
+_WANTS_DEFERRAL = re.compile(r"暂缺|容缺|缺材料|材料.{0,4}(没有|没带|不全|还没)|(没有|缺).{0,6}材料")
+_WANTS_EDIT = re.compile(r"^(我要|我想|需要|要)?(修改|改一下|改改|更改)(信息|一下|内容)?[。.!！]?$")
 _BACK = re.compile(r"不改|不用改|没有要改|返回|算了|都对|没问题")
 _CONFIRM = re.compile(r"^(确认|提交|确认提交|没问题|无误|对的|正确|可以提交|好的?提交|都对)")
 _IDENTITY_PATHS = {"name", "id_number", "uscc"}
@@ -485,12 +487,20 @@ def _parse(spec: FieldSpec, text: str):  # noqa: ANN202 - field_parsing.Parsed
 def _review(form: Form, state: ApplicationState, text: str, choice: str | None, intent: str | None) -> Turn:
     if choice == "确认提交" or (choice is None and (_CONFIRM.match(text) or intent == "affirm")):
         return _finish(state, SUBMIT)
-    if choice == words.DEFER and form.deferrable:
+    if form.deferrable and (choice == words.DEFER or (choice is None and _wants_deferral(form, text))):
         return _continue(state.go(DEFER_PICK))
-    if choice == words.EDIT or intent == "deny":
+    if choice == words.EDIT or intent == "deny" or (choice is None and _WANTS_EDIT.match(text)):
         state.resume_step = REVIEW
         return _continue(state.go(EDIT))
     return _continue(state, Reply(words.NOT_UNDERSTOOD_CONFIRM))
+
+
+def _wants_deferral(form: Form, text: str) -> bool:
+    """"有材料暂缺", or a 容缺-able material named as missing ("监护证明还没有")."""
+    if _WANTS_DEFERRAL.search(text):
+        return True
+    named = any(m.name[:4] in text for m in form.deferrable)
+    return named and bool(re.search(r"没|缺|未|补交|晚点", text))
 
 
 def _defer_pick(form: Form, state: ApplicationState, text: str, choice: str | None) -> Turn:
@@ -553,7 +563,8 @@ async def _correct(client: PortalClient, identity: BoundIdentity, form: Form, st
     if spec is None:
         if state.step != EDIT:
             state.resume_step = state.step
-        return _continue(state.go(EDIT), Reply(words.UNKNOWN_CORRECTION))
+        bare = state.step == REVIEW and _WANTS_EDIT.match(text)
+        return _continue(state.go(EDIT), *([] if bare else [Reply(words.UNKNOWN_CORRECTION)]))
     if spec.prefill in _IDENTITY_PATHS:
         application = await client.get_application(identity.token, state.number or "")
         if spec.name in application.prefilled_fields:

@@ -565,7 +565,14 @@ def _choice_problem(field: _Field, maybe: Sequence[str] = ()) -> Parsed:
     return _problem(f"{lead}请从以下选项中选一个：{_listing(field.choices)}（回复名称或序号都可以）。")
 
 
+_NUMERAL_RANGE = re.compile(r"[一二三四五六七八九1-9][一二三四五六七八九1-9、或到至-]*[一二三四五六七八九1-9](?=级|类|档|等)")
+"""“三四级”, “3或4级”: two grades at once, not the one the question asks for."""
+
+
 def _read_choice(text: str, field: _Field) -> Parsed:
+    grades = _NUMERAL_RANGE.search(_arabic_numerals(text))
+    if grades:
+        return _choice_problem(field, [c for c in field.choices if any(ch in c for ch in grades.group(0))])
     found = _candidates(text, field.choices)
     return Parsed(found[0]) if len(found) == 1 else _choice_problem(field, found)
 

@@ -54,6 +54,7 @@ def test_every_item_reaches_an_application_number_asking_only_what_is_missing(po
     done = chat.say("确认提交")
     number = NUMBER.search(done).group(0)
     assert "申请已提交" in done and "承诺办结日期" in done
+    assert "并联办理：\n· " in done, done
 
     application = portal.get(f"/applications/{number}", chat.token).json()
     assert application["status"] != "draft"

@@ -84,3 +84,13 @@ def test_a_change_word_alone_does_not_take_the_answer_from_the_question_asked(co
 
     state = ApplicationState(code=code, step=step)
     assert _is_correction(get_form(code), state, text, None) is expected
+
+
+@pytest.mark.parametrize("text, step", [("有材料暂缺", "defer_pick"), ("监护证明还没有", "defer_pick"),
+                                        ("修改信息", "edit"), ("我要修改", "edit"), ("确认提交", "review")])
+def test_typed_words_at_the_summary_do_what_its_buttons_do(text, step):
+    from bot.application_flow import _review
+
+    state = ApplicationState(code="disability", number="BS20261130000001", step="review")
+    _review(get_form("disability"), state, text, None, None)
+    assert state.step == step

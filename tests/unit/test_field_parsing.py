@@ -672,3 +672,14 @@ def test_geography_constants():
 @pytest.mark.parametrize("text, value", [("200千瓦", 200), ("大约两百千瓦", 200), ("3千平米", 3000), ("50千克", 50)])
 def test_kilo_units_are_not_the_numeral_thousand(text, value):
     assert parse_answer("int", text, minimum=1, maximum=100000).value == value
+
+
+@pytest.mark.parametrize("text", ["三四级吧", "3或4级", "二到三级"])
+def test_two_grades_at_once_are_not_one_choice(text):
+    parsed = parse_answer("choice", text, choices=("一级", "二级", "三级", "四级"))
+    assert not parsed.ok and parsed.problem
+
+
+def test_one_grade_is_still_read():
+    assert parse_answer("choice", "三级吧", choices=("一级", "二级", "三级", "四级")).value == "三级"
+    assert parse_answer("choice", "4级", choices=("一级", "二级", "三级", "四级")).value == "四级"
