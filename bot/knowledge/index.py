@@ -230,6 +230,10 @@ def _prune(index_dir: Path, keep: str, previous: str | None) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+_LOAD_ATTEMPTS = 3
+"""Publishes racing a reader: each retry reads the newer CURRENT; three are plenty."""
+
+
 class IndexReader:
     """The current generation, reloaded when a writer publishes a new one (no restart)."""
 
@@ -238,13 +242,17 @@ class IndexReader:
         self._snapshot: Snapshot | None = None
 
     def snapshot(self) -> Snapshot | None:
-        generation = current_generation(self.index_dir)
-        if generation is None:
-            return None
-        if self._snapshot is None or self._snapshot.generation != generation:
+        for _attempt in range(_LOAD_ATTEMPTS):
+            generation = current_generation(self.index_dir)
+            if generation is None:
+                return None
+            if self._snapshot is not None and self._snapshot.generation == generation:
+                return self._snapshot
             try:
                 self._snapshot = load(self.index_dir, generation)
+                return self._snapshot
             except FileNotFoundError:
+                if current_generation(self.index_dir) == generation:
+                    break  # really missing, not pruned under us: keep answering from what we have
                 # pruned between reading CURRENT and opening it: a newer one is current now
-                return self.snapshot() if current_generation(self.index_dir) != generation else self._snapshot
         return self._snapshot

@@ -17,7 +17,7 @@ from bot.db import session_factory
 from bot.knowledge.config import KnowledgeSettings
 from bot.knowledge.embedder import get_embedder
 from bot.knowledge.features import QueryEvidence, fused_score, gather, query_features
-from bot.knowledge.index import IndexReader, Snapshot
+from bot.knowledge.index import IndexReader, Snapshot, current_generation
 from bot.knowledge.ranking import RankingModel, default_model
 from bot.knowledge.store import ACTIVE, FAQ, PUBLISHED, KbDocument, KbEntry, KbUnit
 from bot.knowledge.tokens import tokenize
@@ -99,6 +99,7 @@ class Retriever:
         self.reader = IndexReader(self.kb.index_dir)
         self.sessions = session_factory(self.kb.db_url)
         self._entry_kinds: tuple[str | None, dict[int, str]] = (None, {})
+        self._titles: dict[tuple[str | None, str], str | None] = {}
 
     @property
     def embedder(self):
@@ -216,10 +217,15 @@ class Retriever:
         return SearchResult(query, hits, confidence, self.decide(confidence) if hits else ABSTAIN, generation)
 
     def _service_title(self, service_code: str) -> str | None:
-        with self.sessions() as session:
-            return session.scalar(
-                select(KbDocument.title).where(KbDocument.service_code == service_code, KbDocument.status == PUBLISHED)
-            )
+        """The published guide's title, read once per index generation (a publish may rename it)."""
+        generation = current_generation(self.kb.index_dir)
+        key = (generation, service_code)
+        if key not in self._titles:
+            with self.sessions() as session:
+                title = session.scalar(select(KbDocument.title).where(
+                    KbDocument.service_code == service_code, KbDocument.status == PUBLISHED))
+            self._titles = {k: v for k, v in self._titles.items() if k[0] == generation} | {key: title}
+        return self._titles[key]
 
     def unit(self, unit_id: int) -> Hit | None:
         """One unit by id (the "您想问的是…" buttons carry it), if it is still searchable."""
