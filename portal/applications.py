@@ -289,6 +289,8 @@ def _submit(session: Session, config: PortalConfig, subject: Subject, number: st
         if record.request_hash != payload_hash or record.application_id != app.id:
             raise ApiError(422, "idempotency_key_reused",
                            "这个 Idempotency-Key 已用于另一个不同的请求，请为新请求生成新的键。")
+        # `app` was read before the first request committed: answer with what it committed
+        session.refresh(app)
         return to_out(config, app), True
     if app.status != "draft":
         raise _already_submitted(app)

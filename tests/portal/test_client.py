@@ -112,6 +112,8 @@ def test_ten_concurrent_submits_with_one_key_submit_once(portal, demo):
             results = await asyncio.gather(*(client.submit(token, number, idempotency_key=key) for _ in range(10)))
             assert {r.application.number for r in results} == {number}
             assert sorted(r.replayed for r in results) == [False] + [True] * 9
+            # a replay answers with what the first submission committed, never the draft before it
+            assert all(r.application.summary.status != "draft" for r in results)
             submitted = await client.get_application(token, number)
             assert submitted.summary.status != "draft"  # the simulator moves on
             assert await asyncio.to_thread(_submit_records, portal.db_url, number) == 1
