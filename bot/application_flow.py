@@ -68,7 +68,7 @@ _REJECTED = re.compile(r"[，,]?(?:而)?不是[^，,。；;！!]*")
 _ERROR_CUE = re.compile(r"写错|填错|搞错|弄错|打错|输错|说错|选错|不对|有误|更正|改一下|修改")
 _WANTS_DEFERRAL = re.compile(r"暂缺|容缺|缺材料|材料.{0,4}(没有|没带|不全|还没)|(没有|缺).{0,6}材料")
 _WANTS_EDIT = re.compile(r"^(我要|我想|需要|要)?(修改|改一下|改改|更改)(信息|一下|内容)?[。.!！]?$")
-_BACK = re.compile(r"不改|不用改|没有要改|返回|算了|都对|没问题")
+_BACK = re.compile(r"^(不改了?|不用改了?|没有要改的?|不修改了?|返回|返回核对|算了|都对|没问题)[。.!！吧]*$")
 _CONFIRM = re.compile(r"^(确认|提交|确认提交|没问题|无误|对的|正确|可以提交|好的?提交|都对)")
 _IDENTITY_PATHS = {"name", "id_number", "uscc"}
 
@@ -363,6 +363,11 @@ async def answer(services: PortalServices, sender_id: str, slot: object, raw_tex
     identity = await _identity(services, sender_id, form)
     if identity is None:
         return _expired(state)
+    editing = state.step == EDIT or (state.step or "").startswith(FIX_PREFIX)
+    if editing and choice is None and _BACK.match(text):
+        back = state.resume_step if state.resume_step not in (None, EDIT) else REVIEW
+        state.resume_step = None
+        return _continue(state.go(back))
     if state.step != PAUSE and choice is None and (intent in _STOP_INTENTS or _STOP.search(text)):
         if state.step not in (EDIT,) and not (state.step or "").startswith(FIX_PREFIX):
             state.resume_step = state.step
@@ -427,7 +432,8 @@ async def _answer(client: PortalClient, identity: BoundIdentity, form: Form, ite
     if step == REVIEW:
         return _review(form, state, text, choice, intent)
     if step == EDIT:
-        if choice == words.BACK or (choice is None and (_CONFIRM.match(text) or _BACK.search(text))):
+        if choice == words.BACK or (choice is None and _BACK.match(text)) or (
+                choice is None and _CONFIRM.match(text) and find_field(form, state, text) is None):
             return _continue(state.go(REVIEW))
         return await _correct(client, identity, form, state, text)
     if step == DEFER_PICK:
@@ -443,18 +449,20 @@ async def _answer(client: PortalClient, identity: BoundIdentity, form: Form, ite
 
 
 def _is_correction(form: Form, state: ApplicationState, text: str, intent: str | None) -> bool:
-    """A message changing an earlier answer rather than answering the question asked.
-
-    An error word ("写错了", "不对") with a field named makes one; a change word alone ("改成")
-    only when the question asked cannot take the message as its answer, so "法定代表人换成何志明"
-    answers "变更后内容" instead of overwriting the current legal representative."""
+    """A message changing an earlier answer rather than answering the question asked: an error
+    word ("写错了", "不对") or a change word ("改成") with another field named. A button-like
+    answer that the question accepts ("修改法定代表人" for 变更事项) and answers to a field that
+    takes change wording ("法定代表人换成何志明" for 变更后内容) stay answers."""
     named = find_field(form, state, text)
+    current = form.field(state.field_name or "") if (state.step or "").startswith(FIELD_PREFIX) else None
+    if current is not None and (current.takes_changes or (
+            current.kind in ("choice", "choices", "bool") and _parse(current, text).ok)):
+        return False  # "修改法定代表人" picks 变更事项; "法定代表人换成何志明" is 变更后内容
     if _ERROR_CUE.search(text):
         return named is not None or intent == "correct_field"
     if named is None or not _CORRECTION.search(text):
         return False
-    current = form.field(state.field_name or "") if (state.step or "").startswith(FIELD_PREFIX) else None
-    return current is None or (named.name != current.name and not _parse(current, text).ok)
+    return current is None or named.name != current.name
 
 
 async def _fill(client: PortalClient, identity: BoundIdentity, form: Form, state: ApplicationState,
@@ -497,10 +505,16 @@ def _review(form: Form, state: ApplicationState, text: str, choice: str | None, 
 
 def _wants_deferral(form: Form, text: str) -> bool:
     """"有材料暂缺", or a 容缺-able material named as missing ("监护证明还没有")."""
+    text = text.replace("没问题", "")
     if _WANTS_DEFERRAL.search(text):
         return True
-    named = any(m.name[:4] in text for m in form.deferrable)
+    named = any(_short_name(m.name) in text for m in form.deferrable)
     return named and bool(re.search(r"没|缺|未|补交|晚点", text))
+
+
+def _short_name(material: str) -> str:
+    """How a citizen names a material: "结婚证照片" → 结婚证, "营业执照正、副本原件" → 营业执照."""
+    return re.split(r"正、|[（(、，,]|照片|原件|正本|副本", material)[0][:6] or material
 
 
 def _defer_pick(form: Form, state: ApplicationState, text: str, choice: str | None) -> Turn:

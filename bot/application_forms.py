@@ -80,6 +80,8 @@ class FieldSpec:
     aliases: tuple[str, ...] = ()
     when: tuple[str, tuple[str, ...]] | None = None
     """Asked (and required) only when another field holds one of these values."""
+    takes_changes: bool = False
+    """Its answers naturally say "X换成Y" (变更后内容): such wording answers it, never corrects X."""
 
     def applies(self, values: dict) -> bool:
         if self.when is None:
@@ -148,6 +150,7 @@ def _field(code: str, raw: dict) -> FieldSpec:
         question=str(raw.get("question") or f"请提供{raw['label']}。"), why=str(raw.get("why") or ""),
         example=str(raw.get("example") or ""), aliases=tuple(str(a) for a in raw.get("aliases") or ()),
         when=_condition(code, raw),
+        takes_changes=bool(raw.get("takes_changes", False)),
     )
 
 

@@ -94,3 +94,30 @@ def test_typed_words_at_the_summary_do_what_its_buttons_do(text, step):
     state = ApplicationState(code="disability", number="BS20261130000001", step="review")
     _review(get_form("disability"), state, text, None, None)
     assert state.step == step
+
+
+@pytest.mark.parametrize("code, step, text, expected", [
+    ("school_enrollment", "field:school_name", "电话改成13912345678", True),
+    ("school_enrollment", "field:school_name", "孩子姓名改成王小明", True),
+    ("enterprise_change", "field:change_item", "修改法定代表人", False),
+    ("enterprise_change", "field:change_item", "更正法定代表人", False),
+])
+def test_corrections_named_while_another_question_is_asked(code, step, text, expected):
+    from bot.application_flow import _is_correction
+
+    assert _is_correction(get_form(code), ApplicationState(code=code, step=step), text, None) is expected
+
+
+@pytest.mark.parametrize("text, step", [("营业执照没问题", "review"), ("营业执照还没找到", "defer_pick")])
+def test_a_material_named_without_a_problem_is_not_a_deferral(text, step):
+    from bot.application_flow import _review
+
+    state = ApplicationState(code="enterprise_change", number="BS20261130000001", step="review")
+    _review(get_form("enterprise_change"), state, text, None, None)
+    assert state.step == step
+
+
+def test_deferral_names_the_material_as_citizens_say_it():
+    from bot.application_flow import _wants_deferral
+
+    assert _wants_deferral(get_form("newborn"), "结婚证没带")
