@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, say
-from bot.application_forms import PROFILE_FIELDS, consent_fields, get_form
+from bot.application_forms import consent_labels, get_form
 from bot.catalogue import code_for_intent, get_item
 from bot.messages import service_confirmation, service_menu
 
@@ -33,7 +33,5 @@ class ActionConfirmService(Action):
             say(dispatcher, service_menu("请问您要办理哪一件事？"))
             return []
         form = get_form(item.code)
-        subject = form.subjects[0]
-        labels = [PROFILE_FIELDS[subject][name] for name in consent_fields(form, subject)]
-        say(dispatcher, service_confirmation(item, labels))
+        say(dispatcher, service_confirmation(item, consent_labels(form, form.subjects[0])))
         return [SlotSet("service_item", item.code)]

@@ -19,7 +19,7 @@ from datetime import date
 from bot import application_replies as words
 from bot import binding
 from bot.binding_replies import APPLY_PREFIX
-from bot.application_forms import PROFILE_FIELDS, FieldSpec, Form, consent_fields, get_form
+from bot.application_forms import FieldSpec, Form, consent_fields, consent_labels, get_form
 from bot.application_state import (
     ACTIVE,
     ANSWER,
@@ -128,14 +128,13 @@ def identity_turn(item: ServiceItem, form: Form, identity: BoundIdentity | None,
                   state: ApplicationState | None = None) -> Turn:
     """Starts identity binding of the kind this item needs; the application resumes after it."""
     needs_enterprise = form.subjects == ("enterprise",)
-    state = state or ApplicationState(code=item.code)
-    turn = Turn(slots={binding.NEEDS_IDENTITY: True, binding.PURPOSE: purpose_for(item.code), ACTIVE: False,
-                       ANSWER: None, SLOT: state.to_slot(),
-                       **binding.subject_slots("enterprise" if needs_enterprise else "citizen")})
-    if identity is not None and identity.subject_type not in form.subjects:
+    wrong_subject = identity is not None and _usable(identity, form) is None
+    turn = binding.identity_needed(purpose_for(item.code), False, expired and not wrong_subject,
+                                   "enterprise" if needs_enterprise else "citizen")
+    if wrong_subject:
         turn.say(words.wrong_subject(item, needs_enterprise))
-    elif expired:
-        turn.say(Reply(AuthRequired.default_message))
+    state = state or ApplicationState(code=item.code)
+    turn.slots.update({ACTIVE: False, ANSWER: None, SLOT: state.to_slot()})
     return turn
 
 
@@ -149,11 +148,13 @@ def _stopped(*replies: Reply, state: ApplicationState | None = None) -> Turn:
                                 binding.NEEDS_IDENTITY: False})
 
 
+def _usable(identity: BoundIdentity | None, form: Form) -> BoundIdentity | None:
+    """The bound identity if it may apply for this item (a citizen cannot apply as a company)."""
+    return identity if identity is not None and identity.subject_type in form.subjects else None
+
+
 async def _identity(services: PortalServices, sender_id: str, form: Form) -> BoundIdentity | None:
-    identity = await services.identity(sender_id)
-    if identity is None or identity.subject_type not in form.subjects:
-        return None
-    return identity
+    return _usable(await services.identity(sender_id), form)
 
 
 async def start(services: PortalServices, sender_id: str, code: str | None, slot: object = None,
@@ -169,11 +170,12 @@ async def start(services: PortalServices, sender_id: str, code: str | None, slot
     if state is not None and state.code != item.code:
         state = None
     consent_given = consent_given or bool(state and state.consent_given)
-    identity = await _identity(services, sender_id, form)
+    bound = await services.identity(sender_id)
+    identity = _usable(bound, form)
     if identity is None:
         pending = state or ApplicationState(code=item.code)
         pending.consent_given = consent_given
-        return identity_turn(item, form, await services.identity(sender_id), state=pending)
+        return identity_turn(item, form, bound, state=pending)
     try:
         async with services.connect() as client:
             if state and state.number:
@@ -282,8 +284,7 @@ async def question(services: PortalServices, sender_id: str, slot: object) -> li
     if step == CONSENT:
         identity = await services.identity(sender_id)
         subject = identity.subject_type if identity else form.subjects[0]
-        labels = [PROFILE_FIELDS[subject][f] for f in consent_fields(form, subject)]
-        return [words.consent_request(form, item, labels)]
+        return [words.consent_request(form, item, consent_labels(form, subject))]
     if spec is not None and step.startswith(FIX_PREFIX):
         return [words.ask_fix(spec)]
     if spec is not None:

@@ -186,6 +186,11 @@ def consent_fields(form: Form, subject_type: str) -> list[str]:
     return names
 
 
+def consent_labels(form: Form, subject_type: str) -> list[str]:
+    """The same fields in the words a consent question uses (姓名、身份证号码…)."""
+    return [PROFILE_FIELDS[subject_type][name] for name in consent_fields(form, subject_type)]
+
+
 @lru_cache(maxsize=4)
 def load_forms(directory: Path = FORMS_DIR) -> dict[str, Form]:
     """Every item's form, keyed by service code; a missing or broken file fails loudly."""

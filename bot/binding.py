@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from bot import binding_replies as words
 from bot.field_parsing import read_name
 from bot.messages import Reply
-from bot.portal_errors import PortalError, PortalRejected, PortalUnavailable, RateLimited
+from bot.portal_errors import AuthRequired, PortalError, PortalRejected, PortalUnavailable, RateLimited
 from bot.portal_services import PortalServices, Turn
 from bot.privacy import mask_identifier
 from bot.validation import is_valid_id_number, is_valid_uscc
@@ -154,6 +154,16 @@ async def verify_code(services: PortalServices, sender_id: str, channel: str | N
     await asyncio.to_thread(services.store.save, sender_id, portal_channel(channel), token, datetime.now(timezone.utc))
     log.info("identity bound for %s", mask_identifier(sender_id))
     return Turn([], {CODE: VERIFIED})
+
+
+def identity_needed(purpose: str, consent_given: bool, expired: bool = False, subject: str = "citizen") -> Turn:
+    """Starts (or resumes) the identity form for `purpose`; the form's first question explains."""
+    turn = Turn(slots={NEEDS_IDENTITY: True, PURPOSE: purpose, **subject_slots(subject)})
+    if expired:
+        turn.say(Reply(AuthRequired.default_message))
+    elif consent_given:
+        turn.say(Reply(words.RESUMING))
+    return turn
 
 
 def cleared(keep_typed: bool) -> dict:

@@ -12,7 +12,7 @@ import logging
 
 from bot import application_flow, binding_replies, status_replies
 from bot.application_state import ACTIVE
-from bot.binding import CONSENT, NEEDS_IDENTITY, PURPOSE, cleared, subject_slots
+from bot.binding import CONSENT, NEEDS_IDENTITY, cleared, identity_needed
 from bot.messages import Reply
 from bot.portal_errors import AuthRequired, NotFound, PortalError, PortalUnavailable
 from bot.portal_identity import BoundIdentity
@@ -22,16 +22,6 @@ from bot.privacy import mask_identifier
 log = logging.getLogger(__name__)
 
 APPLICATION_NO = "application_no"
-
-
-def identity_needed(purpose: str, consent_given: bool, expired: bool = False) -> Turn:
-    """Starts (or resumes) the identity form for `purpose`; the form's first question explains."""
-    turn = Turn(slots={NEEDS_IDENTITY: True, PURPOSE: purpose, **subject_slots("citizen")})
-    if expired:
-        turn.say(Reply(AuthRequired.default_message))
-    elif consent_given:
-        turn.say(Reply(binding_replies.RESUMING))
-    return turn
 
 
 async def check_status(services: PortalServices, sender_id: str, number: str | None,

@@ -155,10 +155,6 @@ def _validate_fields(form: Form, values: dict, partial_nulls: bool = False) -> d
     return clean
 
 
-def _missing_fields(form: Form, values: dict) -> list[str]:
-    return form.missing(values)
-
-
 def _event(app: Application, message: str, department: str | None = None, at: datetime | None = None) -> None:
     app.events.append(Event(at=at or utcnow(), department=department, message=message))
 
@@ -296,7 +292,7 @@ def _submit(session: Session, config: PortalConfig, subject: Subject, number: st
         raise _already_submitted(app)
     item = _item(config, app.service_code)
     form = FORMS[item.code]
-    missing = _missing_fields(form, app.fields)
+    missing = form.missing(app.fields)
     if missing:
         labels = "、".join(form.field(m).label for m in missing)  # type: ignore[union-attr]
         raise ApiError(422, "fields_incomplete", f"申请表还缺少：{labels}。请补全后再提交。",
@@ -468,7 +464,7 @@ def refresh_status(app: Application, now: datetime) -> None:
 
 def _next_step(app: Application, form: Form) -> str:
     if app.status == "draft":
-        missing = _missing_fields(form, app.fields)
+        missing = form.missing(app.fields)
         if missing:
             return "请补全申请表：" + "、".join(form.field(m).label for m in missing) + "，然后提交。"  # type: ignore[union-attr]
         return "申请表已填写完整，确认无误后即可提交。"
@@ -507,7 +503,7 @@ def to_out(config: PortalConfig, app: Application) -> ApplicationOut:
     return ApplicationOut(
         **_summary(config, app).model_dump(),
         fields=dict(app.fields), prefilled_fields=list(app.prefilled),
-        missing_fields=_missing_fields(form, app.fields) if app.status == "draft" else [],
+        missing_fields=form.missing(app.fields) if app.status == "draft" else [],
         services=list(app.services), created_at=aware(app.created_at),
         completed_at=aware(app.completed_at) if app.completed_at else None, commitment=app.commitment,
         subtasks=[

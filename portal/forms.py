@@ -46,16 +46,6 @@ def resolve(profile: dict, path: str) -> object | None:
     return None
 
 
-def profile_fields_for(form: Form) -> set[str]:
-    """The top-level profile fields pre-fill of this form reads (what consent must cover)."""
-    names: set[str] = set()
-    for spec in form.fields:
-        if spec.prefill:
-            for alternative in spec.prefill.split("|"):
-                names.add(alternative.split(".")[0].split("[")[0])
-    return names
-
-
 def check_value(spec: FieldSpec, value: object) -> str | None:
     """None if `value` is acceptable for the field, else a short Chinese reason."""
     if value is None:

@@ -4,7 +4,6 @@ frozen so the demo cases stay as seeded), on free ports, with their own tracker,
 portal databases, so a running `make run` is never disturbed and every run starts clean."""
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 import uuid

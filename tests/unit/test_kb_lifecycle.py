@@ -14,7 +14,7 @@ from bot.db import session_factory
 from bot.knowledge import index as index_files
 from bot.knowledge.importer import import_paths, set_status
 from bot.knowledge.retriever import Retriever
-from bot.knowledge.store import ACTIVE, RETIRED, KbDocument, KbDocumentVersion, KbEntry, KbUnit
+from bot.knowledge.store import RETIRED, KbDocument, KbDocumentVersion, KbEntry, KbUnit
 from tests.unit.kb_fixtures import kb_settings, postgres_database, write_pack
 
 ROOT = Path(__file__).resolve().parents[2]
