@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, relay, say
+from actions.common import latest_intent, relay, say, typed_values_only
 from actions.knowledge import knowledge_replies
 from bot import application_flow, portal_services
 from bot.application_state import ANSWER, SLOT
@@ -45,6 +45,7 @@ class ValidateApplicationForm(FormValidationAction):
     def name(self) -> str:
         return "validate_application_form"
 
+    @typed_values_only
     async def validate_form_answer(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:

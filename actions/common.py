@@ -1,7 +1,8 @@
 """Helpers the action modules share."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+import functools
+from typing import Any, Awaitable, Callable, Iterable
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -34,3 +35,25 @@ def transcript(tracker: Tracker) -> list[tuple[str, str]]:
         if event.get("event") in ("user", "bot") and event.get("text"):
             lines.append((event["event"], event["text"]))
     return lines
+
+
+Validator = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def typed_values_only(validate: Validator) -> Validator:
+    """Makes a form's `validate_<slot>` judge only what the citizen typed.
+
+    When a form starts, rasa-sdk validates every slot the previous action set (the trailing
+    `SlotSet` events), clearings included: the start of an enterprise application cleared
+    `binding_uscc`, and the citizen was told a code they had not typed yet was wrong. A
+    cleared slot (None) is not an answer, so there is nothing to judge or say.
+    """
+
+    @functools.wraps(validate)
+    async def judged(self: Any, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: dict[str, Any]) -> dict[str, Any]:
+        if value is None:
+            return {}
+        return await validate(self, value, dispatcher, tracker, domain)
+
+    return judged

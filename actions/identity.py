@@ -7,7 +7,7 @@ from typing import Any
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import relay, say
+from actions.common import relay, say, typed_values_only
 from bot import application_state, binding, binding_replies, portal_services, status_check
 from bot.messages import Reply
 
@@ -16,6 +16,7 @@ class ValidateIdentityForm(FormValidationAction):
     def name(self) -> str:
         return "validate_identity_form"
 
+    @typed_values_only
     async def validate_binding_uscc(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
@@ -23,6 +24,7 @@ class ValidateIdentityForm(FormValidationAction):
         say(dispatcher, replies)
         return values
 
+    @typed_values_only
     async def validate_binding_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
@@ -30,6 +32,7 @@ class ValidateIdentityForm(FormValidationAction):
         say(dispatcher, replies)
         return values
 
+    @typed_values_only
     async def validate_binding_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
@@ -37,6 +40,7 @@ class ValidateIdentityForm(FormValidationAction):
         say(dispatcher, replies)
         return values
 
+    @typed_values_only
     async def validate_binding_id_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
@@ -44,6 +48,7 @@ class ValidateIdentityForm(FormValidationAction):
         say(dispatcher, replies)
         return values
 
+    @typed_values_only
     async def validate_binding_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:

@@ -293,7 +293,7 @@ async def question(services: PortalServices, sender_id: str, slot: object) -> li
         application = await _fetch(services, sender_id, form, state)
         if application is None:
             return [words.portal_unavailable()]
-        return [words.summary(form, item, application, state.deferred)]
+        return [words.summary(form, item, application, state.deferred, state.skipped)]
     if step == DEFER_PICK:
         return [words.defer_pick(form)]
     if step == DEFER_DATE:

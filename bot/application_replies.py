@@ -7,11 +7,12 @@ the 容缺 commitment and the answer after submission.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from bot.application_forms import FieldSpec, Form, Material
 from bot.catalogue import ServiceItem
-from bot.messages import Button, Reply
+from bot.messages import Button, Reply, join_names
 from bot.portal_models import Application, ApplicationSummary
 from bot.settings import settings
 
@@ -24,6 +25,10 @@ LATER_BUTTON = Button("先保存，回头再办", "/stop_application")
 YES_NO = (Button("是", "/affirm"), Button("否", "/deny"))
 
 _MASKED_KINDS = ("id_number", "phone", "uscc")
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+SKIPPED = "（已跳过）"
+_SKIP_HINTS = {"choices": "都不需要的话，可以点“跳过”。", "text": "没有的话，可以点“跳过”。"}
+"""What an optional question adds; a yes/no question needs no way round it."""
 
 
 def choice_button(title: str, value: str | None = None) -> Button:
@@ -32,10 +37,16 @@ def choice_button(title: str, value: str | None = None) -> Button:
     return Button(title, f"/inform{payload}")
 
 
-def shown(spec: FieldSpec, value: object) -> str:
-    """A value as the summary shows it: identifiers half hidden, booleans in words."""
+def half_hidden(text: str) -> str:
+    """990***********043X: enough to recognise, not enough to copy."""
+    return text[:3] + "*" * (len(text) - 7) + text[-4:] if len(text) > 7 else text
+
+
+def shown(spec: FieldSpec, value: object, skipped: bool = False) -> str:
+    """A value as the summary shows it: identifiers half hidden (also inside free text, such as
+    drivers listed with their ID numbers), booleans in words."""
     if value is None or value == "" or value == []:
-        return "（未填写）"
+        return SKIPPED if skipped else "（未填写）"
     if spec.kind == "bool":
         return "是" if value else "否"
     if spec.kind == "choices" and isinstance(value, list):
@@ -47,9 +58,9 @@ def shown(spec: FieldSpec, value: object) -> str:
         except ValueError:
             return str(value)
     text = str(value)
-    if spec.kind in _MASKED_KINDS and len(text) > 7:
-        return text[:3] + "*" * (len(text) - 7) + text[-4:]
-    return text
+    if spec.kind in _MASKED_KINDS:
+        return half_hidden(text)
+    return _ID_IN_TEXT.sub(lambda match: half_hidden(match.group(0)), text)
 
 
 def consent_request(form: Form, item: ServiceItem, labels: list[str]) -> Reply:
@@ -81,8 +92,8 @@ def question(spec: FieldSpec, retry: bool = False) -> Reply:
     text = spec.question
     if spec.why and not retry:
         text += f"（{spec.why}）"
-    if not spec.required:
-        text += "如果没有，可以点“跳过”。"
+    if not spec.required and spec.kind != "bool":
+        text += _SKIP_HINTS.get(spec.kind, "不清楚或不需要的话，可以点“跳过”。")
     buttons: tuple[Button, ...] = ()
     if spec.kind in ("choice", "choices"):
         buttons = tuple(choice_button(c) for c in spec.choices)
@@ -90,7 +101,7 @@ def question(spec: FieldSpec, retry: bool = False) -> Reply:
             buttons += (choice_button("以上都要", "全部"),)
     elif spec.kind == "bool":
         buttons = (choice_button("是", "是"), choice_button("否", "否"))
-    if not spec.required:
+    if not spec.required and spec.kind != "bool":
         buttons += (choice_button("跳过", SKIP),)
     return Reply(text, buttons)
 
@@ -114,14 +125,15 @@ def help_after_failures(spec: FieldSpec, problem: str) -> Reply:
     return Reply("\n".join(lines), tuple(buttons))
 
 
-def summary(form: Form, item: ServiceItem, application: Application, deferred: list[str]) -> Reply:
+def summary(form: Form, item: ServiceItem, application: Application, deferred: list[str],
+            skipped: list[str] = ()) -> Reply:
     values = application.fields
     prefilled = set(application.prefilled_fields)
     lines = [f"请核对「{item.title}」申请（编号 {application.number}）："]
     shown_fields = [spec for spec in form.fields if spec.applies(values)]
     for index, spec in enumerate(shown_fields, start=1):
         mark = "（已预填）" if spec.name in prefilled else ""
-        lines.append(f"{index}. {spec.label}：{shown(spec, values.get(spec.name))}{mark}")
+        lines.append(f"{index}. {spec.label}：{shown(spec, values.get(spec.name), spec.name in skipped)}{mark}")
     lines.append("")
     lines.append("材料清单：")
     lines += [f"· {m.name}：{material_status(m, deferred)}" for m in form.materials]
@@ -211,7 +223,7 @@ def submitted(item: ServiceItem, application: Application) -> Reply:
     by_department: dict[str, list[str]] = {}
     for task in application.subtasks:
         by_department.setdefault(task.department, []).append(task.service)
-    lines += [f"· {department}：{'、'.join(services)}" for department, services in by_department.items()]
+    lines += [f"· {department}：{join_names(services)}" for department, services in by_department.items()]
     for material in application.deferred_materials:
         due = material.due_date
         lines.append(f"请记得在{due.year}年{due.month}月{due.day}日前补交{material.name}。")

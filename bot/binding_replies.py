@@ -36,7 +36,7 @@ def purpose_of(code: str | None) -> Purpose:
     if code and code.startswith(APPLY_PREFIX):
         item = load_catalogue().get(code[len(APPLY_PREFIX):])
         if item:
-            return Purpose(f"在线办理“{item.title}”", f"办理“{item.title}”", "继续办理")
+            return Purpose(f"在线办理「{item.title}」", f"办理「{item.title}」", "继续办理")
     return _PURPOSES.get(code or "", _ANY_PURPOSE)
 
 
@@ -47,13 +47,15 @@ def consent_request(purpose: str | None, subject: str | None = None) -> Reply:
     why = purpose_of(purpose)
     if subject == "enterprise":
         who, used = "企业", "企业的统一社会信用代码、法定代表人的姓名和身份证号码，以及平台登记的法定代表人手机号"
+        kept = "企业名称"
     else:
         who, used = "您", "您的姓名、身份证号码，以及一网通办平台登记的手机号"
+        kept = "打了星号的姓名（如“张*”）"
     text = (
         f"{why.task}需要先核验{who}的身份。核验前请您了解：\n"
         f"1. 用到的信息：{used}（用来发验证码）。\n"
         f"2. 用途：只用于向示例市一网通办平台核实您的身份，并{why.use}，不作他用。\n"
-        "3. 保存：核验通过后，我只保存平台发放的登录凭证和打了星号的姓名（如“张*”），"
+        f"3. 保存：核验通过后，我只保存平台发放的登录凭证和{kept}，"
         "下次就不用再核验；凭证到期自动失效，您也可以随时说“解除绑定”。\n"
         f"4. 您可以拒绝：不同意也没关系，可以拨打{settings.hotline}政务服务便民热线，"
         "或带身份证到政务服务中心窗口办理。\n"

@@ -5,6 +5,7 @@ and so every channel gets exactly the same text.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.catalogue import ENTERPRISE, PERSONAL, ServiceItem, load_catalogue
@@ -60,8 +61,10 @@ CAPABILITIES = (
 )
 
 
-def _join(names: tuple[str, ...]) -> str:
-    return "、".join(names)
+def join_names(names: Sequence[str]) -> str:
+    """Names in a list a reader can count: 、 between them, or ； when a name has its own 、
+    ("机动车行驶证、驾驶证信息核验" is one service)."""
+    return ("；" if any("、" in name for name in names) else "、").join(names)
 
 
 def service_confirmation(item: ServiceItem, prefill_labels: list[str]) -> Reply:
@@ -70,10 +73,10 @@ def service_confirmation(item: ServiceItem, prefill_labels: list[str]) -> Reply:
     The start button carries the consent to pre-fill, so the data it names must be exactly
     what pre-fill will read (`prefill_labels`)."""
     services = item.integrated_services
-    bundled = f"{_join(services)}共{len(services)}项服务" if services else "相关服务"
+    bundled = f"{join_names(services)}共{len(services)}项服务" if services else "相关服务"
     limit = f"，承诺{item.time_limit_days}个工作日内办结" if item.time_limit_days else ""
     text = (
-        f"好的，您要办的是“{item.title}”：由{item.lead_department}牵头，"
+        f"好的，您要办的是「{item.title}」：由{item.lead_department}牵头，"
         f"把{bundled}合并为一次申请、并联办理{limit}。\n"
     )
     if prefill_labels:
@@ -101,7 +104,7 @@ def intent_label(intent: str) -> str | None:
     """How a candidate intent is offered back to the user; None for ones not worth offering."""
     if intent.startswith("need_"):
         item = load_catalogue().get(intent[5:])
-        return f"办理“{item.title}”" if item else None
+        return f"办理「{item.title}」" if item else None
     return OTHER_INTENT_LABELS.get(intent)
 
 

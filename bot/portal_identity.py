@@ -65,11 +65,13 @@ class IdentityStore:
         return engine
 
     def save(self, sender_id: str, channel: str, token: PortalToken, consented_at: datetime) -> BoundIdentity:
-        """Stores (or replaces) the binding of `sender_id`."""
+        """Stores (or replaces) the binding of `sender_id`. A person's name is kept masked; an
+        enterprise's is public registry data and kept whole, so it can be greeted by name."""
         self._engine()
+        shown = token.display_name if token.subject_type == "enterprise" else mask_name(token.display_name)
         row = PortalIdentityRow(
             sender_id=sender_id, channel=channel, subject_type=token.subject_type,
-            display_name_masked=mask_name(token.display_name), token=token.token,
+            display_name_masked=shown, token=token.token,
             token_expires_at=token.expires_at, consented_at=consented_at, bound_at=_now(),
         )
         with session_factory(self.db_url)() as session, session.begin():

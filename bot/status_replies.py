@@ -51,7 +51,7 @@ def _subtask_line(task: SubTask) -> str:
 def application_detail(app: Application) -> Reply:
     """Where one application stands, department by department, and what to do now."""
     head = app.summary
-    lines = [f"您的“{head.service_title}”（办件编号 {head.number}）：{head.status_text}。"]
+    lines = [f"您的「{head.service_title}」（办件编号 {head.number}）：{head.status_text}。"]
     if head.promised_date and head.status != "draft":
         late = "，现已超过承诺时间" if head.overdue else ""
         lines.append(f"承诺{day(head.promised_date)}前办结{late}。")

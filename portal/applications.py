@@ -478,7 +478,7 @@ def _next_step(app: Application, form: Form) -> str:
         if is_overdue(app):
             parts.append(f"已超过承诺办结日期（{app.promised_date:%Y年%m月%d日}），您可以催办，或拨打{settings.hotline}反映")
         else:
-            parts.append(f"各部门正在并联办理，承诺{app.promised_date:%Y年%m月%d日}前办结，您无需做什么")
+            parts.append("各部门正在并联办理，暂时不需要您做什么")
         parts += [f"请在{d.due_date:%Y年%m月%d日}前补交{d.name}" for d in outstanding]
         return "；".join(parts) + "。"
     if app.status == "completed":

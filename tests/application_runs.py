@@ -10,16 +10,13 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
-import yaml
 
 from bot.application_forms import get_form
 from bot.portal_identity import IdentityStore
 from bot.portal_models import PortalToken
+from tests.golden import SCENARIOS
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS: dict[str, dict] = yaml.safe_load((ROOT / "tests" / "application_scenarios.yml").read_text(encoding="utf-8"))
 NUMBER = re.compile(r"BS\d{14}")
 START_PAYLOAD = '/start_application{"prefill_consent":"yes"}'
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from bot.model_cache import ensure_model, rasa_env
+from bot.portal_identity import IdentityStore
 from bot.processes import (
     NotHealthy,
     action_server_cmd,
@@ -59,6 +60,12 @@ class Stack:
 
     def slot(self, sender: str, name: str):
         return self.tracker(sender)["slots"].get(name)
+
+    def identity_token(self, sender: str) -> str:
+        """The portal token the action server keeps for a sender bound in the chat."""
+        identity = IdentityStore(self.db_url).current(sender)
+        assert identity is not None, f"{sender} is not bound"
+        return identity.token
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +125,12 @@ def stack(tmp_path_factory) -> Stack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The golden transcripts first: they need the seeded portal before other tests leave
+    drafts and applications for the same demo people."""
+    items.sort(key=lambda item: "test_golden_transcripts" not in item.nodeid)
 
 
 @pytest.fixture

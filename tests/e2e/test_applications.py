@@ -1,7 +1,7 @@
-"""Every 一件事 from the first message to an application number through the REST channel,
-against the running Rasa server, action server and sandbox portal; the application must
-exist in the portal with the fields the conversation gave. Plus the wiring of the detours
-(a question mid-form, a pause and a resume, an enterprise binding in the chat)."""
+"""Applications through the REST channel against the running Rasa server, action server and
+sandbox portal, beside the golden transcripts (test_golden_transcripts.py, every item's whole
+path): the averages the benchmark reports, and the wiring of the detours (a question mid-form,
+a pause and a resume, an enterprise and a citizen binding in the chat)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -11,24 +11,12 @@ import pytest
 
 from bot.portal_identity import IdentityStore
 
-from tests.application_runs import NUMBER, SCENARIOS, START_PAYLOAD, portal_token, run_scenario, say, show
+from tests.application_runs import NUMBER, START_PAYLOAD, portal_token, run_scenario, say, show
+from tests.golden import SCENARIOS
 
 TARGET_TURNS = 8
 TARGET_PREFILL = 0.6
 PERSONAL = ("newborn", "school_enrollment", "social_security_card", "disability", "retirement")
-
-
-@pytest.mark.parametrize("code", list(SCENARIOS))
-def test_a_bound_user_completes_the_item_and_the_portal_holds_the_application(stack, code):
-    run = run_scenario(stack.rasa_url, stack.portal_url, stack.db_url, code)
-    assert run.number, show(run)
-    application = run.application
-    assert application["service_code"] == code and application["status"] != "draft", show(run)
-    for name, value in SCENARIOS[code]["expect"].items():
-        assert application["fields"].get(name) == value, (name, application["fields"], show(run))
-    assert stack.slot(run.sender, "service_item") == code
-    assert stack.slot(run.sender, "application_active") is False
-    assert "承诺办结日期" in run.transcript[-1][1]
 
 
 def test_the_averages_meet_the_targets(stack):

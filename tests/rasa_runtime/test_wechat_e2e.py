@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -25,6 +26,7 @@ from conftest import ACCOUNT, ROOT, free_port, sign
 from bot.processes import NotHealthy, wait_healthy
 from channels import miniprogram_texts as mp_texts
 from tests.fakes.fake_wechat import FakeWeChat
+from tests.golden import SCENARIOS, START_TITLES, Transcript, button_lines, check
 
 MODEL = os.environ.get("BANSHI_E2E_MODEL", "")
 pytestmark = pytest.mark.skipif(not (MODEL and Path(MODEL).is_file()),
@@ -227,6 +229,92 @@ def test_forged_miniprogram_token_never_reaches_real_rasa(stack):
 
     status, answer = asyncio.run(forged())
     assert status == 401 and answer["error"] == "invalid_token" and "登录" in answer["message"]
+
+
+async def _wechat_turn(stack: dict, openid: str, text: str, msg_id: int) -> str:
+    """One typed message; the reply passive, or else the new customer-service messages."""
+    before = len([m for m in _get_json(f"{stack['fake']}/_received") if m["touser"] == openid])
+    status, body = await _post(stack["rasa"], _xml(openid, f"<MsgType><![CDATA[text]]></MsgType>"
+                                                           f"<Content><![CDATA[{text}]]></Content>", msg_id))
+    assert status == 200, body
+    if body != "success":
+        return xmltodict.parse(body)["xml"]["Content"]
+    for _ in range(300):
+        sent = [m["text"]["content"] for m in _get_json(f"{stack['fake']}/_received") if m["touser"] == openid]
+        if len(sent) > before:
+            return "\n".join(sent[before:])
+        await asyncio.sleep(0.1)
+    pytest.fail(f"no reply to {text!r}")
+
+
+def _option_number(reply: str, title: str) -> str:
+    found = re.search(rf"^(\d+)\. {re.escape(title)}$", reply, re.M)
+    assert found, reply
+    return found.group(1)
+
+
+def test_wechat_opening_of_every_item_reads_as_reviewed(stack):
+    """Each item's opening message, then the start option: the confirmation as WeChat shows it
+    (numbered options), then the identity consent and nothing before it."""
+    transcript = Transcript("每件事的第一条回复（微信公众号，按钮显示为数字选项）")
+
+    async def conversations() -> None:
+        for index, (code, scenario) in enumerate(SCENARIOS.items()):
+            openid = f"oGold{code[:10]}{uuid.uuid4().hex[:8]}"
+            transcript.lines.append(f"\n## {code}")
+            transcript.user(scenario["first"])
+            confirmation = await _wechat_turn(stack, openid, scenario["first"], 62000000 + 2 * index)
+            transcript.bot(confirmation.splitlines())
+            number = _option_number(confirmation, START_TITLES[0] if START_TITLES[0] in confirmation
+                                    else START_TITLES[1])
+            transcript.user(number)
+            consent = await _wechat_turn(stack, openid, number, 62000001 + 2 * index)
+            transcript.bot(consent.splitlines())
+            assert consent.startswith("在线办理"), consent
+
+    asyncio.run(conversations())
+    check("channels/wechat", transcript.text())
+
+
+def _miniprogram_lines(messages: list[dict]) -> list[str]:
+    lines = []
+    for message in messages:
+        if message["type"] == "card":
+            lines.append(f"(卡片) {message['title']}")
+            lines += [f"  {field['label']}：{field['value']}" for field in message.get("fields") or []]
+        elif message.get("text"):
+            lines.append(message["text"])
+        lines += button_lines(message.get("buttons") or [])
+    return lines
+
+
+def test_miniprogram_opening_of_every_item_reads_as_reviewed(stack):
+    """The same through the mini-program, whose buttons are real: the start button's payload."""
+    transcript = Transcript("每件事的第一条回复（微信小程序，按钮为真实按钮）")
+    base = f"{stack['rasa']}/webhooks/miniprogram"
+
+    async def conversations() -> None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
+            for code, scenario in SCENARIOS.items():
+                status, login = await _mp_post(http, f"{base}/login", {"code": f"gold{uuid.uuid4().hex[:10]}.1"})
+                assert status == 200, login
+                transcript.lines.append(f"\n## {code}")
+                transcript.user(scenario["first"])
+                status, confirmation = await _mp_post(http, f"{base}/webhook", {"message": scenario["first"]},
+                                                      login["token"])
+                assert status == 200, confirmation
+                transcript.bot(_miniprogram_lines(confirmation["messages"]))
+                start = next(b for m in confirmation["messages"] for b in m.get("buttons") or []
+                             if b["title"] in START_TITLES)
+                transcript.user(start["payload"], button=start["title"])
+                status, consent = await _mp_post(http, f"{base}/webhook", {"message": start["payload"]},
+                                                 login["token"])
+                assert status == 200, consent
+                transcript.bot(_miniprogram_lines(consent["messages"]))
+                assert consent["messages"][0]["text"].startswith("在线办理"), consent
+
+    asyncio.run(conversations())
+    check("channels/miniprogram", transcript.text())
 
 
 def test_miniprogram_apologises_when_the_action_server_is_down(stack):

@@ -111,6 +111,22 @@ def test_the_consent_question_says_what_why_how_long_and_that_refusing_is_fine(d
     assert [b["payload"] for b in buttons(dispatcher)] == ["/affirm", "/deny"]
 
 
+@pytest.mark.parametrize("subject, uscc", [("enterprise", None), ("citizen", "-")])
+def test_the_form_says_nothing_about_slots_the_start_only_cleared(dispatcher, subject, uscc):
+    """As rasa-sdk sees the identity form start: the start action's slot events trail the
+    tracker and are all validated; a cleared credit code is not a wrong one (issue 20)."""
+    events = [{"event": "user", "text": '/start_application{"prefill_consent":"yes"}'},
+              {"event": "action", "name": "action_start_application"},
+              {"event": "slot", "name": "needs_identity", "value": True},
+              {"event": "slot", "name": "binding_subject", "value": subject},
+              {"event": "slot", "name": "binding_uscc", "value": uscc}]
+    tracker = make_tracker("start_application", events[0]["text"], events=events,
+                           slots={"binding_subject": subject, "binding_uscc": uscc})
+    slots = run(ValidateIdentityForm(), dispatcher, tracker)
+    assert dispatcher.messages == []
+    assert slots.get("binding_uscc") == uscc
+
+
 def test_refusing_consent_ends_the_form_politely(dispatcher):
     slots = run(ValidateIdentityForm(), dispatcher, form_turn("binding_consent", False))
     assert slots["requested_slot"] is None and slots["binding_consent"] is False
