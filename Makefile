@@ -1,38 +1,48 @@
 # banshi: the two commands are `make run` and `make test`; both set up what is missing first.
 SHELL := /bin/bash
 PY := .venv-actions/bin/python
-export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup train eval-nlu eval-smp lexicon golden clean
+.PHONY: run test setup setup-dev train eval-nlu eval-smp lexicon stories golden format clean
 
 run: setup
 	@$(PY) -m bot run
 
-test: setup
+test: setup-dev
 	@bash scripts/test.sh
 
 setup:
 	@bash scripts/setup.sh
 
+setup-dev:
+	@bash scripts/setup.sh --dev
+
 train: setup
 	@$(PY) -m bot train
 
-eval-nlu: setup
+eval-nlu: setup-dev
 	@bash scripts/eval_nlu.sh
 
-eval-smp: setup
+eval-smp: setup-dev
 	@bash scripts/eval_smp.sh
 
 lexicon: setup
 	@$(PY) -m bot lexicon
 
+# The application test stories, generated from each item's form and happy-path scenario.
+stories: setup
+	@$(PY) scripts/make_application_stories.py
+
 # Rewrites tests/golden/ from real conversations; review the diff before committing.
-golden: setup
-	@BANSHI_GOLDEN=write $(PY) -m pytest tests/e2e/test_golden_transcripts.py -q -p no:cacheprovider
+golden: setup-dev
+	@BANSHI_GOLDEN=write $(PY) -m pytest tests/e2e/test_golden_transcripts.py
 	@BANSHI_GOLDEN=write BANSHI_E2E_MODEL=$$($(PY) -m bot model-path) .venv-rasa/bin/python -m pytest \
-	  tests/rasa_runtime/test_wechat_e2e.py -q -p no:cacheprovider -k reads_as_reviewed
+	  tests/rasa_runtime/test_wechat_e2e.py -k reads_as_reviewed
 	@git status --short tests/golden
+
+# The house style: ruff's fixes and formatting (make test checks both first).
+format: setup-dev
+	@.venv-actions/bin/ruff check --fix . && .venv-actions/bin/ruff format .
 
 clean:
 	rm -rf models results test-output .pytest_cache

@@ -2,4 +2,5 @@
 
 The action server imports every module listed here (`python -m rasa_sdk --actions actions`).
 """
+
 from actions import application, fallback, handoff, identity, knowledge, menu, services, status  # noqa: F401

@@ -1,5 +1,6 @@
-"""Guided applications: thin actions over bot/application_flow.py, which decides what each
+"""Guided applications: thin actions over bot/applications/flow.py, which decides what each
 answer means, keeps the draft in the portal and words every reply."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,18 +8,12 @@ from typing import Any
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, relay, say, typed_values_only
+from actions.common import latest_entity, latest_intent, relay, say, typed_values_only
 from actions.knowledge import knowledge_replies
-from bot import application_flow, portal_services
-from bot.application_state import ANSWER, SLOT
+from bot.applications import flow as application_flow
+from bot.applications.state import ANSWER, SLOT
 from bot.catalogue import code_for_intent
-
-
-def _entity(tracker: Tracker, name: str) -> str | None:
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == name:
-            return str(entity.get("value"))
-    return None
+from bot.portal_client import services as portal_services
 
 
 class ActionStartApplication(Action):
@@ -36,8 +31,13 @@ class ActionStartApplication(Action):
         if intent == "resume_application":
             turn = await application_flow.resume(services, tracker.sender_id, code, tracker.get_slot(SLOT))
         else:
-            turn = await application_flow.start(services, tracker.sender_id, code, tracker.get_slot(SLOT),
-                                                consent_given=_entity(tracker, "prefill_consent") == "yes")
+            turn = await application_flow.start(
+                services,
+                tracker.sender_id,
+                code,
+                tracker.get_slot(SLOT),
+                consent_given=latest_entity(tracker, "prefill_consent") == "yes",
+            )
         return relay(dispatcher, turn)
 
 
@@ -54,7 +54,11 @@ class ValidateApplicationForm(FormValidationAction):
             say(dispatcher, await knowledge_replies(tracker, text))
             return {ANSWER: None}
         turn = await application_flow.answer(
-            portal_services.services(), tracker.sender_id, tracker.get_slot(SLOT), text, latest_intent(tracker),
+            portal_services.services(),
+            tracker.sender_id,
+            tracker.get_slot(SLOT),
+            text,
+            latest_intent(tracker),
         )
         say(dispatcher, turn.replies)
         return turn.slots
@@ -69,8 +73,10 @@ class ActionAskFormAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        say(dispatcher, await application_flow.question(portal_services.services(), tracker.sender_id,
-                                                        tracker.get_slot(SLOT)))
+        say(
+            dispatcher,
+            await application_flow.question(portal_services.services(), tracker.sender_id, tracker.get_slot(SLOT)),
+        )
         return []
 
 

@@ -1,15 +1,16 @@
 """Helpers the action modules share."""
+
 from __future__ import annotations
 
 import functools
-from typing import Any, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.messages import Reply
-from bot.portal_services import Turn
+from bot.dialogue import Reply, Turn
 
 
 def say(dispatcher: CollectingDispatcher, replies: Reply | Iterable[Reply]) -> None:
@@ -26,6 +27,12 @@ def relay(dispatcher: CollectingDispatcher, turn: Turn) -> list[dict[str, Any]]:
 
 def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    """The first value of entity `name` in this turn (a button payload's or the NLU's), as text."""
+    value = next(tracker.get_latest_entity_values(name), None)
+    return None if value is None else str(value)
 
 
 def transcript(tracker: Tracker) -> list[tuple[str, str]]:
@@ -50,8 +57,9 @@ def typed_values_only(validate: Validator) -> Validator:
     """
 
     @functools.wraps(validate)
-    async def judged(self: Any, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                     domain: dict[str, Any]) -> dict[str, Any]:
+    async def judged(
+        self: Any, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         if value is None:
             return {}
         return await validate(self, value, dispatcher, tracker, domain)

@@ -1,13 +1,19 @@
-"""The first stage of the two-stage fallback: offer the likeliest intents back as buttons."""
+"""The two-stage fallback: first offer the likeliest intents back as buttons, then give up politely.
+
+The second stage replaces Rasa's built-in `action_default_fallback` (which utters a fixed
+domain response) so the hotline it names comes from the settings like everywhere else."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import say
-from bot.messages import ASK_AFFIRMATION, NONE_OF_THESE, Button, Reply, intent_label
+from bot.dialogue import Button, Reply
+from bot.words import ASK_AFFIRMATION, GAVE_UP, NONE_OF_THESE, intent_label
 
 MAX_CANDIDATES = 3
 FALLBACK_CANDIDATES = [{"name": "ask_question"}, {"name": "request_human"}]
@@ -38,3 +44,16 @@ class ActionDefaultAskAffirmation(Action):
         buttons = candidate_buttons(ranking) or candidate_buttons(FALLBACK_CANDIDATES)
         say(dispatcher, Reply(ASK_AFFIRMATION, (*buttons, NONE_OF_THESE)))
         return []
+
+
+class ActionDefaultFallback(Action):
+    """Rasa's contract for the fallback: say something, then forget the turn it could not read."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        say(dispatcher, GAVE_UP)
+        return [UserUtteranceReverted()]

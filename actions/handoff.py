@@ -1,4 +1,5 @@
 """Handing the conversation to a human: record the request, tell the user what happens next."""
+
 from __future__ import annotations
 
 import logging
@@ -9,10 +10,11 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import say, transcript
-from bot.application_state import ACTIVE
+from bot.applications.state import ACTIVE
+from bot.dialogue import Reply
 from bot.handoff import record_handoff
-from bot.messages import HANDOFF_FAILED, Reply, handoff_confirmation
 from bot.privacy import mask_identifier
+from bot.words import HANDOFF_FAILED, handoff_confirmation
 
 log = logging.getLogger(__name__)
 

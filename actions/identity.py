@@ -1,5 +1,6 @@
-"""The identity-binding form: thin actions over bot/binding.py (what is asked, in which words,
-and what the portal says) and bot/status_check.py (what happens once it is done)."""
+"""The identity-binding form: thin actions over bot/identity/binding.py (what is asked, in which words,
+and what the portal says) and bot/status/check.py (what happens once it is done)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,8 +9,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import relay, say, typed_values_only
-from bot import application_state, binding, binding_replies, portal_services, status_check
-from bot.messages import Reply
+from bot.applications import state as application_state
+from bot.dialogue import Reply
+from bot.identity import binding
+from bot.identity import words as binding_replies
+from bot.portal_client import services as portal_services
+from bot.status import check as status_check
 
 
 class ValidateIdentityForm(FormValidationAction):
@@ -53,8 +58,12 @@ class ValidateIdentityForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         turn = await binding.verify_code(
-            portal_services.services(), tracker.sender_id, tracker.get_latest_input_channel(),
-            tracker.get_slot(binding.BINDING_ID), str(value or ""), tracker.get_slot(binding.PURPOSE),
+            portal_services.services(),
+            tracker.sender_id,
+            tracker.get_latest_input_channel(),
+            tracker.get_slot(binding.BINDING_ID),
+            str(value or ""),
+            tracker.get_slot(binding.PURPOSE),
         )
         say(dispatcher, turn.replies)
         return turn.slots
@@ -69,8 +78,10 @@ class ActionAskBindingConsent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        say(dispatcher, binding_replies.consent_request(tracker.get_slot(binding.PURPOSE),
-                                                       tracker.get_slot(binding.SUBJECT)))
+        say(
+            dispatcher,
+            binding_replies.consent_request(tracker.get_slot(binding.PURPOSE), tracker.get_slot(binding.SUBJECT)),
+        )
         return []
 
 
@@ -87,9 +98,13 @@ class ActionAskBindingCode(Action):
             say(dispatcher, Reply(binding_replies.ASK_CODE))
             return []
         turn = await binding.send_code(
-            portal_services.services(), tracker.sender_id, tracker.get_latest_input_channel(),
-            tracker.get_slot(binding.NAME) or "", tracker.get_slot(binding.ID_NUMBER) or "",
-            tracker.get_slot(binding.PURPOSE), tracker.get_slot(binding.USCC),
+            portal_services.services(),
+            tracker.sender_id,
+            tracker.get_latest_input_channel(),
+            tracker.get_slot(binding.NAME) or "",
+            tracker.get_slot(binding.ID_NUMBER) or "",
+            tracker.get_slot(binding.PURPOSE),
+            tracker.get_slot(binding.USCC),
         )
         return relay(dispatcher, turn)
 
@@ -102,8 +117,11 @@ class ActionContinueAfterBinding(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         turn = await status_check.after_binding(
-            portal_services.services(), tracker.sender_id, tracker.get_slot(binding.PURPOSE),
-            tracker.get_slot(status_check.APPLICATION_NO), tracker.get_slot(binding.CONSENT),
+            portal_services.services(),
+            tracker.sender_id,
+            tracker.get_slot(binding.PURPOSE),
+            tracker.get_slot(status_check.APPLICATION_NO),
+            tracker.get_slot(binding.CONSENT),
             tracker.get_slot(application_state.SLOT),
         )
         return relay(dispatcher, turn)

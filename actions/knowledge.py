@@ -1,4 +1,5 @@
 """Policy questions, answered from the knowledge base with the source (bot/knowledge)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,12 +10,14 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import relay, say
-from bot import application_flow, application_state, portal_services
+from actions.common import latest_entity, relay, say
+from bot.applications import flow as application_flow
+from bot.applications import state as application_state
+from bot.dialogue import Reply
 from bot.knowledge.answering import reply_for
-from bot.messages import Reply
+from bot.knowledge.config import KnowledgeSettings
 from bot.knowledge.retriever import get_retriever
-from bot.settings import env_value
+from bot.portal_client import services as portal_services
 
 log = logging.getLogger(__name__)
 KB_UNIT = "kb_unit"
@@ -22,13 +25,8 @@ KB_UNIT = "kb_unit"
 
 def _unit_id(tracker: Tracker) -> int | None:
     """The unit a "您想问的是…" button picked (entity `kb_unit`), if this turn is such a click."""
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == KB_UNIT:
-            try:
-                return int(entity.get("value"))
-            except (TypeError, ValueError):
-                return None
-    return None
+    value = latest_entity(tracker, KB_UNIT)
+    return int(value) if value and value.isdigit() else None
 
 
 class ActionAnswerQuestion(Action):
@@ -47,9 +45,11 @@ class ActionAnswerQuestion(Action):
     ) -> list[dict[str, Any]]:
         question = tracker.latest_message.get("text") or ""
         if tracker.active_loop_name == application_state.FORM and application_flow.reads_as_answer(
-                tracker.get_slot(application_state.SLOT), question):
-            turn = await application_flow.answer(portal_services.services(), tracker.sender_id,
-                                                 tracker.get_slot(application_state.SLOT), question)
+            tracker.get_slot(application_state.SLOT), question
+        ):
+            turn = await application_flow.answer(
+                portal_services.services(), tracker.sender_id, tracker.get_slot(application_state.SLOT), question
+            )
             return relay(dispatcher, turn)
         say(dispatcher, await knowledge_replies(tracker, question))
         return []
@@ -80,7 +80,7 @@ def _warm_up() -> None:
 def _start_warm_up() -> None:
     """Loads the embedding model and the index in the background when the action server
     registers this action, before the first citizen waits for them (BANSHI_KB_WARM_UP=0 skips)."""
-    if env_value("BANSHI_KB_WARM_UP", "1") == "0" or _warm_up_started.is_set():
+    if not KnowledgeSettings.from_env().warm_up or _warm_up_started.is_set():
         return
     _warm_up_started.set()
     threading.Thread(target=_warm_up, name="kb-warm-up", daemon=True).start()

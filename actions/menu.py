@@ -1,4 +1,5 @@
 """Greeting and capability answers, both ending with the service menu."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,8 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, say
-from bot import application_flow, portal_services
-from bot.messages import CAPABILITIES, GREETING, service_menu
+from bot.applications import flow as application_flow
+from bot.portal_client import services as portal_services
+from bot.words import CAPABILITIES, GREETING, service_menu
 
 
 class ActionShowMenu(Action):

@@ -1,4 +1,5 @@
 """Recognising which 一件事 the user needs and confirming it from the catalogue."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,9 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, say
-from bot.application_forms import consent_labels, get_form
+from bot.applications.form import consent_labels, get_form
 from bot.catalogue import code_for_intent, get_item
-from bot.messages import service_confirmation, service_menu
+from bot.words import WHICH_ITEM, service_confirmation, service_menu
 
 
 class ActionConfirmService(Action):
@@ -30,7 +31,7 @@ class ActionConfirmService(Action):
         code = code_for_intent(latest_intent(tracker)) or tracker.get_slot("service_item")
         item = get_item(code) if code else None
         if item is None:
-            say(dispatcher, service_menu("请问您要办理哪一件事？"))
+            say(dispatcher, service_menu(WHICH_ITEM))
             return []
         form = get_form(item.code)
         say(dispatcher, service_confirmation(item, consent_labels(form, form.subjects[0])))

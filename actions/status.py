@@ -1,4 +1,5 @@
-"""Application status, 催办 and unbinding: thin actions over bot/status_check.py."""
+"""Application status, 催办 and unbinding: thin actions over bot/status/check.py."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,8 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import relay
-from bot import portal_services, status_check
-from bot.binding import CONSENT
+from bot.identity.binding import CONSENT
+from bot.portal_client import services as portal_services
+from bot.status import check as status_check
 
 
 class ActionCheckStatus(Action):
@@ -19,7 +21,9 @@ class ActionCheckStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         turn = await status_check.check_status(
-            portal_services.services(), tracker.sender_id, tracker.get_slot(status_check.APPLICATION_NO),
+            portal_services.services(),
+            tracker.sender_id,
+            tracker.get_slot(status_check.APPLICATION_NO),
             consent_given=tracker.get_slot(CONSENT) is True,
         )
         return relay(dispatcher, turn)
@@ -33,7 +37,9 @@ class ActionUrgeApplication(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         turn = await status_check.urge(
-            portal_services.services(), tracker.sender_id, tracker.get_slot(status_check.APPLICATION_NO),
+            portal_services.services(),
+            tracker.sender_id,
+            tracker.get_slot(status_check.APPLICATION_NO),
             consent_given=tracker.get_slot(CONSENT) is True,
         )
         return relay(dispatcher, turn)

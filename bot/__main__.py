@@ -1,4 +1,5 @@
 """`python -m bot …`: the project's command line (run in the Python 3.11 runtime)."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("train", help="训练 Rasa 模型（输入未变化时复用缓存）")
     sub.add_parser("model-path", help="打印当前输入对应的模型路径（必要时先训练）")
     sub.add_parser("lexicon", help="由 knowledge/ 重新生成 jieba 领域词典")
-    sub.add_parser("kb", help="知识库：import / search / eval / tune / stats / publish / retire / unanswered", add_help=False)
+    sub.add_parser(
+        "kb", help="知识库：import / search / eval / tune / stats / publish / retire / unanswered", add_help=False
+    )
     args, rest = parser.parse_known_args(argv)
     if args.command == "kb":
         from bot.knowledge.cli import main as kb
@@ -22,18 +25,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
 
     if args.command == "run":
-        from bot.launcher import main as run
+        from bot.ops.launcher import main as run
 
         return run()
     if args.command in ("train", "model-path"):
-        from bot.model_cache import ensure_model
+        from bot.ops.model_cache import ensure_model
 
         path = ensure_model(quiet=args.command == "model-path")
         if args.command == "model-path":
             print(path)
         return 0
     if args.command == "lexicon":
-        from bot.lexicon import write_catalogue_dict
+        from bot.language.lexicon import write_catalogue_dict
 
         print(write_catalogue_dict())
         return 0

@@ -3,6 +3,7 @@
 Editors own `knowledge/`; names, departments, bundled services and time limits live there
 once, and the bot reads them instead of keeping a second copy that would drift.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The SQL database of the services (SQLite by default, any SQLAlchemy URL by BANSHI_DB_URL)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -3,6 +3,7 @@
 Addresses are only useful to the departments if they fall inside 示例市 and name a district
 (the district decides which office handles the case), so both sides check against this list.
 """
+
 from __future__ import annotations
 
 CITY = "示例市"

@@ -1,8 +1,9 @@
 """Requests for a human: who asked, when, and what was said, masked, for the agents' queue."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Iterable
 
 from sqlalchemy import JSON, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -24,9 +25,7 @@ class HandoffRequest(Base):
     reason: Mapped[str] = mapped_column(String(64))
     transcript: Mapped[list] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=lambda: datetime.now(timezone.utc)
-    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))
 
     @property
     def ticket(self) -> str:
@@ -43,10 +42,7 @@ def record_handoff(
     db_url: str | None = None,
 ) -> HandoffRequest:
     """Stores a request with its last messages masked; returns it with its ticket number."""
-    lines = [
-        {"who": who, "text": mask_text(text)}
-        for who, text in list(transcript)[-TRANSCRIPT_TURNS:]
-    ]
+    lines = [{"who": who, "text": mask_text(text)} for who, text in list(transcript)[-TRANSCRIPT_TURNS:]]
     request = HandoffRequest(
         sender_id=sender_id,
         channel=channel or "unknown",
@@ -62,8 +58,6 @@ def record_handoff(
 def open_requests(db_url: str | None = None) -> list[HandoffRequest]:
     with session_factory(db_url)() as session:
         rows = session.scalars(
-            select(HandoffRequest)
-            .where(HandoffRequest.status == "open")
-            .order_by(HandoffRequest.created_at)
+            select(HandoffRequest).where(HandoffRequest.status == "open").order_by(HandoffRequest.created_at)
         )
         return list(rows)

@@ -4,12 +4,15 @@ PIPL and the project's rule: logs and records never hold a full ID number, phone
 name. Masking keeps enough to tell records apart (an ID's region prefix and last four, a
 phone's first three and last four) and nothing that identifies a person.
 """
+
 from __future__ import annotations
 
 import re
 
 _ID = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})\d{8}(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_USCC = re.compile(r"(?<![0-9A-Za-z])([0-9A-HJ-NPQRTUWXY]{2}\d{6})[0-9A-HJ-NPQRTUWXY]{6}([0-9A-HJ-NPQRTUWXY]{4})(?![0-9A-Za-z])")
+_USCC = re.compile(
+    r"(?<![0-9A-Za-z])([0-9A-HJ-NPQRTUWXY]{2}\d{6})[0-9A-HJ-NPQRTUWXY]{6}([0-9A-HJ-NPQRTUWXY]{4})(?![0-9A-Za-z])"
+)
 _PHONE = re.compile(r"(?<![0-9])(1[3-9]\d)\d{4}(\d{4})(?![0-9])")
 _LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z])(\d{2})\d{6,}(\d{2})(?![0-9])")
 _NAME_AFTER_CUE = re.compile(r"(我叫|我是|名字是|名字叫|姓名是|姓名[:：]?|叫做)\s*([\u4e00-\u9fff·]{2,4})")

@@ -3,6 +3,7 @@
 All are environment variables so that `make run`, the tests and a deployment configure the
 same code the same way. The README's configuration table mirrors this module.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,7 @@ class Settings:
     portal_breaker_cooldown: float
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         root = Path(env_value("BANSHI_HOME", str(PROJECT_ROOT)))
         rasa_port = int(env_value("BANSHI_RASA_PORT", "5005"))
         portal_port = int(env_value("BANSHI_PORTAL_PORT", "8001"))

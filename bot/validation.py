@@ -3,6 +3,7 @@
 A regex alone accepts 110101199003071235 as readily as the real number; GB 11643 and
 GB 32100 define check characters precisely so that one wrong digit is caught.
 """
+
 from __future__ import annotations
 
 import re

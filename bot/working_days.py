@@ -3,6 +3,7 @@
 Time limits and 容缺 deadlines are in working days (工作日), and a citizen's "today" is the
 date in China, not on the server's clock.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta

@@ -2,10 +2,11 @@
 
 Rasa hands a channel only its section of credentials.yml. Secrets do not belong in a committed
 file, so every value there may be left empty and is then read from an environment variable; the
-development defaults talk to the local fake WeChat API (tests/fakes/fake_wechat.py) and nothing
+development defaults talk to the local fake WeChat API (tests/support/fake_wechat.py) and nothing
 else. Pointed at a non-local API, a channel with a development default still in place refuses
 to start: a known secret or token would let anyone impersonate the service.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -29,8 +30,9 @@ def setting(spec: Spec, credentials: Mapping[str, Any], environ: Mapping[str, st
     return given or str(environ.get(variable) or "").strip() or default
 
 
-def check_api_base(api_base: str, values: Iterable[tuple[Spec, str]],
-                   error: type[ChannelConfigError] = ChannelConfigError) -> None:
+def check_api_base(
+    api_base: str, values: Iterable[tuple[Spec, str]], error: type[ChannelConfigError] = ChannelConfigError
+) -> None:
     """The API base must be an http(s) URL; a non-local one must not come with dev defaults.
 
     `values` pairs each secret's spec with the value in use."""

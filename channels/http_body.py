@@ -4,6 +4,7 @@ Rasa's Sanic app accepts bodies up to 100 MB; a channel route declared with `str
 reads its own body through `read_body`, which gives up as soon as the body is known to exceed
 the channel's limit (a declared Content-Length first, then the bytes actually received).
 """
+
 from __future__ import annotations
 
 from sanic.request import Request

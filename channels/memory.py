@@ -2,6 +2,7 @@
 (WeChat retries and options, mini-program sessions). Per process: several Sanic workers each
 keep their own, so a deployment that scales out needs these in Redis (see the README).
 """
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """`python -m console --port 8002`."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,5 +1,6 @@
 """Sanic app of the console. It serves the web chat widget, its host page and the guides; the
 chat itself goes from the browser straight to the Rasa server over socket.io."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ CROSS_ORIGIN = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
 
 def create_app(rasa_url: str | None = None) -> Sanic:
     app = Sanic("banshi_console")
-    widget_config = json.dumps({"rasaUrl": rasa_url or settings.rasa_public_url})
+    widget_config = json.dumps({"rasaUrl": rasa_url or settings.rasa_public_url, "hotline": settings.hotline})
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     widget_code = (STATIC / "widget.js").read_text(encoding="utf-8").replace("__BANSHI_CONFIG__", widget_config)
 

@@ -1,4 +1,5 @@
 """The guides of `knowledge/` as web pages, so citations in the chat can link to their source."""
+
 from __future__ import annotations
 
 import html

@@ -1,5 +1,6 @@
 """`python -m portal --port 8001`: the sandbox 一网通办 portal; `--list-demo` prints the demo
 people and enterprises (with the 一件事 each fits) to try it with."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,11 @@ def _list_demo(db_url: str | None) -> int:
     seed(db)
     with db.transaction() as session:
         for row in demo_subjects(session):
-            who = row.identifier if row.kind == "citizen" else f"{row.identifier}  法定代表人 {row.legal_rep} {row.legal_rep_id_number}"
+            who = (
+                row.identifier
+                if row.kind == "citizen"
+                else f"{row.identifier}  法定代表人 {row.legal_rep} {row.legal_rep_id_number}"
+            )
             print(f"{row.name}\t{who}\t{','.join(row.scenarios) or '-'}\t{row.note}")
     return 0
 
@@ -27,8 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal", description="示例市一网通办沙箱平台")
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=settings.portal_port)
-    parser.add_argument("--db-url", default=None, help="SQLAlchemy 地址（默认 BANSHI_PORTAL_DB_URL 或 data/db/portal.db）")
-    parser.add_argument("--list-demo", action="store_true", help="列出演示用的个人和企业后退出（显示完整证件号，仅限沙箱）")
+    parser.add_argument(
+        "--db-url", default=None, help="SQLAlchemy 地址（默认 BANSHI_PORTAL_DB_URL 或 data/db/portal.db）"
+    )
+    parser.add_argument(
+        "--list-demo", action="store_true", help="列出演示用的个人和企业后退出（显示完整证件号，仅限沙箱）"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.list_demo:

@@ -1,6 +1,7 @@
 """HTTP routes of the portal. Handlers only translate HTTP to the service functions (which
 run in worker threads, since SQLAlchemy is synchronous) and back; rules live in the modules
 named after what they govern (identity, consent, applications)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -55,7 +56,9 @@ def parse(request: Request, model: type[M]) -> M:
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         if any(e["type"] == "json_invalid" for e in errors):
-            raise ApiError(400, "invalid_json", "请求内容不是合法的 JSON，请检查格式（须为 UTF-8 编码的 JSON 对象）。") from None
+            raise ApiError(
+                400, "invalid_json", "请求内容不是合法的 JSON，请检查格式（须为 UTF-8 编码的 JSON 对象）。"
+            ) from None
         if any(not e["loc"] and e["type"] in ("model_type", "dict_type") for e in errors):
             raise ApiError(422, "body_not_object", "请求内容应为 JSON 对象（{…}）。") from None
         details = []
@@ -79,17 +82,38 @@ def catalogue_out(app_ctx: Any) -> CatalogueOut:
     for code, item in load_catalogue(app_ctx.config.knowledge_dir).items():
         form = FORMS[code]
         subjects = subjects_for(item)
-        items.append(CatalogueItemOut(
-            code=code, title=item.title, audience=item.audience, subjects=list(subjects),
-            lead_department=item.lead_department, cooperating_departments=list(item.cooperating_departments),
-            integrated_services=list(item.integrated_services), legal_time_limit_days=item.time_limit_days,
-            fee=item.fee, channels=list(item.channels),
-            form=[FormFieldOut(name=f.name, label=f.label, kind=f.kind, required=f.required, choices=list(f.choices),
-                               prefill_from=f.prefill, minimum=f.minimum, maximum=f.maximum) for f in form.fields],
-            materials=[MaterialOut(name=m.name, deferrable=m.deferrable, shared=m.shared, note=m.note)
-                       for m in form.materials],
-            consent_fields=sorted({name for s in subjects for name in fields_for(s)}),
-        ))
+        items.append(
+            CatalogueItemOut(
+                code=code,
+                title=item.title,
+                audience=item.audience,
+                subjects=list(subjects),
+                lead_department=item.lead_department,
+                cooperating_departments=list(item.cooperating_departments),
+                integrated_services=list(item.integrated_services),
+                legal_time_limit_days=item.time_limit_days,
+                fee=item.fee,
+                channels=list(item.channels),
+                form=[
+                    FormFieldOut(
+                        name=f.name,
+                        label=f.label,
+                        kind=f.kind,
+                        required=f.required,
+                        choices=list(f.choices),
+                        prefill_from=f.prefill,
+                        minimum=f.minimum,
+                        maximum=f.maximum,
+                    )
+                    for f in form.fields
+                ],
+                materials=[
+                    MaterialOut(name=m.name, deferrable=m.deferrable, shared=m.shared, note=m.note)
+                    for m in form.materials
+                ],
+                consent_fields=sorted({name for s in subjects for name in fields_for(s)}),
+            )
+        )
     return CatalogueOut(items=items)
 
 
@@ -132,6 +156,7 @@ def build_blueprint(dev: bool) -> Blueprint:
         return send(await call(identity.verify, ctx.db, ctx.config, binding_id[:64], body.code))
 
     if dev:
+
         @bp.get("/dev/sms/<binding_id>")
         async def dev_sms(request: Request, binding_id: str) -> HTTPResponse:
             return send(await call(identity.dev_sms, request.app.ctx.db, binding_id[:64]))
@@ -152,8 +177,12 @@ def build_blueprint(dev: bool) -> Blueprint:
         subject = await subject_of(request)
         purpose = (request.get_args(keep_blank_values=True).get("purpose") or "").strip()
         if not purpose:
-            raise ApiError(422, "purpose_required", "请说明调取信息的用途（purpose，一件事代码）。",
-                           [{"field": "purpose", "problem": "缺少必填项"}])
+            raise ApiError(
+                422,
+                "purpose_required",
+                "请说明调取信息的用途（purpose，一件事代码）。",
+                [{"field": "purpose", "problem": "缺少必填项"}],
+            )
         raw = request.args.get("fields")
         wanted = [f.strip() for f in raw.split(",") if f.strip()][:30] if raw else None
         ctx = request.app.ctx
@@ -194,8 +223,9 @@ def build_blueprint(dev: bool) -> Blueprint:
         subject = await subject_of(request)
         body = parse(request, ApplicationCreate)
         ctx = request.app.ctx
-        out, replayed = await call(applications.create_draft, ctx.db, ctx.config, subject, body,
-                                   request.headers.get("idempotency-key"))
+        out, replayed = await call(
+            applications.create_draft, ctx.db, ctx.config, subject, body, request.headers.get("idempotency-key")
+        )
         return send(out, 200 if replayed else 201, {"Idempotent-Replayed": "true"} if replayed else None)
 
     @bp.get("/applications/<number>")

@@ -1,4 +1,5 @@
 """`create_app`: the portal as a Sanic app, with its database, seed data and simulator."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,6 +11,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse
 
+from bot.settings import settings
 from portal.api import build_blueprint, catalogue_out, send_error
 from portal.config import PortalConfig
 from portal.db import Database
@@ -40,8 +42,13 @@ def _allowed_methods(document: dict | None, path: str) -> list[str]:
     return []
 
 
-def create_app(db_url: str | None = None, *, dev: bool | None = None, tick_seconds: float | None = None,
-               name: str = "banshi_portal") -> Sanic:
+def create_app(
+    db_url: str | None = None,
+    *,
+    dev: bool | None = None,
+    tick_seconds: float | None = None,
+    name: str = "banshi_portal",
+) -> Sanic:
     """The portal app. Arguments override the environment (BANSHI_PORTAL_*)."""
     config = PortalConfig.from_env(db_url=db_url, dev=dev, tick_seconds=tick_seconds)
     app = Sanic(name)
@@ -80,6 +87,8 @@ def create_app(db_url: str | None = None, *, dev: bool | None = None, tick_secon
                 headers["Allow"] = ", ".join(sorted(m.upper() for m in allowed))
             return send_error(ApiError(exc.status_code, code, message, headers=headers))
         log.exception("未处理的错误：%s %s", request.method, request.path)
-        return send_error(ApiError(500, "internal_error", "系统繁忙，请稍后再试；如多次出现，请拨打12345反映。"))
+        return send_error(
+            ApiError(500, "internal_error", f"系统繁忙，请稍后再试；如多次出现，请拨打{settings.hotline}反映。")
+        )
 
     return app

@@ -4,6 +4,7 @@ supplements, 容缺 commitments and 催办.
 Every lookup is scoped by the caller's identity, and another person's application answers
 exactly like one that does not exist.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -78,8 +79,12 @@ DEFAULT_DEFER_DAYS = 10
 def _item(config: PortalConfig, code: str) -> ServiceItem:
     item = load_catalogue(config.knowledge_dir).get(code)
     if item is None:
-        raise ApiError(422, "unknown_service", "没有找到这项一件事，请从服务目录中选择。",
-                       [{"field": "service_code", "problem": "未知的事项代码"}])
+        raise ApiError(
+            422,
+            "unknown_service",
+            "没有找到这项一件事，请从服务目录中选择。",
+            [{"field": "service_code", "problem": "未知的事项代码"}],
+        )
     return item
 
 
@@ -90,8 +95,7 @@ def _request_hash(payload: dict) -> str:
 def _check_key(key: str | None, required: bool) -> str | None:
     if key is None or not key.strip():
         if required:
-            raise ApiError(400, "idempotency_key_required",
-                           "提交办件时须携带 Idempotency-Key 请求头，以免重复提交。")
+            raise ApiError(400, "idempotency_key_required", "提交办件时须携带 Idempotency-Key 请求头，以免重复提交。")
         return None
     key = key.strip()
     if len(key) > 100 or not key.isascii() or not key.isprintable():
@@ -104,8 +108,10 @@ def next_number(session: Session, day: date) -> str:
     key = f"{day:%Y%m%d}"
     for _ in range(5):
         last = session.execute(
-            update(DailySequence).where(DailySequence.day == key)
-            .values(last=DailySequence.last + 1).returning(DailySequence.last)
+            update(DailySequence)
+            .where(DailySequence.day == key)
+            .values(last=DailySequence.last + 1)
+            .returning(DailySequence.last)
         ).scalar()
         if last is not None:
             return f"BS{key}{last:06d}"
@@ -159,8 +165,9 @@ def _event(app: Application, message: str, department: str | None = None, at: da
     app.events.append(Event(at=at or utcnow(), department=department, message=message))
 
 
-def create_draft(db: Database, config: PortalConfig, subject: Subject, request: ApplicationCreate,
-                 key: str | None) -> tuple[ApplicationOut, bool]:
+def create_draft(
+    db: Database, config: PortalConfig, subject: Subject, request: ApplicationCreate, key: str | None
+) -> tuple[ApplicationOut, bool]:
     """A draft, pre-filled from consented profile fields. With an Idempotency-Key, a retried
     create returns the first draft instead of making a second one."""
     key = _check_key(key, required=False)
@@ -171,8 +178,12 @@ def create_draft(db: Database, config: PortalConfig, subject: Subject, request: 
     services = list(request.services or item.integrated_services)
     unknown = [s for s in services if s not in item.integrated_services]
     if unknown or len(set(services)) != len(services):
-        raise ApiError(422, "unknown_service_item", "所选子事项不属于这项一件事，请从服务目录中选择。",
-                       [{"field": "services", "problem": s} for s in unknown] or [{"field": "services", "problem": "重复"}])
+        raise ApiError(
+            422,
+            "unknown_service_item",
+            "所选子事项不属于这项一件事，请从服务目录中选择。",
+            [{"field": "services", "problem": s} for s in unknown] or [{"field": "services", "problem": "重复"}],
+        )
     payload_hash = _request_hash(request.model_dump(mode="json"))
     if key:
         replay = _replay(db, config, subject, "create", key, payload_hash)
@@ -186,7 +197,9 @@ def create_draft(db: Database, config: PortalConfig, subject: Subject, request: 
             if request.prefill:
                 allowed, _ids = consented(session, subject, item.code)
                 if allowed:
-                    profile = {k: v for k, v in subject_profile(session, subject.type, subject.id).items() if k in allowed}
+                    profile = {
+                        k: v for k, v in subject_profile(session, subject.type, subject.id).items() if k in allowed
+                    }
                     for spec in form.fields:
                         if spec.prefill and spec.name not in given:
                             value = resolve(profile, spec.prefill)
@@ -196,16 +209,32 @@ def create_draft(db: Database, config: PortalConfig, subject: Subject, request: 
             values.update(given)
             app = Application(
                 number=next_number(session, today()),
-                subject_type=subject.type, subject_id=subject.id, service_code=item.code, status="draft",
-                fields=values, prefilled=prefilled, services=services, created_at=now, updated_at=now,
+                subject_type=subject.type,
+                subject_id=subject.id,
+                service_code=item.code,
+                status="draft",
+                fields=values,
+                prefilled=prefilled,
+                services=services,
+                created_at=now,
+                updated_at=now,
                 urge_count=0,
             )
             session.add(app)
             _event(app, "已创建申请草稿" + (f"，预填了{len(prefilled)}项信息" if prefilled else ""), at=now)
             session.flush()
             if key:
-                session.add(IdempotencyRecord(subject_type=subject.type, subject_id=subject.id, operation="create",
-                                              key=key, request_hash=payload_hash, application_id=app.id, created_at=now))
+                session.add(
+                    IdempotencyRecord(
+                        subject_type=subject.type,
+                        subject_id=subject.id,
+                        operation="create",
+                        key=key,
+                        request_hash=payload_hash,
+                        application_id=app.id,
+                        created_at=now,
+                    )
+                )
                 session.flush()
             log.info("创建草稿 %s（%s）", app.number, item.code)
             return to_out(config, app), False
@@ -218,23 +247,37 @@ def create_draft(db: Database, config: PortalConfig, subject: Subject, request: 
         return replay, True
 
 
-def _replay(db: Database, config: PortalConfig, subject: Subject, operation: str, key: str,
-            payload_hash: str, number: str | None = None) -> ApplicationOut | None:
+def _replay(
+    db: Database,
+    config: PortalConfig,
+    subject: Subject,
+    operation: str,
+    key: str,
+    payload_hash: str,
+    number: str | None = None,
+) -> ApplicationOut | None:
     with db.transaction() as session:
-        record = session.scalar(select(IdempotencyRecord).where(
-            IdempotencyRecord.subject_type == subject.type, IdempotencyRecord.subject_id == subject.id,
-            IdempotencyRecord.operation == operation, IdempotencyRecord.key == key))
+        record = session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.subject_type == subject.type,
+                IdempotencyRecord.subject_id == subject.id,
+                IdempotencyRecord.operation == operation,
+                IdempotencyRecord.key == key,
+            )
+        )
         if record is None:
             return None
         app = session.get_one(Application, record.application_id)
         if record.request_hash != payload_hash or (number is not None and app.number != number):
-            raise ApiError(422, "idempotency_key_reused",
-                           "这个 Idempotency-Key 已用于另一个不同的请求，请为新请求生成新的键。")
+            raise ApiError(
+                422, "idempotency_key_reused", "这个 Idempotency-Key 已用于另一个不同的请求，请为新请求生成新的键。"
+            )
         return to_out(config, app)
 
 
-def update_draft(db: Database, config: PortalConfig, subject: Subject, number: str,
-                 request: ApplicationUpdate) -> ApplicationOut:
+def update_draft(
+    db: Database, config: PortalConfig, subject: Subject, number: str, request: ApplicationUpdate
+) -> ApplicationOut:
     with db.transaction() as session:
         app = _owned(session, subject, number, lock=True)
         if app.status != "draft":
@@ -252,8 +295,9 @@ def update_draft(db: Database, config: PortalConfig, subject: Subject, number: s
         return to_out(config, app)
 
 
-def submit(db: Database, config: PortalConfig, subject: Subject, number: str, key: str | None,
-           request: SubmitRequest) -> tuple[ApplicationOut, bool]:
+def submit(
+    db: Database, config: PortalConfig, subject: Subject, number: str, key: str | None, request: SubmitRequest
+) -> tuple[ApplicationOut, bool]:
     """Submits a draft once. The same key again (a retry, or a concurrent duplicate) returns
     the same application; the unique index on the key and the conditional status update make
     that hold across threads, workers and processes."""
@@ -273,18 +317,31 @@ def submit(db: Database, config: PortalConfig, subject: Subject, number: str, ke
         return replay, True
 
 
-def _submit(session: Session, config: PortalConfig, subject: Subject, number: str, key: str,
-            payload_hash: str, request: SubmitRequest) -> tuple[ApplicationOut, bool]:
+def _submit(
+    session: Session,
+    config: PortalConfig,
+    subject: Subject,
+    number: str,
+    key: str,
+    payload_hash: str,
+    request: SubmitRequest,
+) -> tuple[ApplicationOut, bool]:
     app = _owned(session, subject, number)
     # Checked again inside the transaction: a duplicate that waited for the first request's
     # commit (SQLite's write lock) must find its key here, not an already submitted draft.
-    record = session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.subject_type == subject.type, IdempotencyRecord.subject_id == subject.id,
-        IdempotencyRecord.operation == "submit", IdempotencyRecord.key == key))
+    record = session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.subject_type == subject.type,
+            IdempotencyRecord.subject_id == subject.id,
+            IdempotencyRecord.operation == "submit",
+            IdempotencyRecord.key == key,
+        )
+    )
     if record is not None:
         if record.request_hash != payload_hash or record.application_id != app.id:
-            raise ApiError(422, "idempotency_key_reused",
-                           "这个 Idempotency-Key 已用于另一个不同的请求，请为新请求生成新的键。")
+            raise ApiError(
+                422, "idempotency_key_reused", "这个 Idempotency-Key 已用于另一个不同的请求，请为新请求生成新的键。"
+            )
         # `app` was read before the first request committed: answer with what it committed
         session.refresh(app)
         return to_out(config, app), True
@@ -295,8 +352,12 @@ def _submit(session: Session, config: PortalConfig, subject: Subject, number: st
     missing = form.missing(app.fields)
     if missing:
         labels = "、".join(form.field(m).label for m in missing)  # type: ignore[union-attr]
-        raise ApiError(422, "fields_incomplete", f"申请表还缺少：{labels}。请补全后再提交。",
-                       [{"field": f"fields.{m}", "problem": "缺少必填项"} for m in missing])
+        raise ApiError(
+            422,
+            "fields_incomplete",
+            f"申请表还缺少：{labels}。请补全后再提交。",
+            [{"field": f"fields.{m}", "problem": "缺少必填项"} for m in missing],
+        )
     now = utcnow()
     day = today()
     deferred: list[DeferredMaterial] = []
@@ -308,9 +369,16 @@ def _submit(session: Session, config: PortalConfig, subject: Subject, number: st
         if material is None:
             problems.append({"field": f"missing_materials.{index}.name", "problem": "不是本事项需要的材料"})
         elif not material.deferrable:
-            problems.append({"field": f"missing_materials.{index}.name", "problem": f"「{entry.name}」不适用容缺受理，须在提交时提供"})
+            problems.append(
+                {
+                    "field": f"missing_materials.{index}.name",
+                    "problem": f"「{entry.name}」不适用容缺受理，须在提交时提供",
+                }
+            )
         elif not day < due <= add_working_days(day, 30):
-            problems.append({"field": f"missing_materials.{index}.due_date", "problem": "承诺补交日期应在今天之后、30个工作日以内"})
+            problems.append(
+                {"field": f"missing_materials.{index}.due_date", "problem": "承诺补交日期应在今天之后、30个工作日以内"}
+            )
         else:
             deferred.append(DeferredMaterial(name=entry.name, due_date=due))
     if problems:
@@ -318,14 +386,28 @@ def _submit(session: Session, config: PortalConfig, subject: Subject, number: st
     if len({d.name for d in deferred}) != len(deferred):
         raise ApiError(422, "invalid_missing_materials", "容缺材料不能重复填写。")
     if deferred and not request.commitment:
-        raise ApiError(422, "commitment_required", "缺少材料时，须先同意《容缺受理承诺书》（commitment 为 true），承诺按期补交。",
-                       [{"field": "commitment", "problem": "须为 true"}])
+        raise ApiError(
+            422,
+            "commitment_required",
+            "缺少材料时，须先同意《容缺受理承诺书》（commitment 为 true），承诺按期补交。",
+            [{"field": "commitment", "problem": "须为 true"}],
+        )
 
-    session.add(IdempotencyRecord(subject_type=subject.type, subject_id=subject.id, operation="submit", key=key,
-                                  request_hash=payload_hash, application_id=app.id, created_at=now))
+    session.add(
+        IdempotencyRecord(
+            subject_type=subject.type,
+            subject_id=subject.id,
+            operation="submit",
+            key=key,
+            request_hash=payload_hash,
+            application_id=app.id,
+            created_at=now,
+        )
+    )
     session.flush()  # a concurrent request with the same key stops here (unique index)
     changed = session.execute(
-        update(Application).where(Application.id == app.id, Application.status == "draft")
+        update(Application)
+        .where(Application.id == app.id, Application.status == "draft")
         .values(status="submitted", submitted_at=now, updated_at=now, submit_key=key)
     )
     if changed.rowcount != 1:
@@ -338,8 +420,12 @@ def _submit(session: Session, config: PortalConfig, subject: Subject, number: st
         names = "、".join(f"{d.name}（{d.due_date:%Y年%m月%d日}前）" for d in deferred)
         app.commitment = f"申请人承诺按期补交：{names}；逾期未补交的，相关事项按规定处理。"
     _build_subtasks(app, item, now)
-    _event(app, f"申请已提交，{len({s.department for s in app.subtasks})}个部门并联办理，"
-                f"承诺{app.promised_date:%Y年%m月%d日}前办结", at=now)
+    _event(
+        app,
+        f"申请已提交，{len({s.department for s in app.subtasks})}个部门并联办理，"
+        f"承诺{app.promised_date:%Y年%m月%d日}前办结",
+        at=now,
+    )
     if deferred:
         _event(app, "容缺受理：" + app.commitment, at=now)  # type: ignore[operator]
     session.flush()
@@ -348,15 +434,24 @@ def _submit(session: Session, config: PortalConfig, subject: Subject, number: st
 
 
 def _already_submitted(app: Application) -> ApiError:
-    return ApiError(409, "already_submitted",
-                    f"办件 {app.number} 已经提交过了，无需重复提交；您可以随时查询办理进度。")
+    return ApiError(409, "already_submitted", f"办件 {app.number} 已经提交过了，无需重复提交；您可以随时查询办理进度。")
 
 
 def _build_subtasks(app: Application, item: ServiceItem, now: datetime, status: str = "pending") -> None:
     for position, service in enumerate(app.services or item.integrated_services):
         department, is_lead = department_for(service, item)
-        app.subtasks.append(SubTask(position=position, service=service, department=department, is_lead=is_lead,
-                                    status=status, missing_materials=[], stalled=False, updated_at=now))
+        app.subtasks.append(
+            SubTask(
+                position=position,
+                service=service,
+                department=department,
+                is_lead=is_lead,
+                status=status,
+                missing_materials=[],
+                stalled=False,
+                updated_at=now,
+            )
+        )
 
 
 def get_application(db: Database, config: PortalConfig, subject: Subject, number: str) -> ApplicationOut:
@@ -366,19 +461,25 @@ def get_application(db: Database, config: PortalConfig, subject: Subject, number
 
 def list_applications(db: Database, config: PortalConfig, subject: Subject, status: str | None) -> ApplicationList:
     with db.transaction() as session:
-        query = select(Application).where(Application.subject_type == subject.type,
-                                          Application.subject_id == subject.id)
+        query = select(Application).where(
+            Application.subject_type == subject.type, Application.subject_id == subject.id
+        )
         if status is not None:
             if status not in STATUS_TEXT:
-                raise ApiError(422, "invalid_status", "状态参数不正确。",
-                               [{"field": "status", "problem": "可选：" + "、".join(STATUS_TEXT)}])
+                raise ApiError(
+                    422,
+                    "invalid_status",
+                    "状态参数不正确。",
+                    [{"field": "status", "problem": "可选：" + "、".join(STATUS_TEXT)}],
+                )
             query = query.where(Application.status == status)
         rows = session.scalars(query.order_by(Application.created_at.desc(), Application.id.desc()).limit(200))
         return ApplicationList(items=[_summary(config, app) for app in rows])
 
 
-def supplement(db: Database, config: PortalConfig, subject: Subject, number: str,
-               request: SupplementRequest) -> ApplicationOut:
+def supplement(
+    db: Database, config: PortalConfig, subject: Subject, number: str, request: SupplementRequest
+) -> ApplicationOut:
     """Materials supplied for 补正 or to honour a 容缺 commitment; the department resumes review."""
     with db.transaction() as session:
         app = _owned(session, subject, number, lock=True)
@@ -404,8 +505,12 @@ def supplement(db: Database, config: PortalConfig, subject: Subject, number: str
                 _event(app, f"已补交容缺材料「{item.name}」", at=now)
         unused = sorted(given - used)
         if unused:
-            raise ApiError(422, "material_not_requested", "以下材料不在需要补交的清单中，请核对：" + "、".join(unused),
-                           [{"field": "materials", "problem": m} for m in unused])
+            raise ApiError(
+                422,
+                "material_not_requested",
+                "以下材料不在需要补交的清单中，请核对：" + "、".join(unused),
+                [{"field": "materials", "problem": m} for m in unused],
+            )
         refresh_status(app, now)
         app.updated_at = now
         return to_out(config, app)
@@ -418,11 +523,16 @@ def urge(db: Database, config: PortalConfig, subject: Subject, number: str, requ
         if app.status not in OPEN_STATUSES:
             raise ApiError(409, "not_open", "办件当前不在办理中，无需催办。")
         if not is_overdue(app):
-            raise ApiError(409, "not_overdue",
-                           f"办件尚在承诺时限内（承诺{app.promised_date:%Y年%m月%d日}前办结），暂不需要催办，请耐心等待。")
+            raise ApiError(
+                409,
+                "not_overdue",
+                f"办件尚在承诺时限内（承诺{app.promised_date:%Y年%m月%d日}前办结），暂不需要催办，请耐心等待。",
+            )
         now = utcnow()
         if app.last_urged_at and aware(app.last_urged_at).astimezone(CHINA).date() == today():
-            raise ApiError(409, "already_urged", "今天已经催办过了，相关部门正在加快处理；如需帮助，请拨打12345。")
+            raise ApiError(
+                409, "already_urged", f"今天已经催办过了，相关部门正在加快处理；如需帮助，请拨打{settings.hotline}。"
+            )
         slow = [t for t in app.subtasks if t.status not in TERMINAL_SUBTASKS]
         for task in slow:
             task.stalled = False
@@ -431,8 +541,12 @@ def urge(db: Database, config: PortalConfig, subject: Subject, number: str, requ
         departments = "、".join(dict.fromkeys(t.department for t in slow)) or "相关部门"
         _event(app, f"申请人催办{('：' + request.note) if request.note else ''}，已转{departments}督办", at=now)
         log.info("催办 %s（第%d次）", app.number, app.urge_count)
-        return UrgeOut(number=app.number, urged_at=aware(now), urge_count=app.urge_count,
-                       message=f"已为您催办，{departments}将优先处理。如仍未办结，可拨打{settings.hotline}反映。")
+        return UrgeOut(
+            number=app.number,
+            urged_at=aware(now),
+            urge_count=app.urge_count,
+            message=f"已为您催办，{departments}将优先处理。如仍未办结，可拨打{settings.hotline}反映。",
+        )
 
 
 def is_overdue(app: Application) -> bool:
@@ -469,14 +583,19 @@ def _next_step(app: Application, form: Form) -> str:
             return "请补全申请表：" + "、".join(form.field(m).label for m in missing) + "，然后提交。"  # type: ignore[union-attr]
         return "申请表已填写完整，确认无误后即可提交。"
     if app.status == "correction":
-        needs = [f"{t.department}需要您补充：{'、'.join(t.missing_materials)}" for t in app.subtasks
-                 if t.status == "correction"]
+        needs = [
+            f"{t.department}需要您补充：{'、'.join(t.missing_materials)}"
+            for t in app.subtasks
+            if t.status == "correction"
+        ]
         return "；".join(needs) + "。补齐后办理会继续进行。"
     outstanding = [d for d in app.deferred if d.provided_at is None]
     if app.status in OPEN_STATUSES:
         parts = []
         if is_overdue(app):
-            parts.append(f"已超过承诺办结日期（{app.promised_date:%Y年%m月%d日}），您可以催办，或拨打{settings.hotline}反映")
+            parts.append(
+                f"已超过承诺办结日期（{app.promised_date:%Y年%m月%d日}），您可以催办，或拨打{settings.hotline}反映"
+            )
         else:
             parts.append("各部门正在并联办理，暂时不需要您做什么")
         parts += [f"请在{d.due_date:%Y年%m月%d日}前补交{d.name}" for d in outstanding]
@@ -491,10 +610,15 @@ def _next_step(app: Application, form: Form) -> str:
 def _summary(config: PortalConfig, app: Application) -> ApplicationSummary:
     item = load_catalogue(config.knowledge_dir).get(app.service_code)
     return ApplicationSummary(
-        number=app.number, service_code=app.service_code, service_title=item.title if item else app.service_code,
-        status=app.status, status_text=STATUS_TEXT[app.status],  # type: ignore[arg-type]
+        number=app.number,
+        service_code=app.service_code,
+        service_title=item.title if item else app.service_code,
+        status=app.status,
+        status_text=STATUS_TEXT[app.status],  # type: ignore[arg-type]
         submitted_at=aware(app.submitted_at) if app.submitted_at else None,
-        promised_date=app.promised_date, overdue=is_overdue(app), updated_at=aware(app.updated_at),
+        promised_date=app.promised_date,
+        overdue=is_overdue(app),
+        updated_at=aware(app.updated_at),
     )
 
 
@@ -502,20 +626,34 @@ def to_out(config: PortalConfig, app: Application) -> ApplicationOut:
     form = FORMS[app.service_code]
     return ApplicationOut(
         **_summary(config, app).model_dump(),
-        fields=dict(app.fields), prefilled_fields=list(app.prefilled),
+        fields=dict(app.fields),
+        prefilled_fields=list(app.prefilled),
         missing_fields=form.missing(app.fields) if app.status == "draft" else [],
-        services=list(app.services), created_at=aware(app.created_at),
-        completed_at=aware(app.completed_at) if app.completed_at else None, commitment=app.commitment,
+        services=list(app.services),
+        created_at=aware(app.created_at),
+        completed_at=aware(app.completed_at) if app.completed_at else None,
+        commitment=app.commitment,
         subtasks=[
-            SubTaskOut(service=t.service, department=t.department, is_lead=t.is_lead, status=t.status,  # type: ignore[arg-type]
-                       status_text=SUBTASK_TEXT[t.status], note=t.note, missing_materials=list(t.missing_materials),
-                       updated_at=aware(t.updated_at))
+            SubTaskOut(
+                service=t.service,
+                department=t.department,
+                is_lead=t.is_lead,
+                status=t.status,  # type: ignore[arg-type]
+                status_text=SUBTASK_TEXT[t.status],
+                note=t.note,
+                missing_materials=list(t.missing_materials),
+                updated_at=aware(t.updated_at),
+            )
             for t in app.subtasks
         ],
-        deferred_materials=[DeferredMaterialOut(name=d.name, due_date=d.due_date, provided=d.provided_at is not None)
-                            for d in app.deferred],
+        deferred_materials=[
+            DeferredMaterialOut(name=d.name, due_date=d.due_date, provided=d.provided_at is not None)
+            for d in app.deferred
+        ],
         events=[EventOut(at=aware(e.at), department=e.department, message=e.message) for e in app.events],
-        next_step=_next_step(app, form), can_urge=is_overdue(app), urge_count=app.urge_count,
+        next_step=_next_step(app, form),
+        can_urge=is_overdue(app),
+        urge_count=app.urge_count,
     )
 
 
@@ -525,44 +663,105 @@ def seed_history(session: Session, people: dict[str, Citizen], companies: dict[s
     catalogue = load_catalogue(settings.knowledge_dir)
     day = today()
 
-    def make(subject_type: str, subject_id: int, code: str, fields: dict, services: list[str],
-             submitted: date, outcomes: list[tuple[str, str | None, list[str], bool]]) -> Application:
+    def make(
+        subject_type: str,
+        subject_id: int,
+        code: str,
+        fields: dict,
+        services: list[str],
+        submitted: date,
+        outcomes: list[tuple[str, str | None, list[str], bool]],
+    ) -> Application:
         item = catalogue[code]
         at = datetime.combine(submitted, datetime.min.time()) + timedelta(hours=2)
-        app = Application(number=next_number(session, submitted), subject_type=subject_type, subject_id=subject_id,
-                          service_code=code, status="submitted", fields=fields, prefilled=[], services=services,
-                          created_at=at, updated_at=at, submitted_at=at, submit_key=None,
-                          promised_date=add_working_days(submitted, item.time_limit_days or 20), urge_count=0)
+        app = Application(
+            number=next_number(session, submitted),
+            subject_type=subject_type,
+            subject_id=subject_id,
+            service_code=code,
+            status="submitted",
+            fields=fields,
+            prefilled=[],
+            services=services,
+            created_at=at,
+            updated_at=at,
+            submitted_at=at,
+            submit_key=None,
+            promised_date=add_working_days(submitted, item.time_limit_days or 20),
+            urge_count=0,
+        )
         session.add(app)
         _event(app, "申请已提交，各部门并联办理", at=at)
         _build_subtasks(app, item, at)
         for task, (status, note, missing, stalled) in zip(app.subtasks, outcomes):
             task.status, task.note, task.missing_materials, task.stalled = status, note, missing, stalled
             if status != "pending":
-                _event(app, f"「{task.service}」{SUBTASK_TEXT[status]}" + (f"：{note}" if note else ""),
-                       task.department, at + timedelta(days=1))
+                _event(
+                    app,
+                    f"「{task.service}」{SUBTASK_TEXT[status]}" + (f"：{note}" if note else ""),
+                    task.department,
+                    at + timedelta(days=1),
+                )
         refresh_status(app, at + timedelta(days=1))
         return app
 
     ma = people["ma_zhiqiang"]
-    make("citizen", ma.id, "retirement",
-         {"applicant_name": ma.name, "applicant_id_number": ma.id_number, "employer_name": "示例市顺通物流有限公司",
-          "statutory_retirement_date": ma.statutory_retirement_date.isoformat(),  # type: ignore[union-attr]
-          "retirement_type": "按法定年龄退休", "pension_account": "社保卡金融账户"},
-         list(catalogue["retirement"].integrated_services), working_days_before(day, 14),
-         [("completed", None, [], False), ("completed", None, [], False),
-          ("reviewing", "公积金销户提取资金核算中", [], True), ("completed", None, [], False)])
+    make(
+        "citizen",
+        ma.id,
+        "retirement",
+        {
+            "applicant_name": ma.name,
+            "applicant_id_number": ma.id_number,
+            "employer_name": "示例市顺通物流有限公司",
+            "statutory_retirement_date": ma.statutory_retirement_date.isoformat(),  # type: ignore[union-attr]
+            "retirement_type": "按法定年龄退休",
+            "pension_account": "社保卡金融账户",
+        },
+        list(catalogue["retirement"].integrated_services),
+        working_days_before(day, 14),
+        [
+            ("completed", None, [], False),
+            ("completed", None, [], False),
+            ("reviewing", "公积金销户提取资金核算中", [], True),
+            ("completed", None, [], False),
+        ],
+    )
     zheng = people["zheng_guohua"]
-    make("citizen", zheng.id, "disability",
-         {"applicant_name": zheng.name, "applicant_id_number": zheng.id_number, "request_type": "换领",
-          "disability_category": "肢体", "disability_level": "二级", "subsidies": True, "contact_phone": zheng.phone},
-         ["残疾人证换领", "重度残疾人护理补贴申请"], working_days_before(day, 2),
-         [("correction", "照片不符合要求（须为近期2寸白底彩色免冠照片）", ["近期2寸白底彩色免冠照片"], False),
-          ("accepted", None, [], False)])
+    make(
+        "citizen",
+        zheng.id,
+        "disability",
+        {
+            "applicant_name": zheng.name,
+            "applicant_id_number": zheng.id_number,
+            "request_type": "换领",
+            "disability_category": "肢体",
+            "disability_level": "二级",
+            "subsidies": True,
+            "contact_phone": zheng.phone,
+        },
+        ["残疾人证换领", "重度残疾人护理补贴申请"],
+        working_days_before(day, 2),
+        [
+            ("correction", "照片不符合要求（须为近期2寸白底彩色免冠照片）", ["近期2寸白底彩色免冠照片"], False),
+            ("accepted", None, [], False),
+        ],
+    )
     hongda = companies["hongda"]
-    done = make("enterprise", hongda.id, "enterprise_change",
-                {"enterprise_name": hongda.name, "uscc": hongda.uscc, "change_item": "经营范围",
-                 "new_value": "通用机械设备制造、销售；金属加工；工业机器人安装维修", "legal_representative": "何志明"},
-                list(catalogue["enterprise_change"].integrated_services[:5]), working_days_before(day, 25),
-                [("completed", None, [], False)] * 5)
+    done = make(
+        "enterprise",
+        hongda.id,
+        "enterprise_change",
+        {
+            "enterprise_name": hongda.name,
+            "uscc": hongda.uscc,
+            "change_item": "经营范围",
+            "new_value": "通用机械设备制造、销售；金属加工；工业机器人安装维修",
+            "legal_representative": "何志明",
+        },
+        list(catalogue["enterprise_change"].integrated_services[:5]),
+        working_days_before(day, 25),
+        [("completed", None, [], False)] * 5,
+    )
     done.completed_at = done.updated_at

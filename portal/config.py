@@ -3,6 +3,7 @@
 The portal is its own service (it stands in for the city's platform), so it keeps its own
 variables instead of sharing the assistant's database: the two must never be the same store.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ class PortalConfig:
     knowledge_dir: Path
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "PortalConfig":
+    def from_env(cls, **overrides: object) -> PortalConfig:
         """Environment first, then explicit overrides (create_app's arguments, tests)."""
         root = settings.project_root
         values: dict[str, object] = dict(

@@ -1,5 +1,6 @@
 """PIPL consent: profile data leaves the portal only for the purpose and the fields the
 person agreed to, and every agreement is recorded with its time."""
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,11 @@ def purpose_text(config: PortalConfig, purpose: str) -> str:
 def _out(config: PortalConfig, consent: Consent) -> ConsentOut:
     labels = fields_for(consent.subject_type)
     return ConsentOut(
-        id=consent.id, purpose=consent.purpose, purpose_text=purpose_text(config, consent.purpose),
-        fields=list(consent.fields), field_labels=[labels.get(f, f) for f in consent.fields],
+        id=consent.id,
+        purpose=consent.purpose,
+        purpose_text=purpose_text(config, consent.purpose),
+        fields=list(consent.fields),
+        field_labels=[labels.get(f, f) for f in consent.fields],
         granted_at=aware(consent.granted_at),
         withdrawn_at=aware(consent.withdrawn_at) if consent.withdrawn_at else None,
     )
@@ -37,8 +41,12 @@ def _out(config: PortalConfig, consent: Consent) -> ConsentOut:
 def check_purpose(config: PortalConfig, subject: Subject, purpose: str) -> None:
     item = load_catalogue(config.knowledge_dir).get(purpose)
     if item is None:
-        raise ApiError(422, "unknown_purpose", "授权用途应为一件事的代码（如 newborn），请核对。",
-                       [{"field": "purpose", "problem": "未知的用途"}])
+        raise ApiError(
+            422,
+            "unknown_purpose",
+            "授权用途应为一件事的代码（如 newborn），请核对。",
+            [{"field": "purpose", "problem": "未知的用途"}],
+        )
     if subject.type not in subjects_for(item):
         who = "企业" if subject.type == "enterprise" else "个人"
         raise ApiError(422, "audience_mismatch", f"「{item.title}」不能以{who}身份办理，请切换身份后再试。")
@@ -49,11 +57,21 @@ def grant(db: Database, config: PortalConfig, subject: Subject, request: Consent
     known = fields_for(subject.type)
     unknown = [f for f in request.fields if f not in known]
     if unknown:
-        raise ApiError(422, "unknown_field", "授权的信息项中有无法识别的项目，请核对。",
-                       [{"field": f"fields.{f}", "problem": "不是可授权的信息项"} for f in unknown])
+        raise ApiError(
+            422,
+            "unknown_field",
+            "授权的信息项中有无法识别的项目，请核对。",
+            [{"field": f"fields.{f}", "problem": "不是可授权的信息项"} for f in unknown],
+        )
     with db.transaction() as session:
-        consent = Consent(subject_type=subject.type, subject_id=subject.id, binding_id=subject.binding_id,
-                          purpose=request.purpose, fields=sorted(set(request.fields)), granted_at=utcnow())
+        consent = Consent(
+            subject_type=subject.type,
+            subject_id=subject.id,
+            binding_id=subject.binding_id,
+            purpose=request.purpose,
+            fields=sorted(set(request.fields)),
+            granted_at=utcnow(),
+        )
         session.add(consent)
         session.flush()
         log.info("记录授权 %s：用途 %s，信息项 %s", consent.id, request.purpose, ",".join(consent.fields))
@@ -62,8 +80,11 @@ def grant(db: Database, config: PortalConfig, subject: Subject, request: Consent
 
 def list_consents(db: Database, config: PortalConfig, subject: Subject) -> ConsentList:
     with db.transaction() as session:
-        rows = session.scalars(select(Consent).where(
-            Consent.subject_type == subject.type, Consent.subject_id == subject.id).order_by(Consent.id))
+        rows = session.scalars(
+            select(Consent)
+            .where(Consent.subject_type == subject.type, Consent.subject_id == subject.id)
+            .order_by(Consent.id)
+        )
         return ConsentList(items=[_out(config, c) for c in rows])
 
 
@@ -80,9 +101,16 @@ def withdraw(db: Database, config: PortalConfig, subject: Subject, consent_id: i
 
 def consented(session, subject: Subject, purpose: str) -> tuple[set[str], list[int]]:  # noqa: ANN001
     """The fields currently released for `purpose`, and the consents that release them."""
-    rows = session.scalars(select(Consent).where(
-        Consent.subject_type == subject.type, Consent.subject_id == subject.id,
-        Consent.purpose == purpose, Consent.withdrawn_at.is_(None)).order_by(Consent.id)).all()
+    rows = session.scalars(
+        select(Consent)
+        .where(
+            Consent.subject_type == subject.type,
+            Consent.subject_id == subject.id,
+            Consent.purpose == purpose,
+            Consent.withdrawn_at.is_(None),
+        )
+        .order_by(Consent.id)
+    ).all()
     fields: set[str] = set()
     for row in rows:
         fields.update(row.fields)
@@ -96,8 +124,12 @@ def profile(db: Database, config: PortalConfig, subject: Subject, purpose: str, 
     if wanted is not None:
         unknown = [f for f in wanted if f not in labels]
         if unknown:
-            raise ApiError(422, "unknown_field", "请求的信息项中有无法识别的项目，请核对。",
-                           [{"field": f"fields.{f}", "problem": "不是可授权的信息项"} for f in unknown])
+            raise ApiError(
+                422,
+                "unknown_field",
+                "请求的信息项中有无法识别的项目，请核对。",
+                [{"field": f"fields.{f}", "problem": "不是可授权的信息项"} for f in unknown],
+            )
     with db.transaction() as session:
         allowed, ids = consented(session, subject, purpose)
         requested = list(dict.fromkeys(wanted)) if wanted else sorted(allowed)
@@ -105,9 +137,12 @@ def profile(db: Database, config: PortalConfig, subject: Subject, purpose: str, 
         if not requested or missing:
             names = "、".join(labels[f] for f in missing) if missing else "您的信息"
             title = load_catalogue(config.knowledge_dir)[purpose].title
-            raise ApiError(403, "consent_required",
-                           f"您还没有授权我们为办理「{title}」调取{names}。请先确认授权，我们才会使用这些信息。",
-                           [{"field": f, "problem": "未授权"} for f in missing])
+            raise ApiError(
+                403,
+                "consent_required",
+                f"您还没有授权我们为办理「{title}」调取{names}。请先确认授权，我们才会使用这些信息。",
+                [{"field": f, "problem": "未授权"} for f in missing],
+            )
         data = subject_profile(session, subject.type, subject.id)
         log.info("按授权 %s 释放信息项 %s", ids, ",".join(requested))
         return ProfileOut(purpose=purpose, consent_ids=ids, fields={f: data[f] for f in requested})

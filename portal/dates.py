@@ -3,6 +3,7 @@
 Time limits in the guides are in working days (法定时限, 工作日), and a citizen's "today" is
 the date in China, not on the server's clock.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -4,6 +4,7 @@ Request handlers run their database work in worker threads, so concurrent reques
 overlap; correctness under concurrency therefore rests on the database (unique constraints,
 conditional updates), never on the event loop happening to serialise them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -3,6 +3,7 @@
 `message` is a complete, polite Chinese sentence meant for the citizen; `code` is stable and
 meant for programs; `details` names the offending fields when there are any.
 """
+
 from __future__ import annotations
 
 

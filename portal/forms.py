@@ -1,26 +1,26 @@
 """Checking application forms (一表填报) and routing each bundled service to its department.
 
-The forms themselves (fields, pre-fill paths, materials) are declared in bot/forms/; the
+The forms themselves (fields, pre-fill paths, materials) are declared in bot/applications/forms/; the
 catalogue (names, departments, bundled services, time limits) comes from the guides' front
 matter; what lives here is only how the portal checks values and routes work.
 """
+
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from bot.application_forms import FieldSpec, Form, load_forms
+from bot.applications.form import FieldSpec, Form, load_forms
 from bot.catalogue import ENTERPRISE, PERSONAL, ServiceItem
 from bot.geography import CITY, DISTRICTS, district_of
 from bot.validation import is_valid_id_number, is_valid_phone, is_valid_uscc
-
 
 CITIZEN_ONLY = ("citizen",)
 ENTERPRISE_ONLY = ("enterprise",)
 BOTH = ("citizen", "enterprise")
 
 FORMS: dict[str, Form] = load_forms()
-"""The forms are declared once, in bot/forms/<code>.yml, for the portal and the dialogue alike."""
+"""The forms are declared once, in bot/applications/forms/<code>.yml, for the portal and the dialogue alike."""
 
 MAX_TEXT = 200
 

@@ -4,6 +4,7 @@ Sandbox verification is what real platforms do: something the person knows (name
 number, or the credit code and the legal representative) plus a one-time code sent to the
 phone on record. The answer to a wrong name or number never says which part was wrong.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select, update
 
 from bot.privacy import mask_identifier
+from bot.settings import settings
 from bot.validation import is_valid_id_number, is_valid_uscc
 from portal.config import PortalConfig
 from portal.db import Database, utcnow
@@ -54,7 +56,11 @@ def _hash(*parts: str) -> str:
 
 
 def _mismatch() -> ApiError:
-    return ApiError(422, "identity_mismatch", "您提供的身份信息未能通过核验，请核对后重试；如仍有问题，请拨打12345咨询。")
+    return ApiError(
+        422,
+        "identity_mismatch",
+        f"您提供的身份信息未能通过核验，请核对后重试；如仍有问题，请拨打{settings.hotline}咨询。",
+    )
 
 
 def create_binding(db: Database, config: PortalConfig, request: BindingRequest) -> BindingCreated:
@@ -62,7 +68,9 @@ def create_binding(db: Database, config: PortalConfig, request: BindingRequest) 
     now = utcnow()
     with db.transaction() as session:
         recent = session.scalar(
-            select(func.count()).select_from(Binding).where(
+            select(func.count())
+            .select_from(Binding)
+            .where(
                 Binding.channel == request.channel,
                 Binding.channel_user_id == request.channel_user_id,
                 Binding.created_at > now - BINDING_WINDOW,
@@ -74,17 +82,35 @@ def create_binding(db: Database, config: PortalConfig, request: BindingRequest) 
         binding_id = secrets.token_hex(16)
         code = f"{secrets.randbelow(10**6):06d}"
         expires = now + timedelta(seconds=config.code_ttl_seconds)
-        session.add(Binding(
-            id=binding_id, channel=request.channel, channel_user_id=request.channel_user_id,
-            subject_type=subject_type, subject_id=subject_id, code_hash=_hash(binding_id, code),
-            code_expires_at=expires, attempts=0, status="pending", created_at=now,
-            dev_code=code if config.dev else None,
-        ))
+        session.add(
+            Binding(
+                id=binding_id,
+                channel=request.channel,
+                channel_user_id=request.channel_user_id,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                code_hash=_hash(binding_id, code),
+                code_expires_at=expires,
+                attempts=0,
+                status="pending",
+                created_at=now,
+                dev_code=code if config.dev else None,
+            )
+        )
     # The sandbox's SMS gateway is this log line: masked phone, full code, never the person.
-    log.info("沙箱短信网关：向 %s 发送验证码 %s（绑定 %s，渠道 %s 用户 %s）",
-             mask_phone(phone), code, binding_id, request.channel, mask_identifier(request.channel_user_id))
+    log.info(
+        "沙箱短信网关：向 %s 发送验证码 %s（绑定 %s，渠道 %s 用户 %s）",
+        mask_phone(phone),
+        code,
+        binding_id,
+        request.channel,
+        mask_identifier(request.channel_user_id),
+    )
     return BindingCreated(
-        binding_id=binding_id, status="code_sent", phone_masked=mask_phone(phone), expires_at=aware(expires),
+        binding_id=binding_id,
+        status="code_sent",
+        phone_masked=mask_phone(phone),
+        expires_at=aware(expires),
         message=f"验证码已发送至尾号{phone[-4:]}的手机，{config.code_ttl_seconds // 60}分钟内有效。",
     )
 
@@ -92,12 +118,19 @@ def create_binding(db: Database, config: PortalConfig, request: BindingRequest) 
 def _find_subject(session, request: BindingRequest) -> tuple[str, int, str]:  # noqa: ANN001
     if request.subject_type == CITIZEN:
         if not request.name or not request.id_number:
-            raise ApiError(422, "validation_failed", "请填写姓名和居民身份证号码。",
-                           [{"field": f, "problem": "缺少必填项"} for f in ("name", "id_number")
-                            if not getattr(request, f)])
+            raise ApiError(
+                422,
+                "validation_failed",
+                "请填写姓名和居民身份证号码。",
+                [{"field": f, "problem": "缺少必填项"} for f in ("name", "id_number") if not getattr(request, f)],
+            )
         if not is_valid_id_number(request.id_number):
-            raise ApiError(422, "invalid_id_number", "身份证号码格式或校验位不正确，请核对后重新输入。",
-                           [{"field": "id_number", "problem": "校验位不符"}])
+            raise ApiError(
+                422,
+                "invalid_id_number",
+                "身份证号码格式或校验位不正确，请核对后重新输入。",
+                [{"field": "id_number", "problem": "校验位不符"}],
+            )
         person = session.scalar(select(Citizen).where(Citizen.id_number == request.id_number.strip().upper()))
         if person is None or not hmac.compare_digest(person.name.encode(), request.name.strip().encode()):
             raise _mismatch()
@@ -107,14 +140,26 @@ def _find_subject(session, request: BindingRequest) -> tuple[str, int, str]:  # 
 
     needed = ("uscc", "legal_representative_name", "legal_representative_id_number")
     if not all(getattr(request, f) for f in needed):
-        raise ApiError(422, "validation_failed", "请填写统一社会信用代码、法定代表人姓名和身份证号码。",
-                       [{"field": f, "problem": "缺少必填项"} for f in needed if not getattr(request, f)])
+        raise ApiError(
+            422,
+            "validation_failed",
+            "请填写统一社会信用代码、法定代表人姓名和身份证号码。",
+            [{"field": f, "problem": "缺少必填项"} for f in needed if not getattr(request, f)],
+        )
     if not is_valid_uscc(request.uscc or ""):
-        raise ApiError(422, "invalid_uscc", "统一社会信用代码格式或校验位不正确，请核对后重新输入。",
-                       [{"field": "uscc", "problem": "校验位不符"}])
+        raise ApiError(
+            422,
+            "invalid_uscc",
+            "统一社会信用代码格式或校验位不正确，请核对后重新输入。",
+            [{"field": "uscc", "problem": "校验位不符"}],
+        )
     if not is_valid_id_number(request.legal_representative_id_number or ""):
-        raise ApiError(422, "invalid_id_number", "法定代表人身份证号码格式或校验位不正确，请核对后重新输入。",
-                       [{"field": "legal_representative_id_number", "problem": "校验位不符"}])
+        raise ApiError(
+            422,
+            "invalid_id_number",
+            "法定代表人身份证号码格式或校验位不正确，请核对后重新输入。",
+            [{"field": "legal_representative_id_number", "problem": "校验位不符"}],
+        )
     company = session.scalar(select(Enterprise).where(Enterprise.uscc == (request.uscc or "").strip().upper()))
     rep = company.legal_rep if company else None
     if (
@@ -151,23 +196,41 @@ def verify(db: Database, config: PortalConfig, binding_id: str, code: str) -> To
                 failure = ApiError(423, "binding_locked", "验证码错误次数过多，本次核验已锁定，请重新发起身份核验。")
                 log.warning("绑定 %s 验证码错误次数过多，已锁定", binding_id)
             else:
-                failure = ApiError(422, "code_invalid", f"验证码不正确，您还可以再试{left}次。",
-                                   [{"field": "code", "problem": f"剩余{left}次"}])
+                failure = ApiError(
+                    422,
+                    "code_invalid",
+                    f"验证码不正确，您还可以再试{left}次。",
+                    [{"field": "code", "problem": f"剩余{left}次"}],
+                )
         else:
             done = session.execute(
-                update(Binding).where(Binding.id == binding_id, Binding.status == "pending")
+                update(Binding)
+                .where(Binding.id == binding_id, Binding.status == "pending")
                 .values(status="verified", verified_at=now, dev_code=None)
             )
             if done.rowcount != 1:
                 raise ApiError(409, "binding_used", "该验证码已使用，如需重新绑定，请重新发起身份核验。")
             token = secrets.token_urlsafe(32)
             expires = now + timedelta(seconds=config.token_ttl_seconds)
-            session.add(Token(token_hash=_hash(token), binding_id=binding_id, subject_type=binding.subject_type,
-                              subject_id=binding.subject_id, created_at=now, expires_at=expires, revoked=False))
+            session.add(
+                Token(
+                    token_hash=_hash(token),
+                    binding_id=binding_id,
+                    subject_type=binding.subject_type,
+                    subject_id=binding.subject_id,
+                    created_at=now,
+                    expires_at=expires,
+                    revoked=False,
+                )
+            )
             name = display_name(session, binding.subject_type, binding.subject_id)
             log.info("绑定 %s 核验通过（%s）", binding_id, binding.subject_type)
-            return TokenOut(token=token, token_type="Bearer", expires_at=aware(expires),
-                            subject=SubjectOut(type=binding.subject_type, display_name=name))  # type: ignore[arg-type]
+            return TokenOut(
+                token=token,
+                token_type="Bearer",
+                expires_at=aware(expires),
+                subject=SubjectOut(type=binding.subject_type, display_name=name),
+            )  # type: ignore[arg-type]
     assert failure is not None
     raise failure
 
@@ -178,24 +241,39 @@ def dev_sms(db: Database, binding_id: str) -> DevSms:
         binding = session.get(Binding, binding_id)
         if binding is None or binding.status != "pending" or not binding.dev_code:
             raise ApiError(404, "sms_not_found", "没有待使用的验证码。")
-        phone = (session.get(Citizen, binding.subject_id).phone if binding.subject_type == CITIZEN
-                 else session.get(Enterprise, binding.subject_id).legal_rep.phone) or ""
-        return DevSms(binding_id=binding_id, phone_masked=mask_phone(phone), code=binding.dev_code,
-                      expires_at=aware(binding.code_expires_at))
+        phone = (
+            session.get(Citizen, binding.subject_id).phone
+            if binding.subject_type == CITIZEN
+            else session.get(Enterprise, binding.subject_id).legal_rep.phone
+        ) or ""
+        return DevSms(
+            binding_id=binding_id,
+            phone_masked=mask_phone(phone),
+            code=binding.dev_code,
+            expires_at=aware(binding.code_expires_at),
+        )
 
 
 def authenticate(db: Database, authorization: str | None) -> Subject:
     """The Subject of a valid bearer token, or 401 (missing, unknown, expired or revoked)."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "unauthorized", "请先完成身份核验（绑定），再办理此项业务。",
-                       headers={"WWW-Authenticate": 'Bearer realm="portal"'})
+        raise ApiError(
+            401,
+            "unauthorized",
+            "请先完成身份核验（绑定），再办理此项业务。",
+            headers={"WWW-Authenticate": 'Bearer realm="portal"'},
+        )
     token_hash = _hash(token.strip())
     with db.transaction() as session:
         record = session.get(Token, token_hash)
         if record is None or record.revoked or record.expires_at <= utcnow():
-            raise ApiError(401, "token_invalid", "登录状态已失效，请重新完成身份核验。",
-                           headers={"WWW-Authenticate": 'Bearer realm="portal", error="invalid_token"'})
+            raise ApiError(
+                401,
+                "token_invalid",
+                "登录状态已失效，请重新完成身份核验。",
+                headers={"WWW-Authenticate": 'Bearer realm="portal", error="invalid_token"'},
+            )
         return Subject(record.subject_type, record.subject_id, record.binding_id, token_hash)
 
 
@@ -205,7 +283,8 @@ def me(db: Database, subject: Subject) -> MeOut:
         token = session.get_one(Token, subject.token_hash)
         return MeOut(
             subject=SubjectOut(type=subject.type, display_name=display_name(session, subject.type, subject.id)),  # type: ignore[arg-type]
-            channel=binding.channel, bound_at=aware(binding.verified_at or binding.created_at),
+            channel=binding.channel,
+            bound_at=aware(binding.verified_at or binding.created_at),
             token_expires_at=aware(token.expires_at),
         )
 

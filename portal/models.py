@@ -3,6 +3,7 @@
 They live on their own declarative base: the portal stands in for a separate government
 platform and must never share tables with the assistant's own database.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -46,12 +47,12 @@ class Citizen(PortalBase):
     scenarios: Mapped[list] = mapped_column(JSON, default=list)
     note: Mapped[str] = mapped_column(Text, default="")
 
-    spouse: Mapped["Citizen | None"] = relationship(foreign_keys=[spouse_id], remote_side=[id])
-    father: Mapped["Citizen | None"] = relationship(foreign_keys=[father_id], remote_side=[id])
-    mother: Mapped["Citizen | None"] = relationship(foreign_keys=[mother_id], remote_side=[id])
-    employer: Mapped["Enterprise | None"] = relationship(foreign_keys=[employer_id])
-    insurance: Mapped[list["InsuranceRecord"]] = relationship(back_populates="citizen", order_by="InsuranceRecord.id")
-    housing_fund: Mapped["HousingFundAccount | None"] = relationship(back_populates="citizen")
+    spouse: Mapped[Citizen | None] = relationship(foreign_keys=[spouse_id], remote_side=[id])
+    father: Mapped[Citizen | None] = relationship(foreign_keys=[father_id], remote_side=[id])
+    mother: Mapped[Citizen | None] = relationship(foreign_keys=[mother_id], remote_side=[id])
+    employer: Mapped[Enterprise | None] = relationship(foreign_keys=[employer_id])
+    insurance: Mapped[list[InsuranceRecord]] = relationship(back_populates="citizen", order_by="InsuranceRecord.id")
+    housing_fund: Mapped[HousingFundAccount | None] = relationship(back_populates="citizen")
 
 
 class InsuranceRecord(PortalBase):
@@ -109,7 +110,7 @@ class Enterprise(PortalBase):
     note: Mapped[str] = mapped_column(Text, default="")
 
     legal_rep: Mapped[Citizen] = relationship(foreign_keys=[legal_rep_id])
-    penalties: Mapped[list["Penalty"]] = relationship(back_populates="enterprise", order_by="Penalty.id")
+    penalties: Mapped[list[Penalty]] = relationship(back_populates="enterprise", order_by="Penalty.id")
 
 
 class Penalty(PortalBase):
@@ -211,9 +212,11 @@ class Application(PortalBase):
     urge_count: Mapped[int] = mapped_column(Integer, default=0)
     last_urged_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    subtasks: Mapped[list["SubTask"]] = relationship(back_populates="application", order_by="SubTask.position")
-    deferred: Mapped[list["DeferredMaterial"]] = relationship(back_populates="application", order_by="DeferredMaterial.id")
-    events: Mapped[list["Event"]] = relationship(back_populates="application", order_by="Event.id")
+    subtasks: Mapped[list[SubTask]] = relationship(back_populates="application", order_by="SubTask.position")
+    deferred: Mapped[list[DeferredMaterial]] = relationship(
+        back_populates="application", order_by="DeferredMaterial.id"
+    )
+    events: Mapped[list[Event]] = relationship(back_populates="application", order_by="Event.id")
 
 
 class SubTask(PortalBase):

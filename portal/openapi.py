@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 document of the portal. Schemas come from the pydantic models every
 response is built from; the path table below is the only hand-written part."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,53 +20,217 @@ _PATH_PARAMS = {
 }
 
 # (method, path, operationId, summary, tag, secured, request body, {status: response model}, extra params)
-_OPERATIONS: list[tuple[str, str, str, str, str, bool, type[BaseModel] | None, dict[int, type[BaseModel]], list[dict]]] = [
+_OPERATIONS: list[
+    tuple[str, str, str, str, str, bool, type[BaseModel] | None, dict[int, type[BaseModel]], list[dict]]
+] = [
     ("get", "/health", "health", "健康检查", "system", False, None, {200: s.Health}, []),
-    ("get", "/catalogue", "listCatalogue", "一件事服务目录（13项）", "catalogue", False, None, {200: s.CatalogueOut}, []),
-    ("get", "/catalogue/{code}", "getCatalogueItem", "一项一件事的目录信息", "catalogue", False, None,
-     {200: s.CatalogueItemOut}, []),
-    ("post", "/identity/bindings", "createBinding", "发起身份核验并发送短信验证码", "identity", False,
-     s.BindingRequest, {201: s.BindingCreated}, []),
-    ("post", "/identity/bindings/{binding_id}/verify", "verifyBinding", "校验短信验证码，换取访问令牌", "identity",
-     False, s.VerifyRequest, {200: s.TokenOut}, []),
+    (
+        "get",
+        "/catalogue",
+        "listCatalogue",
+        "一件事服务目录（13项）",
+        "catalogue",
+        False,
+        None,
+        {200: s.CatalogueOut},
+        [],
+    ),
+    (
+        "get",
+        "/catalogue/{code}",
+        "getCatalogueItem",
+        "一项一件事的目录信息",
+        "catalogue",
+        False,
+        None,
+        {200: s.CatalogueItemOut},
+        [],
+    ),
+    (
+        "post",
+        "/identity/bindings",
+        "createBinding",
+        "发起身份核验并发送短信验证码",
+        "identity",
+        False,
+        s.BindingRequest,
+        {201: s.BindingCreated},
+        [],
+    ),
+    (
+        "post",
+        "/identity/bindings/{binding_id}/verify",
+        "verifyBinding",
+        "校验短信验证码，换取访问令牌",
+        "identity",
+        False,
+        s.VerifyRequest,
+        {200: s.TokenOut},
+        [],
+    ),
     ("get", "/me", "getMe", "当前绑定的身份", "identity", True, None, {200: s.MeOut}, []),
     ("post", "/me/logout", "logout", "注销当前令牌", "identity", True, None, {200: s.LogoutOut}, []),
-    ("get", "/me/profile", "getProfile", "按授权释放的预填信息", "consent", True, None, {200: s.ProfileOut}, [
-        {"name": "purpose", "in": "query", "required": True, "schema": {"type": "string"},
-         "description": "一件事代码（授权用途）"},
-        {"name": "fields", "in": "query", "required": False, "schema": {"type": "string"},
-         "description": "逗号分隔的信息项；缺省为该用途已授权的全部信息项"},
-    ]),
+    (
+        "get",
+        "/me/profile",
+        "getProfile",
+        "按授权释放的预填信息",
+        "consent",
+        True,
+        None,
+        {200: s.ProfileOut},
+        [
+            {
+                "name": "purpose",
+                "in": "query",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "一件事代码（授权用途）",
+            },
+            {
+                "name": "fields",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "逗号分隔的信息项；缺省为该用途已授权的全部信息项",
+            },
+        ],
+    ),
     ("get", "/me/consents", "listConsents", "我的授权记录", "consent", True, None, {200: s.ConsentList}, []),
-    ("post", "/me/consents", "grantConsent", "记录授权（用途、信息项、时间）", "consent", True, s.ConsentRequest,
-     {201: s.ConsentOut}, []),
-    ("delete", "/me/consents/{consent_id}", "withdrawConsent", "撤回授权", "consent", True, None, {200: s.ConsentOut}, []),
-    ("get", "/applications", "listApplications", "我的办件", "applications", True, None, {200: s.ApplicationList}, [
-        {"name": "status", "in": "query", "required": False,
-         "schema": {"type": "string", "enum": list(s.ApplicationStatus.__args__)}},  # type: ignore[attr-defined]
-    ]),
-    ("post", "/applications", "createApplication", "创建申请草稿（按授权预填）", "applications", True,
-     s.ApplicationCreate, {201: s.ApplicationOut, 200: s.ApplicationOut}, [
-         {"name": "Idempotency-Key", "in": "header", "required": False,
-          "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[\\x21-\\x7e]+$"}},
-     ]),
-    ("get", "/applications/{number}", "getApplication", "办件详情与各部门办理进度", "applications", True, None,
-     {200: s.ApplicationOut}, []),
-    ("patch", "/applications/{number}", "updateApplication", "修改草稿", "applications", True, s.ApplicationUpdate,
-     {200: s.ApplicationOut}, []),
-    ("post", "/applications/{number}/submit", "submitApplication", "提交办件（幂等；可容缺受理）", "applications", True,
-     s.SubmitRequest, {200: s.ApplicationOut}, [
-         {"name": "Idempotency-Key", "in": "header", "required": True,
-          "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[\\x21-\\x7e]+$"}},
-     ]),
-    ("post", "/applications/{number}/supplements", "supplementApplication", "补正或补交容缺材料", "applications", True,
-     s.SupplementRequest, {200: s.ApplicationOut}, []),
-    ("post", "/applications/{number}/urge", "urgeApplication", "催办超期办件", "applications", True, s.UrgeRequest,
-     {200: s.UrgeOut}, []),
+    (
+        "post",
+        "/me/consents",
+        "grantConsent",
+        "记录授权（用途、信息项、时间）",
+        "consent",
+        True,
+        s.ConsentRequest,
+        {201: s.ConsentOut},
+        [],
+    ),
+    (
+        "delete",
+        "/me/consents/{consent_id}",
+        "withdrawConsent",
+        "撤回授权",
+        "consent",
+        True,
+        None,
+        {200: s.ConsentOut},
+        [],
+    ),
+    (
+        "get",
+        "/applications",
+        "listApplications",
+        "我的办件",
+        "applications",
+        True,
+        None,
+        {200: s.ApplicationList},
+        [
+            {
+                "name": "status",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "enum": list(s.ApplicationStatus.__args__)},
+            },  # type: ignore[attr-defined]
+        ],
+    ),
+    (
+        "post",
+        "/applications",
+        "createApplication",
+        "创建申请草稿（按授权预填）",
+        "applications",
+        True,
+        s.ApplicationCreate,
+        {201: s.ApplicationOut, 200: s.ApplicationOut},
+        [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[\\x21-\\x7e]+$"},
+            },
+        ],
+    ),
+    (
+        "get",
+        "/applications/{number}",
+        "getApplication",
+        "办件详情与各部门办理进度",
+        "applications",
+        True,
+        None,
+        {200: s.ApplicationOut},
+        [],
+    ),
+    (
+        "patch",
+        "/applications/{number}",
+        "updateApplication",
+        "修改草稿",
+        "applications",
+        True,
+        s.ApplicationUpdate,
+        {200: s.ApplicationOut},
+        [],
+    ),
+    (
+        "post",
+        "/applications/{number}/submit",
+        "submitApplication",
+        "提交办件（幂等；可容缺受理）",
+        "applications",
+        True,
+        s.SubmitRequest,
+        {200: s.ApplicationOut},
+        [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[\\x21-\\x7e]+$"},
+            },
+        ],
+    ),
+    (
+        "post",
+        "/applications/{number}/supplements",
+        "supplementApplication",
+        "补正或补交容缺材料",
+        "applications",
+        True,
+        s.SupplementRequest,
+        {200: s.ApplicationOut},
+        [],
+    ),
+    (
+        "post",
+        "/applications/{number}/urge",
+        "urgeApplication",
+        "催办超期办件",
+        "applications",
+        True,
+        s.UrgeRequest,
+        {200: s.UrgeOut},
+        [],
+    ),
 ]
 
 _DEV_OPERATIONS = [
-    ("get", "/dev/sms/{binding_id}", "devSms", "开发模式：查看待用的短信验证码", "dev", False, None, {200: s.DevSms}, []),
+    (
+        "get",
+        "/dev/sms/{binding_id}",
+        "devSms",
+        "开发模式：查看待用的短信验证码",
+        "dev",
+        False,
+        None,
+        {200: s.DevSms},
+        [],
+    ),
 ]
 
 _ERRORS = {
@@ -92,12 +257,14 @@ def build_openapi(dev: bool = False, server_url: str | None = None) -> dict[str,
     def ref(model: type[BaseModel], mode: str) -> dict:
         return keys[(model, mode)]  # type: ignore[index]
 
-    error = {"description": "错误（统一格式）", "content": {"application/json": {"schema": ref(s.ErrorBody, "serialization")}}}
+    error = {
+        "description": "错误（统一格式）",
+        "content": {"application/json": {"schema": ref(s.ErrorBody, "serialization")}},
+    }
     paths: dict[str, dict] = {}
     for method, path, op_id, summary, tag, secured, body, responses, params in operations:
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMS[name]}
-            for name in _path_names(path)
+            {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMS[name]} for name in _path_names(path)
         ] + params
         op: dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag], "responses": {}}
         if parameters:
@@ -105,14 +272,22 @@ def build_openapi(dev: bool = False, server_url: str | None = None) -> dict[str,
         if secured:
             op["security"] = BEARER
         if body is not None:
-            op["requestBody"] = {"required": method != "post" or body not in (s.UrgeRequest, s.SubmitRequest),
-                                 "content": {"application/json": {"schema": ref(body, "validation")}}}
+            op["requestBody"] = {
+                "required": method != "post" or body not in (s.UrgeRequest, s.SubmitRequest),
+                "content": {"application/json": {"schema": ref(body, "validation")}},
+            }
         for status, model in responses.items():
-            entry: dict[str, Any] = {"description": "成功",
-                                     "content": {"application/json": {"schema": ref(model, "serialization")}}}
+            entry: dict[str, Any] = {
+                "description": "成功",
+                "content": {"application/json": {"schema": ref(model, "serialization")}},
+            }
             if op_id in ("submitApplication", "createApplication"):
-                entry["headers"] = {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true", "false"]},
-                                                            "description": "true 表示按同一 Idempotency-Key 返回的既有结果"}}
+                entry["headers"] = {
+                    "Idempotent-Replayed": {
+                        "schema": {"type": "string", "enum": ["true", "false"]},
+                        "description": "true 表示按同一 Idempotency-Key 返回的既有结果",
+                    }
+                }
             op["responses"][str(status)] = entry
         for status, text in _ERRORS.items():
             if status == 401 and not secured:
@@ -127,13 +302,14 @@ def build_openapi(dev: bool = False, server_url: str | None = None) -> dict[str,
             "title": "示例市一网通办（沙箱）",
             "version": "1.0.0",
             "description": "banshi 随附的沙箱政务服务平台：身份核验、授权（PIPL）、服务目录、办件与并联办理进度。"
-                           "所有错误均返回 ErrorBody：code（机器可读）、message（中文说明）、details（字段）。",
+            "所有错误均返回 ErrorBody：code（机器可读）、message（中文说明）、details（字段）。",
         },
         "paths": paths,
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "description": "身份核验通过后获得的访问令牌"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "身份核验通过后获得的访问令牌"}
+            },
         },
     }
     if server_url:

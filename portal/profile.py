@@ -1,13 +1,14 @@
 """What the portal may release for pre-fill, field by field, and how each field is built.
 
 PIPL asks for consent per purpose and per item of personal information, so the unit of
-consent is a field of bot.application_forms.PROFILE_FIELDS; nothing else is ever released.
+consent is a field of bot.applications.form.PROFILE_FIELDS; nothing else is ever released.
 """
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.application_forms import PROFILE_FIELDS
+from bot.applications.form import PROFILE_FIELDS
 from portal.models import CITIZEN, Citizen, Enterprise
 
 CITIZEN_FIELDS = PROFILE_FIELDS["citizen"]
@@ -53,9 +54,7 @@ def citizen_profile(session: Session, citizen: Citizen) -> dict:
             }
             for child in children
         ],
-        "employer": (
-            {"name": citizen.employer.name, "uscc": citizen.employer.uscc} if citizen.employer else None
-        ),
+        "employer": ({"name": citizen.employer.name, "uscc": citizen.employer.uscc} if citizen.employer else None),
         "social_insurance": [
             {
                 "scheme": record.scheme,

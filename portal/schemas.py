@@ -1,6 +1,7 @@
 """Request and response bodies (pydantic v2). The OpenAPI document is generated from these
 same classes and every response is built through them, so the document cannot drift from
 what the portal really sends."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -20,6 +21,7 @@ class Strict(BaseModel):
 
 
 # ---- requests ----------------------------------------------------------------------------
+
 
 class BindingRequest(Strict):
     channel: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,19}$", description="web, wechat, miniprogram …")]
@@ -54,8 +56,9 @@ class ApplicationCreate(Strict):
     service_code: Annotated[str, Field(min_length=1, max_length=40)]
     fields: dict[str, Any] = Field(default_factory=dict, description="表单字段（见 /catalogue 的 form）")
     prefill: bool = Field(default=True, description="按已授权的信息预填")
-    services: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1, max_length=20)] | None = Field(
-        default=None, description="要办理的子事项（缺省为全部）")
+    services: (
+        Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(min_length=1, max_length=20)] | None
+    ) = Field(default=None, description="要办理的子事项（缺省为全部）")
 
     _forms = field_validator("fields")(_check_form_values)
 
@@ -85,6 +88,7 @@ class UrgeRequest(Strict):
 
 
 # ---- responses ---------------------------------------------------------------------------
+
 
 class ErrorDetail(Strict):
     field: str

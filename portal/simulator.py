@@ -6,6 +6,7 @@ registration; a tax debt blocks 清税), plus an optional random 补正 rate so 
 real platforms do. Departments move independently, a step per tick with some probability,
 which is what 并联办理 looks like from outside.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -86,8 +87,15 @@ class Simulator:
         refresh_status(app, now)
         return moved
 
-    def _set(self, app: Application, task: SubTask, status: str, now: datetime, note: str | None = None,
-             missing: list[str] | None = None) -> None:
+    def _set(
+        self,
+        app: Application,
+        task: SubTask,
+        status: str,
+        now: datetime,
+        note: str | None = None,
+        missing: list[str] | None = None,
+    ) -> None:
         task.status = status
         task.note = note
         task.missing_materials = missing or []
@@ -116,11 +124,17 @@ class Simulator:
             if code == "retirement" and task.is_lead and person.statutory_retirement_date:
                 early = app.fields.get("retirement_type") == "弹性提前退休"
                 if not early and (person.statutory_retirement_date - today()).days > 92:
-                    return "rejected", (f"尚未达到法定退休年龄（法定退休日期为{person.statutory_retirement_date:%Y年%m月%d日}），"
-                                        "可在到龄前3个月内申请"), []
+                    return (
+                        "rejected",
+                        (
+                            f"尚未达到法定退休年龄（法定退休日期为{person.statutory_retirement_date:%Y年%m月%d日}），"
+                            "可在到龄前3个月内申请"
+                        ),
+                        [],
+                    )
         else:
             company = session.get(Enterprise, app.subject_id)
-            if task.is_lead and ("吊销" in company.status or "注销" == company.status):
+            if task.is_lead and ("吊销" in company.status or company.status == "注销"):
                 return "rejected", f"该企业登记状态为「{company.status}」，不能办理本事项", []
             if code == "credit_repair" and task.is_lead:
                 unpaid = [p for p in company.penalties if not p.fulfilled]

@@ -8,21 +8,17 @@ turns ≤ 8 on average, pre-fill ≥ 0.6 on average for the personal items.
 Starts the portal, action server and Rasa server (current model) on free ports with
 temporary databases, like scripts/bench_status.py.
 
-    PYTHONPATH=. .venv-actions/bin/python scripts/bench_applications.py
+    .venv-actions/bin/python scripts/bench_applications.py
 """
+
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from bot.catalogue import PERSONAL, get_item
+from tests.support.application_runs import SCENARIOS, run_scenario, show
 
-from bench_status import running_stack  # noqa: E402
-
-from bot.catalogue import PERSONAL, get_item  # noqa: E402
-from tests.application_runs import SCENARIOS, run_scenario, show  # noqa: E402
+from bench_status import running_stack
 
 TARGET_TURNS = 8
 TARGET_PREFILL = 0.6
@@ -47,10 +43,14 @@ def measure(rasa_url: str, portal_url: str, services_db_url: str) -> int:
         return 1
     mean_turns = sum(turns) / len(turns)
     mean_prefill = sum(personal_ratios) / len(personal_ratios)
-    print(f"average user turns (13 items): {mean_turns:.2f} (target ≤ {TARGET_TURNS}: "
-          f"{'met' if mean_turns <= TARGET_TURNS else 'NOT met'})")
-    print(f"average pre-fill ratio (5 personal items): {mean_prefill:.2f} (target ≥ {TARGET_PREFILL}: "
-          f"{'met' if mean_prefill >= TARGET_PREFILL else 'NOT met'})")
+    print(
+        f"average user turns (13 items): {mean_turns:.2f} (target ≤ {TARGET_TURNS}: "
+        f"{'met' if mean_turns <= TARGET_TURNS else 'NOT met'})"
+    )
+    print(
+        f"average pre-fill ratio (5 personal items): {mean_prefill:.2f} (target ≥ {TARGET_PREFILL}: "
+        f"{'met' if mean_prefill >= TARGET_PREFILL else 'NOT met'})"
+    )
     return 0 if mean_turns <= TARGET_TURNS and mean_prefill >= TARGET_PREFILL else 1
 
 

@@ -25,9 +25,10 @@ Targets (issue 3): query p50 ≤ 30 ms at 10k units; importing the whole pack �
 status is 1 when a target that was measured is missed. On two shared cores a run of all three
 sizes takes about 15 minutes (the 100k IVF build most of it) and up to 9 GB of memory.
 
-    PYTHONPATH=. .venv-actions/bin/python scripts/bench_kb.py [--sizes 1000,10000,100000]
+    .venv-actions/bin/python scripts/bench_kb.py [--sizes 1000,10000,100000]
         [--queries 200] [--threads N] [--skip-import] [--json PATH]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,19 +41,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+
+import faiss
+import numpy as np
+
+from bot.knowledge import index as index_files
+
+from measure import percentiles
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import faiss  # noqa: E402
-import numpy as np  # noqa: E402
-
-from bot.knowledge import index as index_files  # noqa: E402
-
 TARGET_QUERY_P50_MS, TARGET_QUERY_UNITS = 30.0, 10_000
 TARGET_IMPORT_S = 60.0
 NOISE = 0.3
@@ -138,13 +139,6 @@ def _status_mb(field: str) -> float:
 
 def folder_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
-
-
-def percentiles(seconds: list[float]) -> dict[str, float]:
-    """p50 and p95 in milliseconds (p95 by the nearest rank)."""
-    ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"p50_ms": float(np.median(ordered)) * 1000, "p95_ms": p95 * 1000, "n": len(ordered)}
 
 
 def timed(action: Callable[[], object]) -> tuple[float, object]:
@@ -244,7 +238,7 @@ def _noisy(rows: np.ndarray, pool: Pool, rng: np.random.Generator) -> np.ndarray
     vectors = pool.vectors[rows]
     dimension = vectors.shape[1]
     for start in range(0, len(vectors), 50_000):
-        chunk = vectors[start:start + 50_000]
+        chunk = vectors[start : start + 50_000]
         chunk += rng.standard_normal(chunk.shape, dtype=np.float32) * (NOISE / np.sqrt(dimension))
         chunk /= np.linalg.norm(chunk, axis=1, keepdims=True)
     return vectors
@@ -259,8 +253,16 @@ def make_units(pool: Pool, count: int, first_unit: int, first_entry: int, rng: n
     for unit in range(first_unit, first_unit + count):
         guide = pool.guides[rng.integers(len(pool.guides))]
         headings = guide.heading_paths[rng.integers(len(guide.heading_paths))]
-        chosen = rng.choice(len(guide.sentences), min(int(rng.integers(*SENTENCES_PER_UNIT, endpoint=True)), len(guide.sentences)), replace=False)
-        asked = rng.choice(len(guide.questions), min(int(rng.integers(*QUESTIONS_PER_UNIT, endpoint=True)), len(guide.questions)), replace=False)
+        chosen = rng.choice(
+            len(guide.sentences),
+            min(int(rng.integers(*SENTENCES_PER_UNIT, endpoint=True)), len(guide.sentences)),
+            replace=False,
+        )
+        asked = rng.choice(
+            len(guide.questions),
+            min(int(rng.integers(*QUESTIONS_PER_UNIT, endpoint=True)), len(guide.questions)),
+            replace=False,
+        )
         sentences = [guide.sentences[i] for i in chosen]
         questions = [guide.questions[i] for i in asked]
         text = "\n".join([guide.title, *headings, *(q[1] for q in questions), *(s[0] for s in sentences)])
@@ -314,32 +316,56 @@ def vector_lookup(*parts: Synthetic) -> Callable[[np.ndarray], np.ndarray]:
 # --------------------------------------------------------------------------- building
 
 
-def publish_state(index_dir: Path, state: Synthetic, vectors_for, dimension: int, exact_limit: int, previous: index_files.Snapshot | None) -> dict:
+def publish_state(
+    index_dir: Path,
+    state: Synthetic,
+    vectors_for,
+    dimension: int,
+    exact_limit: int,
+    previous: index_files.Snapshot | None,
+) -> dict:
     """One publish as `importer.publish_index` does it: update the dense index, then write it
     with a fresh BM25. Returns the timings."""
     trained = int(previous.manifest.get("trained_size", 0)) if previous else 0
-    dense_s, update = timed(lambda: index_files.update_dense(
-        previous.dense if previous else None,
-        previous.entry_ids if previous else np.zeros(0, dtype=np.int64),
-        state.entry_ids, vectors_for, dimension, exact_limit, trained,
-    ))
+    dense_s, update = timed(
+        lambda: index_files.update_dense(
+            previous.dense if previous else None,
+            previous.entry_ids if previous else np.zeros(0, dtype=np.int64),
+            state.entry_ids,
+            vectors_for,
+            dimension,
+            exact_limit,
+            trained,
+        )
+    )
     manifest = {
-        "model": "synthetic", "dimension": dimension,
+        "model": "synthetic",
+        "dimension": dimension,
         "trained_size": len(state.entry_ids) if update.rebuilt else trained,
-        "added": update.added, "removed": update.removed, "rebuilt": update.rebuilt,
+        "added": update.added,
+        "removed": update.removed,
+        "rebuilt": update.rebuilt,
     }
-    publish_s, generation = timed(lambda: index_files.publish(
-        index_dir, update.index, state.entry_ids, state.entry_units, state.tokens, state.unit_ids, manifest
-    ))
-    return {"dense_s": dense_s, "publish_s": publish_s, "total_s": dense_s + publish_s,
-            "generation": generation, "rebuilt": update.rebuilt, "dense_kind": "ivf" if isinstance(update.index, faiss.IndexIVF) else "exact"}
+    publish_s, generation = timed(
+        lambda: index_files.publish(
+            index_dir, update.index, state.entry_ids, state.entry_units, state.tokens, state.unit_ids, manifest
+        )
+    )
+    return {
+        "dense_s": dense_s,
+        "publish_s": publish_s,
+        "total_s": dense_s + publish_s,
+        "generation": generation,
+        "rebuilt": update.rebuilt,
+        "dense_kind": "ivf" if isinstance(update.index, faiss.IndexIVF) else "exact",
+    }
 
 
 def load_in_child(index_dir: Path) -> dict:
     """RSS growth and time of loading the current generation, in a fresh process so that
     memory freed by the build cannot hide it."""
     command = [sys.executable, str(Path(__file__).resolve()), "--load-rss", str(index_dir)]
-    result = subprocess.run(command, capture_output=True, text=True, check=True, env=os.environ | {"PYTHONPATH": str(ROOT)})
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -366,7 +392,7 @@ def run_query(snapshot: index_files.Snapshot, kinds: dict[int, str], embedder, m
     """One query as the retriever runs it, without the SQL lookup: (encode s, search+fuse s)."""
     from bot.knowledge.features import fused_score, gather, query_features
     from bot.knowledge.tokens import tokenize
-    from bot.text import normalize
+    from bot.language.text import normalize
 
     start = time.perf_counter()
     cleaned = normalize(text)
@@ -374,7 +400,10 @@ def run_query(snapshot: index_files.Snapshot, kinds: dict[int, str], embedder, m
     encoded = time.perf_counter()
     evidence = gather(snapshot, vector, tokenize(cleaned), kinds)
     scored = sorted(
-        (fused_score(evidence, unit, model.question_offset, model.heading_offset, model.lexical_weight) for unit in evidence.candidates()),
+        (
+            fused_score(evidence, unit, model.question_offset, model.heading_offset, model.lexical_weight)
+            for unit in evidence.candidates()
+        ),
         reverse=True,
     )
     if scored:
@@ -422,21 +451,31 @@ def build_size(units: int, pool: Pool, exact_limit: int, index_dir: Path) -> Pre
     log(f"{units} units: incremental update, {CHANGED_SHARE:.0%} of the units replaced")
     changed, fresh = replace_units(state, CHANGED_SHARE, pool, rng)
     load_s, previous = timed(lambda: index_files.load(index_dir, index_files.current_generation(index_dir)))
-    update = publish_state(index_dir, changed, vector_lookup(state, fresh), pool.vectors.shape[1], exact_limit, previous)
-    result["incremental"] = update | {"load_previous_s": load_s, "total_s": load_s + update["total_s"],
-                                      "units_replaced": len(fresh.unit_ids), "entries_added": len(fresh.entry_ids)}
+    update = publish_state(
+        index_dir, changed, vector_lookup(state, fresh), pool.vectors.shape[1], exact_limit, previous
+    )
+    result["incremental"] = update | {
+        "load_previous_s": load_s,
+        "total_s": load_s + update["total_s"],
+        "units_replaced": len(fresh.unit_ids),
+        "entries_added": len(fresh.entry_ids),
+    }
     return Prepared(result, index_dir, changed.entry_kinds)
 
 
 def bench_sizes(sizes: list[int], pool: Pool, embedder, model, exact_limit: int, queries: int) -> list[dict]:
     """Builds every size, then times the queries in rounds that visit every size in turn, so
     that the sizes are compared under the same load of this shared machine."""
-    from bot.text import normalize
+    from bot.language.text import normalize
 
     with ExitStack() as stack:
         prepared = []
         for units in sizes:
-            prepared.append(build_size(units, pool, exact_limit, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-kb-")))))
+            prepared.append(
+                build_size(
+                    units, pool, exact_limit, Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-kb-")))
+                )
+            )
             gc.collect()
         snapshots = [index_files.load(p.index_dir, index_files.current_generation(p.index_dir)) for p in prepared]
         log(f"{queries} query rounds over {len(sizes)} sizes")
@@ -446,7 +485,7 @@ def bench_sizes(sizes: list[int], pool: Pool, embedder, model, exact_limit: int,
         for i in range(queries):
             text = QUESTIONS[i % len(QUESTIONS)]
             for size, snapshot in zip(prepared, snapshots):
-                size.times.baseline.append(timed(lambda: embedder.encode_query(normalize(text)))[0])
+                size.times.baseline.append(timed(lambda text=text: embedder.encode_query(normalize(text)))[0])
                 encode_s, search_s = run_query(snapshot, size.kinds, embedder, model, text)
                 size.times.encode.append(encode_s)
                 size.times.search.append(search_s)
@@ -478,11 +517,15 @@ def bench_import(queries: int) -> tuple[dict, Known]:
         retriever = Retriever(kb)
         for text in QUESTIONS:
             retriever.search(text)
-        searches = [timed(lambda: retriever.search(QUESTIONS[i % len(QUESTIONS)]))[0] for i in range(queries)]
+        searches = [timed(lambda i=i: retriever.search(QUESTIONS[i % len(QUESTIONS)]))[0] for i in range(queries)]
         snapshot = retriever.reader.snapshot()
         with session_factory(db_url)() as session:
-            rows = session.execute(select(KbEntry.kind, KbEntry.text, KbEntry.vector).where(KbEntry.vector.is_not(None)))
-            known = {(kind in PASSAGE_KINDS, text): np.frombuffer(vector, dtype=np.float32) for kind, text, vector in rows}
+            rows = session.execute(
+                select(KbEntry.kind, KbEntry.text, KbEntry.vector).where(KbEntry.vector.is_not(None))
+            )
+            known = {
+                (kind in PASSAGE_KINDS, text): np.frombuffer(vector, dtype=np.float32) for kind, text, vector in rows
+            }
         summary = {
             "wall_s": wall_s,
             "report": dataclasses.asdict(report),
@@ -515,50 +558,70 @@ def environment(threads: int | None) -> dict:
 
 def print_tables(results: dict) -> None:
     env = results["environment"]
-    print(f"\nKnowledge-base benchmark — {env['cpus']} CPUs, torch threads {env['torch_threads']}, "
-          f"faiss threads {env['faiss_threads']}, load average {env['load_average_start'][0]:.1f} → "
-          f"{env['load_average_end'][0]:.1f}")
+    print(
+        f"\nKnowledge-base benchmark — {env['cpus']} CPUs, torch threads {env['torch_threads']}, "
+        f"faiss threads {env['faiss_threads']}, load average {env['load_average_start'][0]:.1f} → "
+        f"{env['load_average_end'][0]:.1f}"
+    )
     print(f"Entry vectors: {results['vectors']}")
     if "import" in results:
         found = results["import"]
         report, search = found["report"], found["retriever_search"]
-        print(f"\nImport of the whole pack (fresh SQLite, cold: includes loading jieba and e5): "
-              f"{found['wall_s']:.1f} s wall, report {report['seconds']:.1f} s — {report['documents_added']} documents, "
-              f"{report['units_added']} units, {report['entries_embedded']} entries embedded, generation {report['generation']}, "
-              f"errors {len(report['errors'])}; target ≤ {TARGET_IMPORT_S:.0f} s: {'met' if found['wall_s'] <= TARGET_IMPORT_S else 'NOT met'}")
-        print(f"Real Retriever.search on the pack ({found['units']} units, {found['entries']} entries, SQL included): "
-              f"p50 {search['p50_ms']:.1f} ms, p95 {search['p95_ms']:.1f} ms (n={search['n']})")
+        print(
+            f"\nImport of the whole pack (fresh SQLite, cold: includes loading jieba and e5): "
+            f"{found['wall_s']:.1f} s wall, report {report['seconds']:.1f} s — {report['documents_added']} documents, "
+            f"{report['units_added']} units, {report['entries_embedded']} entries embedded, generation {report['generation']}, "
+            f"errors {len(report['errors'])}; target ≤ {TARGET_IMPORT_S:.0f} s: {'met' if found['wall_s'] <= TARGET_IMPORT_S else 'NOT met'}"
+        )
+        print(
+            f"Real Retriever.search on the pack ({found['units']} units, {found['entries']} entries, SQL included): "
+            f"p50 {search['p50_ms']:.1f} ms, p95 {search['p95_ms']:.1f} ms (n={search['n']})"
+        )
     if not results["sizes"]:
         return
-    print("\nIndex                      build (dense + publish)            incremental 1 %           load (fresh process)")
-    print(f"{'units':>8} {'entries':>9} {'kind':>6} {'dense s':>8} {'publish s':>9} {'total s':>8} {'total s':>9} {'(load+upd+pub)':>15} "
-          f"{'RSS +MB':>8} {'load s':>7} {'disk MB':>8}")
+    print(
+        "\nIndex                      build (dense + publish)            incremental 1 %           load (fresh process)"
+    )
+    print(
+        f"{'units':>8} {'entries':>9} {'kind':>6} {'dense s':>8} {'publish s':>9} {'total s':>8} {'total s':>9} {'(load+upd+pub)':>15} "
+        f"{'RSS +MB':>8} {'load s':>7} {'disk MB':>8}"
+    )
     for size in results["sizes"]:
         build, incremental, load = size["build"], size["incremental"], size["load"]
-        print(f"{size['units']:>8} {size['entries']:>9} {build['dense_kind']:>6} {build['dense_s']:>8.2f} {build['publish_s']:>9.2f} "
-              f"{build['total_s']:>8.2f} {incremental['total_s']:>9.2f} "
-              f"{incremental['load_previous_s']:>4.1f}+{incremental['dense_s']:.1f}+{incremental['publish_s']:<5.1f} "
-              f"{load['rss_growth_mb']:>8.0f} {load['load_s']:>7.2f} {size['disk_mb']:>8.0f}")
+        print(
+            f"{size['units']:>8} {size['entries']:>9} {build['dense_kind']:>6} {build['dense_s']:>8.2f} {build['publish_s']:>9.2f} "
+            f"{build['total_s']:>8.2f} {incremental['total_s']:>9.2f} "
+            f"{incremental['load_previous_s']:>4.1f}+{incremental['dense_s']:.1f}+{incremental['publish_s']:<5.1f} "
+            f"{load['rss_growth_mb']:>8.0f} {load['load_s']:>7.2f} {size['disk_mb']:>8.0f}"
+        )
     print(f"\nPeak RSS of this benchmark process (every size built and loaded in it): {results['peak_rss_mb']:.0f} MB")
     print("\nQuery latency, ms (rounds interleaved over the sizes; without the retriever's SQL lookup)")
     print("                            end to end        encode       search+fuse    baseline (encode only)  ratio")
-    print(f"{'units':>8} {'n':>5}   {'p50':>7} {'p95':>7}   {'p50':>5} {'p95':>5}   {'p50':>6} {'p95':>6}   {'p50':>7} {'p95':>7}   {'p50/base':>8}")
+    print(
+        f"{'units':>8} {'n':>5}   {'p50':>7} {'p95':>7}   {'p50':>5} {'p95':>5}   {'p50':>6} {'p95':>6}   {'p50':>7} {'p95':>7}   {'p50/base':>8}"
+    )
     for size in results["sizes"]:
         q = size["queries"]
         total, encode, search, base = q["total"], q["encode"], q["search_fuse"], q["baseline_encode_only"]
-        print(f"{size['units']:>8} {total['n']:>5}   {total['p50_ms']:>7.1f} {total['p95_ms']:>7.1f}   {encode['p50_ms']:>5.1f} {encode['p95_ms']:>5.1f}   "
-              f"{search['p50_ms']:>6.1f} {search['p95_ms']:>6.1f}   {base['p50_ms']:>7.1f} {base['p95_ms']:>7.1f}   "
-              f"{q['ratio_total_to_baseline_p50']:>8.2f}")
+        print(
+            f"{size['units']:>8} {total['n']:>5}   {total['p50_ms']:>7.1f} {total['p95_ms']:>7.1f}   {encode['p50_ms']:>5.1f} {encode['p95_ms']:>5.1f}   "
+            f"{search['p50_ms']:>6.1f} {search['p95_ms']:>6.1f}   {base['p50_ms']:>7.1f} {base['p95_ms']:>7.1f}   "
+            f"{q['ratio_total_to_baseline_p50']:>8.2f}"
+        )
     for size in results["sizes"]:
         if size["units"] == TARGET_QUERY_UNITS:
             p50 = size["queries"]["total"]["p50_ms"]
-            print(f"\nTarget p50 ≤ {TARGET_QUERY_P50_MS:.0f} ms at {TARGET_QUERY_UNITS} units: {p50:.1f} ms, "
-                  f"{'met' if p50 <= TARGET_QUERY_P50_MS else 'NOT met'}")
+            print(
+                f"\nTarget p50 ≤ {TARGET_QUERY_P50_MS:.0f} ms at {TARGET_QUERY_UNITS} units: {p50:.1f} ms, "
+                f"{'met' if p50 <= TARGET_QUERY_P50_MS else 'NOT met'}"
+            )
 
 
 def targets_met(results: dict) -> bool:
     ok = all(
-        s["queries"]["total"]["p50_ms"] <= TARGET_QUERY_P50_MS for s in results["sizes"] if s["units"] == TARGET_QUERY_UNITS
+        s["queries"]["total"]["p50_ms"] <= TARGET_QUERY_P50_MS
+        for s in results["sizes"]
+        if s["units"] == TARGET_QUERY_UNITS
     )
     return ok and results.get("import", {}).get("wall_s", 0.0) <= TARGET_IMPORT_S
 
@@ -590,7 +653,7 @@ def main() -> int:
     pool = pack_pool(embedder, known)
     results["vectors"] = (
         f"synthetic: the real e5 vectors of the {len(pool.vectors)} pack entries each unit recombines, "
-        f"plus Gaussian noise of norm {NOISE} (cosine ≈ {1 / np.sqrt(1 + NOISE ** 2):.2f}), renormalised; "
+        f"plus Gaussian noise of norm {NOISE} (cosine ≈ {1 / np.sqrt(1 + NOISE**2):.2f}), renormalised; "
         f"the pack's vectors: {len(pool.vectors) - pool.encoded} from the import, {pool.encoded} encoded here "
         f"in {pool.encode_seconds:.0f} s; queries are encoded for real"
     )

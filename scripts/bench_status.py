@@ -7,29 +7,25 @@ demo citizen 马志强 through the chat once, then sends, one after another, a s
 application number, a 我的办件 check, and a greeting as the baseline (a custom action without
 the portal), and prints p50/p95 of each. Target: status check p50 ≤ 300 ms with the portal local.
 
-    PYTHONPATH=. .venv-actions/bin/python scripts/bench_status.py [--n 40]
+    .venv-actions/bin/python scripts/bench_status.py [--n 40]
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bot.model_cache import model_path, rasa_env  # noqa: E402
-from bot.processes import (  # noqa: E402
+from bot.ops.model_cache import model_path, rasa_env
+from bot.ops.processes import (
     action_server_cmd,
     free_port,
     portal_cmd,
@@ -38,16 +34,12 @@ from bot.processes import (  # noqa: E402
     write_endpoints,
 )
 
+from measure import print_summary, timed_post
+
+ROOT = Path(__file__).resolve().parents[1]
+
 PERSON, PERSON_ID = "马志强", "990103196603020774"
 TARGET_P50_MS = 300
-
-
-def _post(url: str, body: dict) -> tuple[float, list[dict]]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-    start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=60) as response:
-        payload = json.loads(response.read() or b"[]")
-    return time.perf_counter() - start, payload
 
 
 def _get(url: str) -> dict:
@@ -60,7 +52,8 @@ class Chat:
         self.rasa_url = rasa_url
 
     def say(self, sender: str, text: str) -> tuple[float, str]:
-        seconds, messages = _post(f"{self.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+        seconds, body = timed_post(f"{self.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+        messages = json.loads(body or b"[]")
         return seconds, "\n".join(m.get("text") or "" for m in messages)
 
     def slot(self, sender: str, name: str):
@@ -82,14 +75,6 @@ def bind(chat: Chat, portal_url: str, sender: str) -> str:
     return found.group(0)
 
 
-def _summary(name: str, seconds: list[float]) -> float:
-    ordered = sorted(seconds)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    print(f"{name:34s} n={len(ordered):3d}  p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms")
-    return p50
-
-
 def measure(chat: Chat, portal_url: str, n: int) -> int:
     sender = f"bench-{uuid.uuid4().hex[:8]}"
     number = bind(chat, portal_url, sender)
@@ -104,11 +89,13 @@ def measure(chat: Chat, portal_url: str, n: int) -> int:
         by_number.append(seconds)
         mine.append(chat.say(sender, "我的办件")[0])
         greeting.append(chat.say(f"{sender}-base", "你好")[0])
-    p50 = _summary("status check by number", by_number)
-    _summary("status check, 我的办件", mine)
-    base = _summary("greeting (baseline, no portal)", greeting)
-    print(f"portal's share of the status check at p50: {(p50 - base) * 1000:+.1f} ms; "
-          f"target p50 ≤ {TARGET_P50_MS} ms: {'met' if p50 * 1000 <= TARGET_P50_MS else 'NOT met'}")
+    p50 = print_summary("status check by number", by_number)
+    print_summary("status check, 我的办件", mine)
+    base = print_summary("greeting (baseline, no portal)", greeting)
+    print(
+        f"portal's share of the status check at p50: {(p50 - base) * 1000:+.1f} ms; "
+        f"target p50 ≤ {TARGET_P50_MS} ms: {'met' if p50 * 1000 <= TARGET_P50_MS else 'NOT met'}"
+    )
     return 0 if p50 * 1000 <= TARGET_P50_MS else 1
 
 

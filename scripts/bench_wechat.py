@@ -5,39 +5,40 @@ credentials file, sends signed text messages to /webhooks/wechat/webhook one aft
 and prints p50/p95 against a baseline: the same texts over the REST channel, in the same run.
 Target: WeChat passive reply p50 ≤ 1 s (WeChat allows 5 s).
 
-    PYTHONPATH=. .venv-rasa/bin/python scripts/bench_wechat.py [--n 40]
+    .venv-rasa/bin/python scripts/bench_wechat.py [--n 40]
 """
+
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
+from wechatpy.utils import WeChatSigner
+
+from bot.ops.model_cache import model_path, rasa_env
+from bot.ops.processes import action_server_cmd, free_port, rasa_server_cmd, wait_healthy, write_endpoints
+
+from measure import print_summary, timed_post
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from wechatpy.utils import WeChatSigner  # noqa: E402
-
-from bot.model_cache import model_path, rasa_env  # noqa: E402
-from bot.processes import action_server_cmd, free_port, rasa_server_cmd, wait_healthy, write_endpoints  # noqa: E402
 
 TOKEN = "bench-token"
-TEXTS = ["孩子出生了要办什么", "公司不想干了", "你好", "我想开个小饭馆", "我下个月退休要办哪些手续",
-         "社保卡丢了想补办", "谢谢", "转人工", "今天天气怎么样", "想給公司做信用修復"]
-
-
-def _post(url: str, body: bytes, content_type: str) -> tuple[float, bytes]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
-    start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=30) as response:
-        payload = response.read()
-    return time.perf_counter() - start, payload
+TEXTS = [
+    "孩子出生了要办什么",
+    "公司不想干了",
+    "你好",
+    "我想开个小饭馆",
+    "我下个月退休要办哪些手续",
+    "社保卡丢了想补办",
+    "谢谢",
+    "转人工",
+    "今天天气怎么样",
+    "想給公司做信用修復",
+]
 
 
 def _wechat_url(base: str) -> str:
@@ -48,17 +49,11 @@ def _wechat_url(base: str) -> str:
 
 
 def _xml(text: str, msg_id: int, openid: str) -> bytes:
-    return (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>").encode()
-
-
-def _summary(name: str, seconds: list[float]) -> float:
-    ordered = sorted(seconds)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    print(f"{name:28s} n={len(ordered):3d}  p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms")
-    return p50
+    return (
+        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    ).encode()
 
 
 def main() -> int:
@@ -74,7 +69,9 @@ def main() -> int:
     credentials.write_text(
         "rest:\nchannels.wechat.WeChatInput:\n"
         f"  token: {TOKEN}\n  app_id: wxbench0000000000\n  app_secret: bench-secret\n"
-        f'  encoding_aes_key: ""\n  api_base: http://127.0.0.1:{api_port}\n', encoding="utf-8")
+        f'  encoding_aes_key: ""\n  api_base: http://127.0.0.1:{api_port}\n',
+        encoding="utf-8",
+    )
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
     env = rasa_env(ROOT) | {"BANSHI_DB_URL": f"sqlite:///{work / 'banshi.db'}"}
     actions_python = str(ROOT / ".venv-actions" / "bin" / "python")
@@ -92,18 +89,19 @@ def main() -> int:
         base = f"http://127.0.0.1:{rasa_port}"
         # warm-up: the first parse of each process is slow (TF graph, jieba dictionary)
         for text in TEXTS[:3]:
-            _post(f"{base}/webhooks/rest/webhook", json.dumps({"sender": "warm", "message": text}).encode(), "application/json")
+            timed_post(f"{base}/webhooks/rest/webhook", {"sender": "warm", "message": text})
         rest, wechat, passive = [], [], 0
         for i in range(args.n):
             text = TEXTS[i % len(TEXTS)]
-            seconds, _ = _post(f"{base}/webhooks/rest/webhook",
-                               json.dumps({"sender": f"rest-{i % 5}", "message": text}).encode(), "application/json")
+            seconds, _ = timed_post(f"{base}/webhooks/rest/webhook", {"sender": f"rest-{i % 5}", "message": text})
             rest.append(seconds)
-            seconds, body = _post(_wechat_url(base), _xml(text, 10_000 + i, f"oBench{i % 5:022d}"), "text/xml")
+            seconds, body = timed_post(_wechat_url(base), _xml(text, 10_000 + i, f"oBench{i % 5:022d}"), "text/xml")
             wechat.append(seconds)
             passive += body.strip() not in (b"", b"success")
-        print(f"machine-independent figure: ratio WeChat/REST p50 = "
-              f"{_summary('WeChat passive reply', wechat) / _summary('REST channel (baseline)', rest):.2f}")
+        print(
+            f"machine-independent figure: ratio WeChat/REST p50 = "
+            f"{print_summary('WeChat passive reply', wechat, 28) / print_summary('REST channel (baseline)', rest, 28):.2f}"
+        )
         print(f"passive replies: {passive}/{args.n} (the rest went through the customer-service API)")
     finally:
         for process in processes:

@@ -3,6 +3,7 @@
 Runs in the Rasa runtime (Python 3.10): `python scripts/eval_nlu.py MODEL HELDOUT.yml`.
 The held-out file is never part of the training data (a unit test checks there is no overlap).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ from collections import Counter
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 logging.disable(logging.WARNING)
 
-from rasa.core.agent import Agent  # noqa: E402
+from rasa.core.agent import Agent  # noqa: E402 - after the logging and TF settings above
 from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
 from sklearn.metrics import classification_report, f1_score  # noqa: E402
 
@@ -68,8 +69,9 @@ def main() -> int:
             print(f"  [{g} → {p}] {text}")
     if args.json_out:
         with open(args.json_out, "w", encoding="utf-8") as out:
-            json.dump({"n": len(gold), "macro_f1": macro_f1, "service_item_accuracy": service_acc,
-                       "accuracy": accuracy}, out)
+            json.dump(
+                {"n": len(gold), "macro_f1": macro_f1, "service_item_accuracy": service_acc, "accuracy": accuracy}, out
+            )
     if args.min_f1 is not None and macro_f1 < args.min_f1:
         return 1
     return 0

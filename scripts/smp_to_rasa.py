@@ -8,6 +8,7 @@ Three sub-commands, all writing only where they are told (a temp dir, never the 
                                      no fallback label); every other component/setting unchanged
   score   MODEL TEST.yml             predicts every test utterance, prints weighted/macro F1, acc.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,7 @@ def read_split(split_dir: Path, prefix: str) -> dict[str, list[str]]:
         raise SystemExit(f"error: no {prefix}_*.txt files in {split_dir}")
     data: dict[str, list[str]] = {}
     for path in files:
-        domain = path.stem[len(prefix) + 1:]
+        domain = path.stem[len(prefix) + 1 :]
         seen: dict[str, None] = dict.fromkeys(data.get(domain, []))
         with open(path, encoding="utf-8-sig") as handle:  # utf-8-sig drops a leading BOM
             for line in handle:
@@ -116,14 +117,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     print(f"SMP2017-ECDT test: weighted F1 {weighted:.3f} (n={len(gold)})")
     if args.json_out:
         with open(args.json_out, "w", encoding="utf-8") as handle:
-            json.dump({"n": len(gold), "weighted_f1": weighted, "macro_f1": macro,
-                       "accuracy": accuracy}, handle)
+            json.dump({"n": len(gold), "weighted_f1": weighted, "macro_f1": macro, "accuracy": accuracy}, handle)
     return 0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("convert")
     p.add_argument("split_dir")

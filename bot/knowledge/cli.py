@@ -1,4 +1,5 @@
 """`python -m bot kb …`: the editors' and developers' commands for the knowledge base."""
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _print_hits(query: str, result, as_json: bool) -> None:
     if as_json:
-        print(json.dumps([hit.as_dict() | {"confidence": round(result.confidence, 4)} for hit in result.hits], ensure_ascii=False))
+        print(
+            json.dumps(
+                [hit.as_dict() | {"confidence": round(result.confidence, 4)} for hit in result.hits], ensure_ascii=False
+            )
+        )
         return
     print(f"问：{query}  （置信度 {result.confidence:.2f}，判断：{result.decision}）")
     for rank, hit in enumerate(result.hits, start=1):
@@ -57,7 +62,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         print("请给出一个问题，或用 --file 指定问题文件（每行一个）", file=sys.stderr)
         return 2
     for query in queries:
-        _print_hits(query, retriever.search(query, k=args.k, service_code=args.service), args.json or bool(args.file and args.json))
+        _print_hits(
+            query,
+            retriever.search(query, k=args.k, service_code=args.service),
+            args.json or bool(args.file and args.json),
+        )
     return 0
 
 
@@ -74,7 +83,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"评测集：{path}（知识库内 {len(eval_set.questions)} 题，库外 {len(eval_set.out_of_kb)} 题）")
     print(f"{'mode':<8} {'Recall@1':>9} {'Recall@5':>9} {'MRR':>7} {'abstain P':>10} {'abstain R':>10}")
     for s in scores:
-        print(f"{s.mode:<8} {s.recall_at_1:>9.3f} {s.recall_at_5:>9.3f} {s.mrr:>7.3f} {s.abstain_precision:>10.3f} {s.abstain_recall:>10.3f}")
+        print(
+            f"{s.mode:<8} {s.recall_at_1:>9.3f} {s.recall_at_5:>9.3f} {s.mrr:>7.3f} {s.abstain_precision:>10.3f} {s.abstain_recall:>10.3f}"
+        )
     print("Recall@1 把拒答计为未命中；abstain P = 拒答中确属库外的比例，abstain R = 库外问题被拒答的比例（仅 hybrid）")
     if args.misses:
         for question, expected, got in scores[-1].misses:

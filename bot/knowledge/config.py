@@ -3,9 +3,11 @@
 They sit apart from `bot.settings` because only the action server and the `kb` command need
 them, and because the thresholds are calibrated with `python -m bot kb eval`.
 """
+
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +42,15 @@ class KnowledgeSettings:
     exact_index_limit: int
     answer_threshold: float | None
     suggest_threshold: float | None
+    query_threads: int
+    """Threads one query's encoding may use (the action server answers many at once: 1)."""
+    import_threads: int
+    """Threads an import's encoding may use (an import runs alone: every core)."""
+    warm_up: bool
+    """Whether the action server loads the model and index before the first question."""
 
     @classmethod
-    def from_env(cls, db_url: str | None = None) -> "KnowledgeSettings":
+    def from_env(cls, db_url: str | None = None) -> KnowledgeSettings:
         """`db_url`, else BANSHI_KB_DB_URL, else the services database (BANSHI_DB_URL)."""
         url = db_url or env_value("BANSHI_KB_DB_URL", settings.db_url)
         return cls(
@@ -52,4 +60,7 @@ class KnowledgeSettings:
             exact_index_limit=int(env_value("BANSHI_KB_EXACT_LIMIT", "50000")),
             answer_threshold=_optional_float("BANSHI_KB_ANSWER_THRESHOLD"),
             suggest_threshold=_optional_float("BANSHI_KB_SUGGEST_THRESHOLD"),
+            query_threads=int(env_value("BANSHI_KB_THREADS", "1")),
+            import_threads=int(env_value("BANSHI_KB_IMPORT_THREADS", str(os.cpu_count() or 1))),
+            warm_up=env_value("BANSHI_KB_WARM_UP", "1") != "0",
         )

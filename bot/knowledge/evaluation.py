@@ -6,6 +6,7 @@ models on the development set only, `eval` reports on the held-out set. A hit is
 comes from the labelled guide and the labelled heading is on its heading path. Recall@1 counts
 an abstention as a miss, so a threshold cannot buy abstain precision for free.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -115,22 +116,34 @@ def evaluate(retriever: Retriever, eval_set: EvalSet) -> list[Scores]:
             reciprocal += 1.0 / rank if rank else 0.0
             if rank != 1 or abstains:
                 got = f"《{scored[0].document.title}》{scored[0].unit.section}" if scored else "（无结果）"
-                misses.append((question.text, f"{question.doc} · {' / '.join(question.sections)}", got + (" [拒答]" if abstains else "")))
+                misses.append(
+                    (
+                        question.text,
+                        f"{question.doc} · {' / '.join(question.sections)}",
+                        got + (" [拒答]" if abstains else ""),
+                    )
+                )
         abstained_out = 0
         if mode == HYBRID:
             for found in outside:
-                abstained_out += retriever.decide(_confidence(retriever, found, _scored(retriever, found, mode))) == ABSTAIN
+                abstained_out += (
+                    retriever.decide(_confidence(retriever, found, _scored(retriever, found, mode))) == ABSTAIN
+                )
         total = len(eval_set.questions)
         abstained = abstained_in + abstained_out
-        results.append(Scores(
-            mode=mode,
-            recall_at_1=first / total,
-            recall_at_5=top5 / total,
-            mrr=reciprocal / total,
-            abstain_precision=abstained_out / abstained if abstained else float("nan"),
-            abstain_recall=abstained_out / len(eval_set.out_of_kb) if mode == HYBRID and eval_set.out_of_kb else float("nan"),
-            misses=misses,
-        ))
+        results.append(
+            Scores(
+                mode=mode,
+                recall_at_1=first / total,
+                recall_at_5=top5 / total,
+                mrr=reciprocal / total,
+                abstain_precision=abstained_out / abstained if abstained else float("nan"),
+                abstain_recall=abstained_out / len(eval_set.out_of_kb)
+                if mode == HYBRID and eval_set.out_of_kb
+                else float("nan"),
+                misses=misses,
+            )
+        )
     return results
 
 
@@ -177,7 +190,9 @@ def tune(retriever: Retriever, dev: EvalSet) -> RankingModel:
     for question_offset in QUESTION_OFFSETS:
         for heading_offset in HEADING_OFFSETS:
             for lexical_weight in LEXICAL_WEIGHTS:
-                retriever.model = replace(base, question_offset=question_offset, heading_offset=heading_offset, lexical_weight=lexical_weight)
+                retriever.model = replace(
+                    base, question_offset=question_offset, heading_offset=heading_offset, lexical_weight=lexical_weight
+                )
                 value = _mrr(retriever, dev.questions, inside)
                 if best is None or value > best[0]:
                     best = (value, retriever.model)

@@ -7,6 +7,7 @@ ranker compares units by their best entry, with question-like entries discounted
 offset, and lets BM25 break the ties; the confidence looks beyond the cosine, at how much of
 the query's vocabulary the knowledge base knows at all and how clear the winner is.
 """
+
 from __future__ import annotations
 
 import math
@@ -56,7 +57,9 @@ def _idf(snapshot: Snapshot, token: str) -> float:
     return math.log((units + 1) / (snapshot.document_frequency.get(token, 0) + 0.5))
 
 
-def gather(snapshot: Snapshot, vector: np.ndarray | None, tokens: list[str], entry_kinds: dict[int, str]) -> QueryEvidence:
+def gather(
+    snapshot: Snapshot, vector: np.ndarray | None, tokens: list[str], entry_kinds: dict[int, str]
+) -> QueryEvidence:
     """Dense neighbours grouped by unit and entry group, BM25's top units, unknown vocabulary.
 
     `entry_kinds` maps entry id → kind for the snapshot (the retriever caches it)."""
@@ -65,7 +68,9 @@ def gather(snapshot: Snapshot, vector: np.ndarray | None, tokens: list[str], ent
         scores, ids = snapshot.dense.search(vector.reshape(1, -1), min(DENSE_ENTRIES, snapshot.size))
         valid = ids[0] >= 0
         entry_ids = ids[0][valid]
-        for entry, unit, score in zip(entry_ids.tolist(), snapshot.units_of(entry_ids).tolist(), scores[0][valid].tolist()):
+        for entry, unit, score in zip(
+            entry_ids.tolist(), snapshot.units_of(entry_ids).tolist(), scores[0][valid].tolist()
+        ):
             group = dense[GROUP_OF_KIND.get(entry_kinds.get(entry, SENTENCE), SENTENCE)]
             if score > group.get(unit, -1.0):
                 group[unit] = score
@@ -82,7 +87,9 @@ def gather(snapshot: Snapshot, vector: np.ndarray | None, tokens: list[str], ent
     return QueryEvidence(dense, lexical, unknown, words)
 
 
-def fused_score(evidence: QueryEvidence, unit: int, question_offset: float, heading_offset: float, lexical_weight: float) -> float:
+def fused_score(
+    evidence: QueryEvidence, unit: int, question_offset: float, heading_offset: float, lexical_weight: float
+) -> float:
     """Best entry of the unit (question-like entries discounted) plus BM25 relative to the top."""
     dense = max(
         evidence.dense[SENTENCE].get(unit, ABSENT),

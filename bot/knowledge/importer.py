@@ -5,13 +5,13 @@ whose place and words are unchanged keep their ids and vectors, new ones are add
 ones retired. A file that disappeared from an imported folder retires its document. Retired
 units leave the index in the same publish, so no search ever returns a stale answer.
 """
+
 from __future__ import annotations
 
-import os
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 from sqlalchemy import or_, select, update
@@ -51,7 +51,7 @@ from bot.knowledge.store import (
     KbUnit,
 )
 from bot.knowledge.tokens import tokenize
-from bot.settings import env_value, settings
+from bot.settings import settings
 
 MODEL_KEY = "embedding_model"
 ENCODE_BATCH = 64
@@ -105,8 +105,11 @@ def collect(paths: Iterable[Path]) -> tuple[list[SourceDocument], list[str], lis
     for path in paths:
         if path.is_dir():
             files = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in GUIDE_SUFFIXES + TABLE_SUFFIXES and p.name.lower() not in SKIPPED_FILES
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in GUIDE_SUFFIXES + TABLE_SUFFIXES
+                and p.name.lower() not in SKIPPED_FILES
             )
             scopes.append(source_name(path) + "/")
         elif path.is_file():
@@ -163,7 +166,9 @@ def _add_unit(session: Session, document: KbDocument, unit: SourceUnit, position
         status=ACTIVE,
         since_version=document.version,
     )
-    row.entries = [KbEntry(kind=kind, text=text) for kind, text in entry_texts(document.title, unit, unit.question, unit.phrasings)]
+    row.entries = [
+        KbEntry(kind=kind, text=text) for kind, text in entry_texts(document.title, unit, unit.question, unit.phrasings)
+    ]
     session.add(row)
 
 
@@ -210,10 +215,16 @@ def _apply(session: Session, source: SourceDocument, status: str, report: Import
             added += 1
     report.units_added += added
     report.units_retired += retired
-    session.add(KbDocumentVersion(
-        document=document, version=document.version, status=status, content_hash=source.content_hash,
-        units_added=added, units_retired=retired,
-    ))
+    session.add(
+        KbDocumentVersion(
+            document=document,
+            version=document.version,
+            status=status,
+            content_hash=source.content_hash,
+            units_added=added,
+            units_retired=retired,
+        )
+    )
 
 
 def retire_absent(session: Session, scopes: list[str], seen: set[str], report: ImportReport) -> None:
@@ -246,7 +257,7 @@ def embed_missing(session: Session, kb: KnowledgeSettings, progress: bool = Fals
 
     Returns how many were encoded and whether the model changed (the index must be rebuilt)."""
     embedder = get_embedder(kb.embedding_model)
-    limit_threads(int(env_value("BANSHI_KB_IMPORT_THREADS", str(os.cpu_count() or 1))))
+    limit_threads(kb.import_threads)
     signature = _model_signature(kb, embedder.dimension)
     meta = session.get(KbMeta, MODEL_KEY)
     model_changed = meta is None or meta.value != signature
@@ -269,7 +280,7 @@ def _vectors_loader(session: Session, dimension: int) -> Callable[[np.ndarray], 
         found: dict[int, bytes] = {}
         id_list = [int(i) for i in ids]
         for start in range(0, len(id_list), 5000):
-            chunk = id_list[start:start + 5000]
+            chunk = id_list[start : start + 5000]
             rows = session.execute(select(KbEntry.id, KbEntry.vector).where(KbEntry.id.in_(chunk)))
             found.update((entry_id, vector) for entry_id, vector in rows)
         matrix = np.zeros((len(id_list), dimension), dtype=np.float32)
@@ -340,19 +351,18 @@ def import_paths(
     started = time.perf_counter()
     report = ImportReport()
     documents, scopes, report.errors = collect(list(paths))
-    with index_files.writer_lock(kb.index_dir):
-        with session_factory(kb.db_url)() as session, session.begin():
-            for document in documents:
-                _apply(session, document, DRAFT if draft else PUBLISHED, report)
-            retire_absent(session, scopes, {d.source for d in documents}, report)
-            session.flush()
-            report.entries_embedded, model_changed = embed_missing(session, kb, progress)
-            session.flush()
-            stale_index = index_files.current_generation(kb.index_dir) is None
-            if report.changed or model_changed or stale_index:
-                report.generation = publish_index(session, kb, force_rebuild=model_changed)
-            else:
-                report.generation = index_files.current_generation(kb.index_dir)
+    with index_files.writer_lock(kb.index_dir), session_factory(kb.db_url)() as session, session.begin():
+        for document in documents:
+            _apply(session, document, DRAFT if draft else PUBLISHED, report)
+        retire_absent(session, scopes, {d.source for d in documents}, report)
+        session.flush()
+        report.entries_embedded, model_changed = embed_missing(session, kb, progress)
+        session.flush()
+        stale_index = index_files.current_generation(kb.index_dir) is None
+        if report.changed or model_changed or stale_index:
+            report.generation = publish_index(session, kb, force_rebuild=model_changed)
+        else:
+            report.generation = index_files.current_generation(kb.index_dir)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -361,29 +371,32 @@ def set_status(sources: list[str], status: str, kb: KnowledgeSettings | None = N
     """Publishes drafts or retires documents by source name; returns the names changed."""
     kb = kb or KnowledgeSettings.from_env()
     changed = []
-    with index_files.writer_lock(kb.index_dir):
-        with session_factory(kb.db_url)() as session, session.begin():
-            for name in sources:
-                named = or_(
-                    KbDocument.source == name,
-                    KbDocument.source.startswith(name.rstrip("/") + "/"),
-                    KbDocument.source.startswith(name + "#"),
-                )
-                for document in session.scalars(select(KbDocument).where(named)):
-                    if document.status == status:
-                        continue
-                    if status == RETIRED:
-                        retire_document(document)
-                    else:
-                        document.status = status
-                        document.version += 1
-                    session.add(KbDocumentVersion(
-                        document=document, version=document.version, status=status,
+    with index_files.writer_lock(kb.index_dir), session_factory(kb.db_url)() as session, session.begin():
+        for name in sources:
+            named = or_(
+                KbDocument.source == name,
+                KbDocument.source.startswith(name.rstrip("/") + "/"),
+                KbDocument.source.startswith(name + "#"),
+            )
+            for document in session.scalars(select(KbDocument).where(named)):
+                if document.status == status:
+                    continue
+                if status == RETIRED:
+                    retire_document(document)
+                else:
+                    document.status = status
+                    document.version += 1
+                session.add(
+                    KbDocumentVersion(
+                        document=document,
+                        version=document.version,
+                        status=status,
                         content_hash=document.content_hash,
-                    ))
-                    changed.append(document.source)
-            if changed:
-                session.flush()
-                embed_missing(session, kb)
-                publish_index(session, kb)
+                    )
+                )
+                changed.append(document.source)
+        if changed:
+            session.flush()
+            embed_missing(session, kb)
+            publish_index(session, kb)
     return changed

@@ -12,6 +12,7 @@ dense index is ID-mapped by entry id: an update removes the retired ids and adds
 and leaves every other vector alone. Below `exact_limit` vectors it is exact (flat inner
 product); above, an IVF index (which also supports removal by id) trained on the vectors.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -20,10 +21,10 @@ import math
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import faiss
 import numpy as np

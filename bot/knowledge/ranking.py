@@ -7,6 +7,7 @@ to. All are fitted on the development questions (eval/kb_dev.yml), never on the 
 evaluation set, and kept in `ranking.json` beside this module so that a change is reviewed
 like code.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,10 +32,14 @@ class Logistic:
         return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
 
     def as_dict(self) -> dict:
-        return {"features": list(self.names), "weights": [round(w, 6) for w in self.weights], "bias": round(self.bias, 6)}
+        return {
+            "features": list(self.names),
+            "weights": [round(w, 6) for w in self.weights],
+            "bias": round(self.bias, 6),
+        }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Logistic":
+    def from_dict(cls, data: dict) -> Logistic:
         if tuple(data["features"]) != QUERY_FEATURES:
             raise ValueError(f"ranking.json 的特征与代码不一致：{data['features']} ≠ {list(QUERY_FEATURES)}")
         return cls(QUERY_FEATURES, tuple(float(w) for w in data["weights"]), float(data["bias"]))

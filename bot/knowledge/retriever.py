@@ -6,6 +6,7 @@ that dense models blur (简易注销, 公示, 20日). Their evidence is combined
 fitted on development questions); `dense` and `bm25` modes rank by one source alone, for
 comparison in `kb eval`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from bot.knowledge.index import IndexReader, Snapshot, current_generation
 from bot.knowledge.ranking import RankingModel, default_model
 from bot.knowledge.store import ACTIVE, FAQ, PUBLISHED, KbDocument, KbEntry, KbUnit
 from bot.knowledge.tokens import tokenize
-from bot.text import normalize
+from bot.language.text import normalize
 
 DENSE, LEXICAL, HYBRID = "dense", "bm25", "hybrid"
 MODES = (DENSE, LEXICAL, HYBRID)
@@ -103,7 +104,7 @@ class Retriever:
 
     @property
     def embedder(self):
-        return get_embedder(self.kb.embedding_model)
+        return get_embedder(self.kb.embedding_model, self.kb.query_threads)
 
     @property
     def answer_threshold(self) -> float:
@@ -121,7 +122,9 @@ class Retriever:
                 ids = [int(i) for i in snapshot.entry_ids]
                 kinds = {}
                 for start in range(0, len(ids), 5000):
-                    rows = session.execute(select(KbEntry.id, KbEntry.kind).where(KbEntry.id.in_(ids[start:start + 5000])))
+                    rows = session.execute(
+                        select(KbEntry.id, KbEntry.kind).where(KbEntry.id.in_(ids[start : start + 5000]))
+                    )
                     kinds.update((entry_id, kind) for entry_id, kind in rows)
             self._entry_kinds = (snapshot.generation, kinds)
         return kinds
@@ -143,9 +146,9 @@ class Retriever:
             return {}
         with self.sessions() as session:
             rows = session.execute(
-                select(KbUnit, KbDocument).join(KbDocument).where(
-                    KbUnit.id.in_(units), KbUnit.status == ACTIVE, KbDocument.status == PUBLISHED
-                )
+                select(KbUnit, KbDocument)
+                .join(KbDocument)
+                .where(KbUnit.id.in_(units), KbUnit.status == ACTIVE, KbDocument.status == PUBLISHED)
             )
             return {unit.id: (unit, document) for unit, document in rows}
 
@@ -203,7 +206,9 @@ class Retriever:
         if title and result.decision != ANSWER and title not in normalize(query):
             in_context = self._search(f"{title} {query}", k, service_code, mode)
             if in_context.confidence >= result.confidence:
-                return SearchResult(query, in_context.hits, in_context.confidence, in_context.decision, in_context.generation)
+                return SearchResult(
+                    query, in_context.hits, in_context.confidence, in_context.decision, in_context.generation
+                )
         return result
 
     def _search(self, query: str, k: int, service_code: str | None, mode: str) -> SearchResult:
@@ -222,8 +227,11 @@ class Retriever:
         key = (generation, service_code)
         if key not in self._titles:
             with self.sessions() as session:
-                title = session.scalar(select(KbDocument.title).where(
-                    KbDocument.service_code == service_code, KbDocument.status == PUBLISHED))
+                title = session.scalar(
+                    select(KbDocument.title).where(
+                        KbDocument.service_code == service_code, KbDocument.status == PUBLISHED
+                    )
+                )
             self._titles = {k: v for k, v in self._titles.items() if k[0] == generation} | {key: title}
         return self._titles[key]
 

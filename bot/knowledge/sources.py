@@ -5,6 +5,7 @@ one FAQ unit; other sections are split on headings, and a long section into chun
 paragraphs so that an answer quotes the fact, not the page. A numbered list (a materials list,
 the steps of a procedure) is never cut, and a line that introduces a list stays with it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -155,9 +156,15 @@ def _blocks(lines: list[str]) -> list[str]:
     for block in blocks:
         is_list = bool(_NUMBERED.match(block[0]) or _BULLET.match(block[0]))
         previous = merged[-1] if merged else None
-        if previous and is_list and _introduces(previous):
-            previous.extend(block)
-        elif previous and is_list and _NUMBERED.match(block[0]) and _NUMBERED.match(previous[-1]):
+        if (
+            previous
+            and is_list
+            and _introduces(previous)
+            or previous
+            and is_list
+            and _NUMBERED.match(block[0])
+            and _NUMBERED.match(previous[-1])
+        ):
             previous.extend(block)
         else:
             merged.append(list(block))
@@ -313,7 +320,10 @@ def _table_rows(path: Path) -> list[dict[str, str]]:
     if not rows:
         return []
     header = [str(cell or "").strip() for cell in rows[0]]
-    return [{header[i]: "" if cell is None else str(cell) for i, cell in enumerate(row) if i < len(header)} for row in rows[1:]]
+    return [
+        {header[i]: "" if cell is None else str(cell) for i, cell in enumerate(row) if i < len(header)}
+        for row in rows[1:]
+    ]
 
 
 def read_table(path: Path, source: str) -> list[SourceDocument]:

@@ -6,6 +6,7 @@ as its heading path and text are unchanged, so a new version of a guide touches 
 that changed, and their vectors. Each unit is searched through entries: its body, and for a FAQ
 its question and the editors' alternative phrasings (相似问法).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -42,7 +43,7 @@ class KbDocument(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
-    units: Mapped[list["KbUnit"]] = relationship(back_populates="document")
+    units: Mapped[list[KbUnit]] = relationship(back_populates="document")
 
 
 class KbDocumentVersion(Base):
@@ -80,7 +81,7 @@ class KbUnit(Base):
     retired_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     document: Mapped[KbDocument] = relationship(back_populates="units")
-    entries: Mapped[list["KbEntry"]] = relationship(back_populates="unit", cascade="all, delete-orphan")
+    entries: Mapped[list[KbEntry]] = relationship(back_populates="unit", cascade="all, delete-orphan")
 
 
 class KbEntry(Base):

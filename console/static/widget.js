@@ -188,7 +188,7 @@
       if (fresh) { socket.emit("user_uttered", { message: "/greet", session_id: sessionId }); }
     });
     socket.on("disconnect", function () { setStatus("连接已断开，正在重新连接…"); });
-    socket.on("connect_error", function () { setStatus("暂时连不上服务，正在重试；紧急事项请拨打12345。"); });
+    socket.on("connect_error", function () { setStatus("暂时连不上服务，正在重试；紧急事项请拨打" + DEFAULTS.hotline + "。"); });
     socket.on("bot_uttered", function (msg) {
       record({ who: "bot", text: msg.text || "", buttons: msg.quick_replies || msg.buttons || [] });
     });
@@ -199,7 +199,7 @@
   } else {
     var loader = el("script", { src: origin + "/vendor/socket.io.min.js" });
     loader.onload = connect;
-    loader.onerror = function () { setStatus("聊天组件加载失败，请刷新页面或拨打12345。"); };
+    loader.onerror = function () { setStatus("聊天组件加载失败，请刷新页面或拨打" + DEFAULTS.hotline + "。"); };
     document.head.appendChild(loader);
   }
 

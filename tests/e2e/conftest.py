@@ -2,6 +2,7 @@
 console and the sandbox portal (dev mode: /dev/sms gives the test the SMS code; simulator
 frozen so the demo cases stay as seeded), on free ports, with their own tracker, services and
 portal databases, so a running `make run` is never disturbed and every run starts clean."""
+
 from __future__ import annotations
 
 import subprocess
@@ -13,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.model_cache import ensure_model, rasa_env
-from bot.portal_identity import IdentityStore
-from bot.processes import (
+from bot.identity.store import IdentityStore
+from bot.ops.model_cache import ensure_model, rasa_env
+from bot.ops.processes import (
     NotHealthy,
     action_server_cmd,
     console_cmd,

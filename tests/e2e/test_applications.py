@@ -2,17 +2,16 @@
 sandbox portal, beside the golden transcripts (test_golden_transcripts.py, every item's whole
 path): the averages the benchmark reports, and the wiring of the detours (a question mid-form,
 a pause and a resume, an enterprise and a citizen binding in the chat)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 import httpx
-import pytest
 
-from bot.portal_identity import IdentityStore
-
-from tests.application_runs import NUMBER, START_PAYLOAD, portal_token, run_scenario, say, show
-from tests.golden import SCENARIOS
+from bot.identity.store import IdentityStore
+from tests.support.application_runs import NUMBER, START_PAYLOAD, portal_token, run_scenario, say, show
+from tests.support.golden import SCENARIOS
 
 TARGET_TURNS = 8
 TARGET_PREFILL = 0.6
@@ -48,8 +47,9 @@ def test_a_question_mid_form_is_answered_and_the_form_resumes_then_pause_and_res
 
     resumed, _ = say(stack.rasa_url, sender, "继续办理")
     assert number in resumed and "接着填" in resumed, resumed
-    draft = httpx.get(f"{stack.portal_url}/applications/{number}",
-                      headers={"Authorization": f"Bearer {token.token}"}, timeout=10).json()
+    draft = httpx.get(
+        f"{stack.portal_url}/applications/{number}", headers={"Authorization": f"Bearer {token.token}"}, timeout=10
+    ).json()
     assert draft["status"] == "draft" and draft["fields"]["shop_name"] == scenario["answers"][0]
 
 
@@ -67,9 +67,17 @@ def _bind_in_chat(stack, sender: str, need: str, steps: list[tuple[str, str]]) -
 
 
 def test_an_enterprise_binds_in_the_chat_then_applies(stack, sender):
-    consent, after = _bind_in_chat(stack, sender, "公司要注销，怎么办", [
-        ("同意", "统一社会信用代码"), ("91990105MA0001010X", "法定代表人的姓名"), ("彭飞", "身份证号码"),
-        ("99010519821030097X", "验证码")])
+    consent, after = _bind_in_chat(
+        stack,
+        sender,
+        "公司要注销，怎么办",
+        [
+            ("同意", "统一社会信用代码"),
+            ("91990105MA0001010X", "法定代表人的姓名"),
+            ("彭飞", "身份证号码"),
+            ("99010519821030097X", "验证码"),
+        ],
+    )
     assert "统一社会信用代码" in consent and "法定代表人" in consent, consent
     assert stack.slot(sender, "service_item") == "deregistration"
     assert "身份核验成功" in after and "预填了" in after, after
@@ -77,8 +85,12 @@ def test_an_enterprise_binds_in_the_chat_then_applies(stack, sender):
 
 
 def test_a_citizen_binds_in_the_chat_and_the_application_carries_on(stack, sender):
-    consent, after = _bind_in_chat(stack, sender, "我下个月退休，需要办什么手续", [
-        ("同意", "姓名"), ("黄秀英", "身份证号码"), ("990104197604200743", "验证码")])
+    consent, after = _bind_in_chat(
+        stack,
+        sender,
+        "我下个月退休，需要办什么手续",
+        [("同意", "姓名"), ("黄秀英", "身份证号码"), ("990104197604200743", "验证码")],
+    )
     assert "核验您的身份" in consent and "统一社会信用代码" not in consent, consent
     assert "身份核验成功" in after and "预填了" in after, after
     assert stack.slot(sender, "application_active") is True

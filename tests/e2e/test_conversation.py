@@ -1,4 +1,5 @@
 """Conversations over the REST channel against the real Rasa server and action server."""
+
 from __future__ import annotations
 
 import pytest

@@ -7,6 +7,7 @@ status check. The application must then be in the portal with the fields the cha
 These run first in the session (tests/e2e/conftest.py): the seeded portal must not yet hold
 other tests' drafts for the same people, or a conversation would pick one up.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -14,8 +15,8 @@ import uuid
 import httpx
 import pytest
 
-from tests.application_runs import NUMBER
-from tests.golden import SCENARIOS, START_TITLES, Transcript, check, rest_lines
+from tests.support.application_runs import NUMBER
+from tests.support.golden import SCENARIOS, START_TITLES, Transcript, check, rest_lines
 
 
 class Conversation:
@@ -67,8 +68,9 @@ def test_the_whole_happy_path_reads_as_reviewed(stack, code):
 
     check(code, conversation.transcript.text())
     token = stack.identity_token(conversation.sender)
-    application = httpx.get(f"{stack.portal_url}/applications/{found.group(0)}",
-                            headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+    application = httpx.get(
+        f"{stack.portal_url}/applications/{found.group(0)}", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    ).json()
     assert application["service_code"] == code and application["status"] != "draft"
     for name, value in scenario["expect"].items():
         assert application["fields"].get(name) == value, (name, application["fields"])

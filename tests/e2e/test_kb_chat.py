@@ -1,6 +1,7 @@
 """Policy questions through the REST channel against the real stack and the demo knowledge
 base: the answer quotes the guide and cites it, a suggestion button answers its unit, a
 question in the middle of a form is answered and the form goes on."""
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,8 @@ def test_the_active_service_gives_a_vague_question_its_context(stack, sender):
 
 
 def test_a_suggestion_button_answers_the_unit_it_names(stack, sender):
-    from sqlalchemy import create_engine, text as sql
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
 
     from tests.e2e.conftest import KB_DB_URL
 

@@ -1,6 +1,7 @@
 """The knowledge base's quality targets, measured on the held-out questions against the demo
 knowledge base as the tests import it (issue targets: hybrid Recall@1 ≥ 0.85, Recall@5 ≥ 0.97,
 hybrid better than either alone, abstain precision ≥ 0.9)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,8 +11,8 @@ import pytest
 from bot.knowledge.config import KnowledgeSettings
 from bot.knowledge.evaluation import evaluate, load_eval_set
 from bot.knowledge.retriever import Retriever
-from bot.model_cache import rasa_env
-from bot.processes import kb_import_cmd
+from bot.ops.model_cache import rasa_env
+from bot.ops.processes import kb_import_cmd
 from tests.e2e.conftest import KB_DB_URL, ROOT, knowledge_base_imported
 
 

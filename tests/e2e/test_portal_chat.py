@@ -1,6 +1,7 @@
 """Status checks through the chat against the real portal: a demo citizen binds (consent, name,
 ID number, the SMS code the sandbox portal hands the test), sees his overdue case per
 department, urges it, and is recognised when he comes back."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
-"""Drives bot/application_flow.py the way Rasa's form does (answer → validate → ask again, or
+"""Drives bot/applications/flow.py the way Rasa's form does (answer → validate → ask again, or
 end → finish), against the real portal process, so every step's logic is tested without a
 Rasa model. The wiring through Rasa itself is covered by tests/e2e/test_applications.py."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,18 +11,25 @@ from datetime import datetime, timezone
 
 import httpx
 
-from bot import application_flow
-from bot.application_state import ACTIVE, ANSWER, SLOT
-from bot.messages import Reply
-from bot.portal_client import ClientConfig, PortalClient
-from bot.portal_identity import IdentityStore
-from bot.portal_models import PortalToken
-from bot.portal_services import PortalServices, Turn
+from bot.applications import flow as application_flow
+from bot.applications.state import ACTIVE, ANSWER, SLOT
+from bot.dialogue import Reply, Turn
+from bot.identity.store import IdentityStore
+from bot.portal_client.client import ClientConfig, PortalClient
+from bot.portal_client.models import PortalToken
+from bot.portal_client.services import PortalServices
 
 
 def services_for(url: str, db_url: str) -> PortalServices:
-    config = ClientConfig(base_url=url, connect_timeout=2, read_timeout=10, retries=1, backoff=0.0,
-                          breaker_failures=50, breaker_cooldown=1)
+    config = ClientConfig(
+        base_url=url,
+        connect_timeout=2,
+        read_timeout=10,
+        retries=1,
+        backoff=0.0,
+        breaker_failures=50,
+        breaker_cooldown=1,
+    )
     breaker = config.breaker()
     return PortalServices(connect=lambda: PortalClient(config, breaker=breaker), store=IdentityStore(db_url))
 
@@ -37,8 +45,9 @@ class FlowChat:
 
     def bind(self, token: str, subject_type: str, name: str) -> None:
         expires = datetime(2099, 1, 1, tzinfo=timezone.utc)
-        self.services.store.save(self.sender, "web", PortalToken(token, expires, subject_type, name),
-                                 datetime.now(timezone.utc))
+        self.services.store.save(
+            self.sender, "web", PortalToken(token, expires, subject_type, name), datetime.now(timezone.utc)
+        )
 
     def _apply(self, turn: Turn) -> list[Reply]:
         self.slots.update(turn.slots)
@@ -49,15 +58,17 @@ class FlowChat:
         return asyncio.run(coroutine)
 
     def start(self, code: str, consent: bool = False) -> str:
-        replies = self._apply(self.run(application_flow.start(
-            self.services, self.sender, code, self.slots.get(SLOT), consent_given=consent)))
+        replies = self._apply(
+            self.run(
+                application_flow.start(self.services, self.sender, code, self.slots.get(SLOT), consent_given=consent)
+            )
+        )
         if self.slots.get(ACTIVE):
             replies += self._ask()
         return text_of(replies)
 
     def resume(self, code: str | None = None) -> str:
-        replies = self._apply(self.run(application_flow.resume(self.services, self.sender, code,
-                                                               self.slots.get(SLOT))))
+        replies = self._apply(self.run(application_flow.resume(self.services, self.sender, code, self.slots.get(SLOT))))
         if self.slots.get(ACTIVE):
             replies += self._ask()
         return text_of(replies)
@@ -71,13 +82,13 @@ class FlowChat:
     def say(self, text: str, intent: str | None = None) -> str:
         """One user message inside the form."""
         assert self.slots.get(ACTIVE), "the form is not active"
-        replies = self._apply(self.run(application_flow.answer(self.services, self.sender, self.slots.get(SLOT),
-                                                               text, intent)))
+        replies = self._apply(
+            self.run(application_flow.answer(self.services, self.sender, self.slots.get(SLOT), text, intent))
+        )
         if self.slots.get(ANSWER) is None:
             replies += self._ask()
         else:
-            replies += self._apply(self.run(application_flow.finish(self.services, self.sender,
-                                                                    self.slots.get(SLOT))))
+            replies += self._apply(self.run(application_flow.finish(self.services, self.sender, self.slots.get(SLOT))))
             self.slots[ANSWER] = None
         return text_of(replies)
 

@@ -2,6 +2,7 @@
 
 Every response the tests see is checked against the portal's own /openapi.json, so the
 document is exercised by every test rather than by one."""
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,7 @@ import httpx
 import jsonschema
 import pytest
 
-from bot.processes import free_port
+from bot.ops.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_DSN = os.environ.get("BANSHI_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -30,8 +31,7 @@ class OpenApi:
     def __init__(self, document: dict) -> None:
         self.document = document
         self._routes = [
-            (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path)
-            for path in document["paths"]
+            (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$"), path) for path in document["paths"]
         ]
 
     def check(self, method: str, url_path: str, response: httpx.Response) -> None:
@@ -99,8 +99,12 @@ class Portal:
         return verified.json()["token"]
 
     def bind_enterprise(self, uscc: str, rep_name: str, rep_id: str) -> str:
-        started = self.start_binding(subject_type="enterprise", uscc=uscc, legal_representative_name=rep_name,
-                                     legal_representative_id_number=rep_id)
+        started = self.start_binding(
+            subject_type="enterprise",
+            uscc=uscc,
+            legal_representative_name=rep_name,
+            legal_representative_id_number=rep_id,
+        )
         assert started.status_code == 201, started.text
         binding_id = started.json()["binding_id"]
         verified = self.post(f"/identity/bindings/{binding_id}/verify", json={"code": self.sms_code(binding_id)})
@@ -115,7 +119,9 @@ class Portal:
             if done(app):
                 return app
             if time.monotonic() > deadline:
-                raise AssertionError(f"application {number} stuck: {app['status']} {[t['status'] for t in app['subtasks']]}")
+                raise AssertionError(
+                    f"application {number} stuck: {app['status']} {[t['status'] for t in app['subtasks']]}"
+                )
             time.sleep(0.2)
 
 
@@ -127,10 +133,14 @@ def start_portal(work: Path, db_url: str, dev: bool = True) -> tuple[subprocess.
         "BANSHI_PORTAL_DEV": "1" if dev else "0",
         "BANSHI_PORTAL_TICK_SECONDS": "0.1",
         "BANSHI_PORTAL_CORRECTION_RATE": "0",
-        "PYTHONPATH": str(ROOT),
     }
-    process = subprocess.Popen([sys.executable, "-m", "portal", "--host", "127.0.0.1", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portal", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     portal = Portal(url=f"http://127.0.0.1:{port}", db_url=db_url, log=log)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while True:
@@ -213,11 +223,24 @@ def demo(portal: Portal) -> dict[str, dict]:
         with Session(engine) as session:
             rows: dict[str, dict] = {}
             for c in session.scalars(select(Citizen)):
-                rows[c.name] = {"kind": "citizen", "name": c.name, "id_number": c.id_number, "phone": c.phone,
-                                "district": c.district, "scenarios": list(c.scenarios)}
+                rows[c.name] = {
+                    "kind": "citizen",
+                    "name": c.name,
+                    "id_number": c.id_number,
+                    "phone": c.phone,
+                    "district": c.district,
+                    "scenarios": list(c.scenarios),
+                }
             for e in session.scalars(select(Enterprise)):
-                rows[e.name] = {"kind": "enterprise", "name": e.name, "uscc": e.uscc, "rep": e.legal_rep.name,
-                                "rep_id": e.legal_rep.id_number, "scenarios": list(e.scenarios), "status": e.status}
+                rows[e.name] = {
+                    "kind": "enterprise",
+                    "name": e.name,
+                    "uscc": e.uscc,
+                    "rep": e.legal_rep.name,
+                    "rep_id": e.legal_rep.id_number,
+                    "scenarios": list(e.scenarios),
+                    "status": e.status,
+                }
             return rows
     finally:
         engine.dispose()
@@ -234,4 +257,5 @@ def enterprise_token(portal: Portal, demo: dict):
     def make(name: str) -> str:
         row = demo[name]
         return portal.bind_enterprise(row["uscc"], row["rep"], row["rep_id"])
+
     return make

@@ -1,6 +1,7 @@
 """The application flow step by step against the real portal: every 一件事 from start to an
 application number with only the missing fields asked, and the detours a real citizen
 takes (help after failed tries, corrections, pausing and coming back, 容缺, an outage)."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.application_forms import get_form
-from bot.portal_services import PortalServices
+from bot.applications.form import get_form
+from bot.portal_client.services import PortalServices
 from tests.portal.application_chat import FlowChat, bind_token, services_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,9 +30,14 @@ def chat_for(portal, tmp_path):
             token = bind_token(portal.url, portal.sms_code, name=subject["name"], id_number=subject["id_number"])
             chat.bind(token, "citizen", subject["name"])
         else:
-            token = bind_token(portal.url, portal.sms_code, subject_type="enterprise", uscc=subject["uscc"],
-                               legal_representative_name=subject["rep"],
-                               legal_representative_id_number=subject["rep_id"])
+            token = bind_token(
+                portal.url,
+                portal.sms_code,
+                subject_type="enterprise",
+                uscc=subject["uscc"],
+                legal_representative_name=subject["rep"],
+                legal_representative_id_number=subject["rep_id"],
+            )
             chat.bind(token, "enterprise", subject["rep"])
         chat.token = token
         return chat

@@ -1,4 +1,5 @@
 """Draft → submit → per-department progress, 补正, 不予受理, 容缺受理, idempotent submit, 催办."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,11 @@ def _count(db_url: str, query) -> int:
 
 def test_draft_submit_and_parallel_progress(portal, citizen_token):
     token = citizen_token("刘建国")
-    portal.post("/me/consents", token, json={
-        "purpose": "retirement", "fields": ["name", "id_number", "employer", "statutory_retirement_date"]})
+    portal.post(
+        "/me/consents",
+        token,
+        json={"purpose": "retirement", "fields": ["name", "id_number", "employer", "statutory_retirement_date"]},
+    )
     draft = portal.post("/applications", token, json={"service_code": "retirement"})
     assert draft.status_code == 201
     app = draft.json()
@@ -41,8 +45,11 @@ def test_draft_submit_and_parallel_progress(portal, citizen_token):
     assert early.status_code == 422 and early.json()["code"] == "fields_incomplete"
     assert "退休方式" in early.json()["message"]
 
-    updated = portal.patch(f"/applications/{number}", token, json={"fields": {
-        "retirement_type": "按法定年龄退休", "pension_account": "社保卡金融账户"}}).json()
+    updated = portal.patch(
+        f"/applications/{number}",
+        token,
+        json={"fields": {"retirement_type": "按法定年龄退休", "pension_account": "社保卡金融账户"}},
+    ).json()
     assert updated["missing_fields"] == []
 
     submitted = portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": uuid.uuid4().hex})
@@ -76,9 +83,19 @@ def _enterprise_draft(portal, token, code, fields):
 def test_correction_then_supplement(portal, enterprise_token, demo):
     company = demo["示例市长风贸易有限公司"]
     token = enterprise_token("示例市长风贸易有限公司")
-    number = _enterprise_draft(portal, token, "deregistration", {
-        "enterprise_name": company["name"], "uscc": company["uscc"], "procedure": "普通注销",
-        "reason": "股东决议解散", "debts_settled": False, "contact_phone": "13800990024"})
+    number = _enterprise_draft(
+        portal,
+        token,
+        "deregistration",
+        {
+            "enterprise_name": company["name"],
+            "uscc": company["uscc"],
+            "procedure": "普通注销",
+            "reason": "股东决议解散",
+            "debts_settled": False,
+            "contact_phone": "13800990024",
+        },
+    )
     portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": "dereg-1"})
     app = portal.wait_for(number, token, lambda a: a["status"] == "correction")
     tax = next(t for t in app["subtasks"] if t["status"] == "correction")
@@ -94,8 +111,17 @@ def test_correction_then_supplement(portal, enterprise_token, demo):
 def test_rejection_with_a_reason(portal, enterprise_token, demo):
     company = demo["示例市百利商贸有限公司"]
     token = enterprise_token("示例市百利商贸有限公司")
-    number = _enterprise_draft(portal, token, "enterprise_change", {
-        "enterprise_name": company["name"], "uscc": company["uscc"], "change_item": "住所", "new_value": "示例市中心区新华路1号"})
+    number = _enterprise_draft(
+        portal,
+        token,
+        "enterprise_change",
+        {
+            "enterprise_name": company["name"],
+            "uscc": company["uscc"],
+            "change_item": "住所",
+            "new_value": "示例市中心区新华路1号",
+        },
+    )
     portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": "baili-1"})
     done = portal.wait_for(number, token, lambda a: a["status"] in TERMINAL)
     assert done["status"] == "rejected"
@@ -105,20 +131,41 @@ def test_rejection_with_a_reason(portal, enterprise_token, demo):
 
 def test_missing_materials_with_commitment(portal, citizen_token):
     token = citizen_token("陈晨")
-    portal.post("/me/consents", token, json={"purpose": "newborn", "fields": ["name", "id_number", "spouse", "children", "phone", "address"]})
-    fields = {"child_name": "陈思远", "hukou_with": "随父", "medical_insurance": True, "childcare_subsidy": True,
-              "delivery": "邮寄到家"}
+    portal.post(
+        "/me/consents",
+        token,
+        json={"purpose": "newborn", "fields": ["name", "id_number", "spouse", "children", "phone", "address"]},
+    )
+    fields = {
+        "child_name": "陈思远",
+        "hukou_with": "随父",
+        "medical_insurance": True,
+        "childcare_subsidy": True,
+        "delivery": "邮寄到家",
+    }
     number = portal.post("/applications", token, json={"service_code": "newborn", "fields": fields}).json()["number"]
 
-    refused = portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": "cc-1"},
-                          json={"missing_materials": [{"name": "结婚证照片"}]})
+    refused = portal.post(
+        f"/applications/{number}/submit",
+        token,
+        headers={"Idempotency-Key": "cc-1"},
+        json={"missing_materials": [{"name": "结婚证照片"}]},
+    )
     assert refused.status_code == 422 and refused.json()["code"] == "commitment_required"
-    not_deferrable = portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": "cc-2"},
-                                 json={"missing_materials": [{"name": "授权委托书"}], "commitment": True})
+    not_deferrable = portal.post(
+        f"/applications/{number}/submit",
+        token,
+        headers={"Idempotency-Key": "cc-2"},
+        json={"missing_materials": [{"name": "授权委托书"}], "commitment": True},
+    )
     assert not_deferrable.status_code == 422 and not_deferrable.json()["code"] == "invalid_missing_materials"
 
-    accepted = portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": "cc-3"},
-                           json={"missing_materials": [{"name": "结婚证照片"}], "commitment": True})
+    accepted = portal.post(
+        f"/applications/{number}/submit",
+        token,
+        headers={"Idempotency-Key": "cc-3"},
+        json={"missing_materials": [{"name": "结婚证照片"}], "commitment": True},
+    )
     assert accepted.status_code == 200
     app = accepted.json()
     due = add_working_days(today(), 10)
@@ -137,9 +184,16 @@ def test_missing_materials_with_commitment(portal, citizen_token):
 
 def test_concurrent_submits_with_one_key_create_one(portal, citizen_token):
     token = citizen_token("周杰")
-    portal.post("/me/consents", token, json={"purpose": "social_security_card", "fields": ["name", "id_number", "phone", "address"]})
-    number = portal.post("/applications", token, json={
-        "service_code": "social_security_card", "fields": {"request_type": "首次申领", "delivery": "邮寄到家"}}).json()["number"]
+    portal.post(
+        "/me/consents",
+        token,
+        json={"purpose": "social_security_card", "fields": ["name", "id_number", "phone", "address"]},
+    )
+    number = portal.post(
+        "/applications",
+        token,
+        json={"service_code": "social_security_card", "fields": {"request_type": "首次申领", "delivery": "邮寄到家"}},
+    ).json()["number"]
     key = uuid.uuid4().hex
     results: list = []
     barrier = threading.Barrier(8)
@@ -158,9 +212,19 @@ def test_concurrent_submits_with_one_key_create_one(portal, citizen_token):
     assert sorted(r.headers["Idempotent-Replayed"] for r in results) == ["false"] + ["true"] * 7
     app_id = select(Application.id).where(Application.number == number).scalar_subquery()
     services = len(results[0].json()["services"])
-    assert _count(portal.db_url, select(func.count()).select_from(SubTask).where(SubTask.application_id == app_id)) == services
-    assert _count(portal.db_url, select(func.count()).select_from(IdempotencyRecord)
-                  .where(IdempotencyRecord.application_id == app_id, IdempotencyRecord.operation == "submit")) == 1
+    assert (
+        _count(portal.db_url, select(func.count()).select_from(SubTask).where(SubTask.application_id == app_id))
+        == services
+    )
+    assert (
+        _count(
+            portal.db_url,
+            select(func.count())
+            .select_from(IdempotencyRecord)
+            .where(IdempotencyRecord.application_id == app_id, IdempotencyRecord.operation == "submit"),
+        )
+        == 1
+    )
 
     # a later retry with the same key still answers with the same application
     retry = portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": key})
@@ -182,8 +246,14 @@ def test_concurrent_creates_with_one_key_make_one_draft(portal, citizen_token, d
 
     def create() -> None:
         barrier.wait()
-        results.append(portal.post("/applications", token, headers={"Idempotency-Key": key},
-                                   json={"service_code": "disability", "prefill": False}))
+        results.append(
+            portal.post(
+                "/applications",
+                token,
+                headers={"Idempotency-Key": key},
+                json={"service_code": "disability", "prefill": False},
+            )
+        )
 
     threads = [threading.Thread(target=create) for _ in range(6)]
     for t in threads:
@@ -219,8 +289,11 @@ def test_overdue_application_can_be_urged_once_a_day(portal, citizen_token):
     with engine.begin() as conn:
         app_id = conn.execute(select(Application.id).where(Application.number == overdue["number"])).scalar_one()
         conn.execute(update(Application).where(Application.id == app_id).values(status="in_progress"))
-        conn.execute(update(SubTask).where(SubTask.application_id == app_id, SubTask.position == 2)
-                     .values(status="reviewing", stalled=True))
+        conn.execute(
+            update(SubTask)
+            .where(SubTask.application_id == app_id, SubTask.position == 2)
+            .values(status="reviewing", stalled=True)
+        )
     engine.dispose()
     again = portal.post(f"/applications/{overdue['number']}/urge", token)
     assert again.status_code == 409 and again.json()["code"] == "already_urged"

@@ -1,4 +1,5 @@
 """Catalogue from knowledge/ front matter, the demo dataset, health and the OpenAPI document."""
+
 from __future__ import annotations
 
 from bot.catalogue import SERVICE_CODES, load_catalogue
@@ -12,7 +13,9 @@ def test_health_and_openapi(portal):
     assert health["database"] in ("sqlite", "postgresql")
     document = portal.openapi.document
     assert document["openapi"].startswith("3.")
-    assert {"/identity/bindings", "/me/profile", "/applications/{number}/submit", "/dev/sms/{binding_id}"} <= set(document["paths"])
+    assert {"/identity/bindings", "/me/profile", "/applications/{number}/submit", "/dev/sms/{binding_id}"} <= set(
+        document["paths"]
+    )
 
 
 def test_catalogue_lists_the_13_items_from_the_guides(portal):

@@ -1,6 +1,7 @@
 """The assistant's portal client against the real portal process (SQLite and PostgreSQL):
 binding, reading, ownership, and submit that stays single under concurrent retries — also
 when a proxy loses the portal's answers after the portal has acted."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,16 +10,26 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from bot.circuit_breaker import CircuitBreaker
-from bot.portal_client import ClientConfig, PortalClient
-from bot.portal_errors import Conflict, NotFound, PortalRejected
+from bot.portal_client.breaker import CircuitBreaker
+from bot.portal_client.client import ClientConfig, PortalClient
+from bot.portal_client.errors import Conflict, NotFound, PortalRejected
 from portal.models import Application, IdempotencyRecord
-from tests.portal.http_fakes import LossyProxy
+from tests.support.http_fakes import LossyProxy
 
 
 def client_for(url: str, **config) -> PortalClient:
-    values = dict(base_url=url, connect_timeout=2, read_timeout=20, retries=2, backoff=0.05,
-                  breaker_failures=50, breaker_cooldown=30) | config
+    values = (
+        dict(
+            base_url=url,
+            connect_timeout=2,
+            read_timeout=20,
+            retries=2,
+            backoff=0.05,
+            breaker_failures=50,
+            breaker_cooldown=30,
+        )
+        | config
+    )
     return PortalClient(ClientConfig(**values), breaker=CircuitBreaker(50, 30))
 
 
@@ -42,9 +53,18 @@ def count(db_url: str, query) -> int:
 
 
 async def social_security_draft(client: PortalClient, token: str, person: dict) -> str:
-    draft = await client.create_application(token, "social_security_card", {
-        "applicant_name": person["name"], "applicant_id_number": person["id_number"],
-        "request_type": "补领", "delivery": "网点自取", "contact_phone": person["phone"]}, prefill=False)
+    draft = await client.create_application(
+        token,
+        "social_security_card",
+        {
+            "applicant_name": person["name"],
+            "applicant_id_number": person["id_number"],
+            "request_type": "补领",
+            "delivery": "网点自取",
+            "contact_phone": person["phone"],
+        },
+        prefill=False,
+    )
     assert draft.summary.status == "draft" and draft.missing_fields == ()
     return draft.number
 
@@ -99,8 +119,12 @@ def test_another_persons_application_is_not_found_exactly_like_a_missing_one(por
 
 def _submit_records(db_url: str, number: str) -> int:
     app_id = select(Application.id).where(Application.number == number).scalar_subquery()
-    return count(db_url, select(func.count()).select_from(IdempotencyRecord)
-                 .where(IdempotencyRecord.application_id == app_id, IdempotencyRecord.operation == "submit"))
+    return count(
+        db_url,
+        select(func.count())
+        .select_from(IdempotencyRecord)
+        .where(IdempotencyRecord.application_id == app_id, IdempotencyRecord.operation == "submit"),
+    )
 
 
 def test_ten_concurrent_submits_with_one_key_submit_once(portal, demo):
@@ -127,6 +151,7 @@ def test_ten_concurrent_submits_with_one_key_submit_once(portal, demo):
 def test_retries_after_lost_answers_submit_once(portal, demo):
     """The proxy lets the portal submit, then loses its answers: the client's retries carry the
     same key, so ten users' worth of concurrent retries still make one submission."""
+
     async def scenario(proxy: LossyProxy) -> None:
         token = await bind(portal, "田甜", demo["田甜"]["id_number"])
         async with client_for(proxy.url, retries=4) as client:

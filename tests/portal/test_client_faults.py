@@ -1,6 +1,7 @@
 """The portal client against real local servers that are slow, down, or answer 5xx: bounded
 waiting, retries only where safe, the circuit breaker opening and recovering, and a Chinese
 message for the citizen every time."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,21 +9,33 @@ import time
 
 import pytest
 
-from bot.circuit_breaker import CircuitBreaker
-from bot.portal_client import ClientConfig, PortalClient
-from bot.portal_errors import CircuitOpen, PortalTimeout, PortalUnavailable
-from bot.processes import free_port
-from tests.portal.http_fakes import FaultServer
-from tests.unit.fake_portal import application
+from bot.ops.processes import free_port
+from bot.portal_client.breaker import CircuitBreaker
+from bot.portal_client.client import ClientConfig, PortalClient
+from bot.portal_client.errors import CircuitOpen, PortalTimeout, PortalUnavailable
+from tests.support.fake_portal import application
+from tests.support.http_fakes import FaultServer
 
 NUMBER = "BS20261001000001"
 
 
 def client_for(url: str, breaker: CircuitBreaker | None = None, **config) -> PortalClient:
-    values = dict(base_url=url, connect_timeout=0.5, read_timeout=0.3, retries=2, backoff=0.05,
-                  breaker_failures=50, breaker_cooldown=30) | config
-    return PortalClient(ClientConfig(**values), breaker=breaker or CircuitBreaker(values["breaker_failures"],
-                                                                                  values["breaker_cooldown"]))
+    values = (
+        dict(
+            base_url=url,
+            connect_timeout=0.5,
+            read_timeout=0.3,
+            retries=2,
+            backoff=0.05,
+            breaker_failures=50,
+            breaker_cooldown=30,
+        )
+        | config
+    )
+    return PortalClient(
+        ClientConfig(**values),
+        breaker=breaker or CircuitBreaker(values["breaker_failures"], values["breaker_cooldown"]),
+    )
 
 
 async def get(client: PortalClient):
@@ -48,8 +61,10 @@ def test_a_slow_portal_costs_bounded_time_and_gives_the_polite_message():
 
 
 def test_a_portal_answering_5xx_is_retried_and_then_succeeds():
-    answers = {1: (503, {"code": "unavailable", "message": "系统繁忙"}),
-               2: (500, {"code": "internal_error", "message": "系统繁忙"})}
+    answers = {
+        1: (503, {"code": "unavailable", "message": "系统繁忙"}),
+        2: (500, {"code": "internal_error", "message": "系统繁忙"}),
+    }
     with FaultServer(lambda m, p, n: answers.get(n, (200, application(NUMBER)))) as server:
         result, _ = timed(get(client_for(server.url)))
     assert result.number == NUMBER and len(server.requests) == 3

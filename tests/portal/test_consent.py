@@ -1,4 +1,5 @@
 """PIPL: profile data only for the purpose and fields consented, with a record of each consent."""
+
 from __future__ import annotations
 
 
@@ -15,8 +16,10 @@ def test_profile_needs_consent_per_purpose_and_field(portal, citizen_token, demo
     assert record["purpose"] == "newborn" and record["fields"] == ["name", "spouse"] and record["granted_at"]
 
     profile = portal.get("/me/profile?purpose=newborn", token).json()
-    assert profile["fields"] == {"name": "李娜", "spouse": {"name": "张伟", "id_number": demo["张伟"]["id_number"],
-                                                         "phone": demo["张伟"]["phone"]}}
+    assert profile["fields"] == {
+        "name": "李娜",
+        "spouse": {"name": "张伟", "id_number": demo["张伟"]["id_number"], "phone": demo["张伟"]["phone"]},
+    }
     more = portal.get("/me/profile?purpose=newborn&fields=name,id_number", token)
     assert more.status_code == 403 and more.json()["details"] == [{"field": "id_number", "problem": "未授权"}]
     # consent for one 一件事 does not release data for another

@@ -1,4 +1,5 @@
 """Binding a channel user to a citizen or an enterprise: SMS code, lockout, expiry, tokens."""
+
 from __future__ import annotations
 
 import subprocess
@@ -28,8 +29,12 @@ def test_enterprise_binding(portal, demo):
     company = demo["示例市宏达机械制造有限公司"]
     token = portal.bind_enterprise(company["uscc"], company["rep"], company["rep_id"])
     assert portal.get("/me", token).json()["subject"]["type"] == "enterprise"
-    wrong = portal.start_binding(subject_type="enterprise", uscc=company["uscc"], legal_representative_name="李四",
-                                 legal_representative_id_number=demo["张伟"]["id_number"])
+    wrong = portal.start_binding(
+        subject_type="enterprise",
+        uscc=company["uscc"],
+        legal_representative_name="李四",
+        legal_representative_id_number=demo["张伟"]["id_number"],
+    )
     assert wrong.status_code == 422 and wrong.json()["code"] == "identity_mismatch"
 
 
@@ -49,9 +54,12 @@ def test_bad_check_digit_is_refused(portal, demo):
     bad = real[:17] + ("0" if real[17] != "0" else "1")
     response = portal.start_binding(name="李娜", id_number=bad)
     assert response.status_code == 422 and response.json()["code"] == "invalid_id_number"
-    response = portal.start_binding(subject_type="enterprise", uscc="91990171MA0001001A",
-                                    legal_representative_name="何志明",
-                                    legal_representative_id_number=demo["何志明"]["id_number"])
+    response = portal.start_binding(
+        subject_type="enterprise",
+        uscc="91990171MA0001001A",
+        legal_representative_name="何志明",
+        legal_representative_id_number=demo["何志明"]["id_number"],
+    )
     assert response.status_code == 422 and response.json()["code"] == "invalid_uscc"
 
 
@@ -59,8 +67,9 @@ def test_too_many_wrong_codes_lock_the_binding(portal, demo):
     started = portal.start_binding(name="吴婷", id_number=demo["吴婷"]["id_number"]).json()
     code = portal.sms_code(started["binding_id"])
     wrong = f"{(int(code) + 1) % 1000000:06d}"
-    statuses = [portal.post(f"/identity/bindings/{started['binding_id']}/verify", json={"code": wrong})
-                for _ in range(5)]
+    statuses = [
+        portal.post(f"/identity/bindings/{started['binding_id']}/verify", json={"code": wrong}) for _ in range(5)
+    ]
     assert [r.status_code for r in statuses] == [422, 422, 422, 422, 423]
     assert "还可以再试4次" in statuses[0].json()["message"]
     # even the right code no longer works
@@ -73,8 +82,9 @@ def test_expired_code(portal, demo):
     code = portal.sms_code(started["binding_id"])
     engine = create_engine(portal.db_url)
     with engine.begin() as conn:
-        conn.execute(update(Binding).where(Binding.id == started["binding_id"])
-                     .values(code_expires_at=Binding.created_at))
+        conn.execute(
+            update(Binding).where(Binding.id == started["binding_id"]).values(code_expires_at=Binding.created_at)
+        )
     engine.dispose()
     response = portal.post(f"/identity/bindings/{started['binding_id']}/verify", json={"code": code})
     assert response.status_code == 410 and response.json()["code"] == "code_expired"

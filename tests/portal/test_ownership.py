@@ -1,5 +1,6 @@
 """A user reads only their own applications; anything else answers exactly like a number that
 does not exist."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,7 +32,9 @@ def _same_as_missing(portal, token, number):
 
 def test_citizens_see_only_their_own(portal, citizen_token):
     owner = citizen_token("孙丽")
-    number = portal.post("/applications", owner, json={"service_code": "school_enrollment", "prefill": False}).json()["number"]
+    number = portal.post("/applications", owner, json={"service_code": "school_enrollment", "prefill": False}).json()[
+        "number"
+    ]
     stranger = citizen_token("吴婷")
     _same_as_missing(portal, stranger, number)
     assert number not in [a["number"] for a in portal.get("/applications", stranger).json()["items"]]
@@ -40,7 +43,9 @@ def test_citizens_see_only_their_own(portal, citizen_token):
 
 def test_enterprises_see_only_their_own(portal, enterprise_token, citizen_token):
     owner = enterprise_token("示例市云帆科技股份有限公司")
-    number = portal.post("/applications", owner, json={"service_code": "ipo_compliance", "prefill": False}).json()["number"]
+    number = portal.post("/applications", owner, json={"service_code": "ipo_compliance", "prefill": False}).json()[
+        "number"
+    ]
     rival = enterprise_token("示例市星辰电子股份有限公司")
     _same_as_missing(portal, rival, number)
     # the legal representative acting as a private citizen is a different identity too

@@ -1,18 +1,18 @@
 """Harness for the WeChat channel tests (official account and mini-program): the channel's
-blueprint in a real Sanic server on a free port, the fake WeChat API (tests/fakes/fake_wechat.py)
+blueprint in a real Sanic server on a free port, the fake WeChat API (tests/support/fake_wechat.py)
 in the same event loop, a fake dialogue in place of Rasa's agent, and wechatpy on the client
 side to sign and encrypt.
 
 pytest-asyncio is not in the Rasa runtime, so `async def` tests are run here with
 `asyncio.run`, each in a fresh loop.
 """
+
 from __future__ import annotations
 
 import asyncio
 import inspect
 import json
 import socket
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -25,19 +25,17 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 import xmltodict
+from sanic import Sanic
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.utils import WeChatSigner
+
+from channels.miniprogram import MiniProgramInput
+from channels.miniprogram.settings import MiniProgramSettings
+from channels.wechat import WeChatInput
+from channels.wechat.settings import WeChatSettings
+from tests.support.fake_wechat import FakeWeChat
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from sanic import Sanic  # noqa: E402
-from wechatpy.crypto import WeChatCrypto  # noqa: E402
-from wechatpy.utils import WeChatSigner  # noqa: E402
-
-from channels.miniprogram import MiniProgramInput  # noqa: E402
-from channels.miniprogram_settings import MiniProgramSettings  # noqa: E402
-from channels.wechat import WeChatInput  # noqa: E402
-from channels.wechat_settings import WeChatSettings  # noqa: E402
-from tests.fakes.fake_wechat import FakeWeChat  # noqa: E402
 
 # Sanic 21.12 rewrites its own methods when an app starts; without test mode the second app
 # in one process fails ("KeyError: 'handle_exception'").
@@ -73,19 +71,23 @@ def sign(*parts: str) -> str:
 
 
 def text_xml(content: str, msg_id: int | str = 1001, openid: str = OPENID, create_time: int | None = None) -> str:
-    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{create_time or int(time.time())}</CreateTime>"
-            f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
-            f"<MsgId>{msg_id}</MsgId></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{create_time or int(time.time())}</CreateTime>"
+        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+        f"<MsgId>{msg_id}</MsgId></xml>"
+    )
 
 
 def message_xml(msg_type: str, fields: str = "", msg_id: int | None = 2001, openid: str = OPENID) -> str:
     msg = f"<MsgId>{msg_id}</MsgId>" if msg_id is not None else ""
-    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime>"
-            f"<MsgType><![CDATA[{msg_type}]]></MsgType>{fields}{msg}</xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime>"
+        f"<MsgType><![CDATA[{msg_type}]]></MsgType>{fields}{msg}</xml>"
+    )
 
 
 Reply = Callable[[str], list[dict[str, Any]]]
@@ -132,8 +134,9 @@ class Harness:
         ts = str(timestamp if timestamp is not None else int(time.time()))
         return {"signature": sign(self.token, ts, nonce), "timestamp": ts, "nonce": nonce, **extra}
 
-    async def post(self, body: bytes | str, query: dict[str, str] | None = None,
-                   headers: dict[str, str] | None = None) -> tuple[int, str]:
+    async def post(
+        self, body: bytes | str, query: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
         data = body.encode("utf-8") if isinstance(body, str) else body
         query = self.query() if query is None else query
         async with self.http.post(f"{self.url}?{urlencode(query)}", data=data, headers=headers) as response:
@@ -146,10 +149,13 @@ class Harness:
             return await self.post(xml)
         timestamp, nonce = str(int(time.time())), "987654"
         envelope = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
-        query = self.query(timestamp=int(timestamp), nonce=nonce, encrypt_type="aes",
-                           msg_signature=envelope["MsgSignature"])
-        body = (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-                f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>")
+        query = self.query(
+            timestamp=int(timestamp), nonce=nonce, encrypt_type="aes", msg_signature=envelope["MsgSignature"]
+        )
+        body = (
+            f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
+        )
         status, text = await self.post(body, query)
         if status == 200 and text != "success":
             reply = xmltodict.parse(text)["xml"]
@@ -172,24 +178,35 @@ def reply_content(xml: str) -> str:
 
 
 @asynccontextmanager
-async def wechat_harness(dialogue: FakeDialogue | None = None, aes: bool = False,
-                         passive: float = 2.0, **credentials: Any) -> AsyncIterator[Harness]:
+async def wechat_harness(
+    dialogue: FakeDialogue | None = None, aes: bool = False, passive: float = 2.0, **credentials: Any
+) -> AsyncIterator[Harness]:
     """A running channel and its fake API. The passive window is shorter than in production
     (tests of the slow path shrink it further, so they stay fast) but generous enough that a
     loaded CI machine still answers the fast path passively."""
     fake = FakeWeChat(APP_ID, SECRET)
     api_base = await fake.start()
-    settings = WeChatSettings.from_credentials({
-        "token": TOKEN, "app_id": APP_ID, "app_secret": SECRET,
-        "encoding_aes_key": AES_KEY if aes else "", "api_base": api_base,
-        "passive_reply_seconds": passive, "followup_delay_seconds": 0.05, **credentials,
-    }, environ={})
+    settings = WeChatSettings.from_credentials(
+        {
+            "token": TOKEN,
+            "app_id": APP_ID,
+            "app_secret": SECRET,
+            "encoding_aes_key": AES_KEY if aes else "",
+            "api_base": api_base,
+            "passive_reply_seconds": passive,
+            "followup_delay_seconds": 0.05,
+            **credentials,
+        },
+        environ={},
+    )
     channel = WeChatInput(settings)
     dialogue = dialogue or FakeDialogue()
     try:
-        async with serve_channel(channel, dialogue) as base:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
-                yield Harness(f"{base}/webhook", fake, channel, dialogue, http, aes=aes)
+        async with (
+            serve_channel(channel, dialogue) as base,
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http,
+        ):
+            yield Harness(f"{base}/webhook", fake, channel, dialogue, http, aes=aes)
     finally:
         await fake.stop()
 
@@ -228,8 +245,9 @@ class MiniProgramHarness:
     dialogue: FakeDialogue
     http: aiohttp.ClientSession
 
-    async def post(self, path: str, body: Any = None, raw: bytes | str | None = None,
-                   headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    async def post(
+        self, path: str, body: Any = None, raw: bytes | str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         """POSTs JSON (or `raw` bytes); returns the status and the JSON answer (text if not JSON)."""
         if raw is not None:
             data = raw.encode("utf-8") if isinstance(raw, str) else raw
@@ -251,26 +269,36 @@ class MiniProgramHarness:
         assert status == 200, answer
         return answer["token"]
 
-    async def send(self, token: str | None, message: Any = None, raw: bytes | str | None = None,
-                   headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    async def send(
+        self,
+        token: str | None,
+        message: Any = None,
+        raw: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         auth = {"Authorization": f"Bearer {token}"} if token is not None else {}
-        return await self.post("/webhook", {"message": message} if raw is None else None, raw=raw,
-                               headers={**auth, **(headers or {})})
+        return await self.post(
+            "/webhook", {"message": message} if raw is None else None, raw=raw, headers={**auth, **(headers or {})}
+        )
 
 
 @asynccontextmanager
-async def miniprogram_harness(dialogue: FakeDialogue | None = None, **credentials: Any
-                              ) -> AsyncIterator[MiniProgramHarness]:
+async def miniprogram_harness(
+    dialogue: FakeDialogue | None = None, **credentials: Any
+) -> AsyncIterator[MiniProgramHarness]:
     """The mini-program channel in a real Sanic server, logging in against the fake WeChat API."""
     fake = FakeWeChat(mp_app_id=MP_APP_ID, mp_app_secret=MP_SECRET)
     api_base = await fake.start()
     settings = MiniProgramSettings.from_credentials(
-        {"app_id": MP_APP_ID, "app_secret": MP_SECRET, "api_base": api_base, **credentials}, environ={})
+        {"app_id": MP_APP_ID, "app_secret": MP_SECRET, "api_base": api_base, **credentials}, environ={}
+    )
     channel = MiniProgramInput(settings)
     dialogue = dialogue or FakeDialogue()
     try:
-        async with serve_channel(channel, dialogue) as base:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http:
-                yield MiniProgramHarness(base, fake, channel, dialogue, http)
+        async with (
+            serve_channel(channel, dialogue) as base,
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as http,
+        ):
+            yield MiniProgramHarness(base, fake, channel, dialogue, http)
     finally:
         await fake.stop()

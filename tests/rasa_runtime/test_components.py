@@ -1,22 +1,21 @@
 """The custom NLU components inside Rasa's own graph classes (Rasa runtime, Python 3.10)."""
+
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.normaliser import ChineseNormalizer
+from bot.nlu.tokenizer import CleanJiebaTokenizer
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from rasa.engine.graph import ExecutionContext, GraphSchema  # noqa: E402
-from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
-from rasa.engine.storage.resource import Resource  # noqa: E402
-from rasa.shared.nlu.constants import ENTITIES, TEXT  # noqa: E402
-from rasa.shared.nlu.training_data.message import Message  # noqa: E402
-from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
-
-from bot.nlu import ChineseNormalizer, CleanJiebaTokenizer  # noqa: E402
 
 
 @pytest.fixture
@@ -46,7 +45,10 @@ def test_normalizer_keeps_annotated_text_whose_offsets_would_move(context):
 
 def test_tokenizer_uses_the_domain_dictionary_and_drops_spaces(context):
     storage, ctx = context
-    config = {**CleanJiebaTokenizer.get_default_config(), "dictionary_path": str(ROOT / "bot" / "jieba_dict")}
+    config = {
+        **CleanJiebaTokenizer.get_default_config(),
+        "dictionary_path": str(ROOT / "bot" / "language" / "jieba_dict"),
+    }
     tokenizer = CleanJiebaTokenizer.create(config, storage, Resource("t"), ctx)
     tokens = [t.text for t in tokenizer.tokenize(Message({TEXT: "出生医学证明 丢了 ok 怎么补"}), TEXT)]
     assert "出生医学证明" in tokens

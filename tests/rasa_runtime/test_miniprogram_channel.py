@@ -1,5 +1,6 @@
 """The mini-program webhook over real HTTP: a turn as structured JSON (text, buttons, cards),
 the session token, a failing dialogue, settings, and masking in logs."""
+
 from __future__ import annotations
 
 import logging
@@ -7,27 +8,36 @@ import logging
 import pytest
 from conftest import FakeDialogue, miniprogram_harness
 
-from channels import miniprogram_texts as texts
 from channels.config import ChannelConfigError
-from channels.miniprogram import MiniProgramInput
-from channels.miniprogram_render import render_card, render_messages
-from channels.miniprogram_sessions import SessionStore
-from channels.miniprogram_settings import MiniProgramConfigError, MiniProgramSettings
-from channels.wechat_settings import PRODUCTION_API_BASE
+from channels.miniprogram import MiniProgramInput, texts
+from channels.miniprogram.render import render_card, render_messages
+from channels.miniprogram.sessions import SessionStore
+from channels.miniprogram.settings import MiniProgramConfigError, MiniProgramSettings
+from channels.wechat.settings import PRODUCTION_API_BASE
 
 MENU = [
     {"text": "您好！我是示例市政务服务助手。"},
-    {"text": "【个人办事】", "buttons": [{"title": "新生儿出生", "payload": "/need_newborn"},
-                                        {"title": "入学报名", "payload": "/need_school_enrollment"}]},
+    {
+        "text": "【个人办事】",
+        "buttons": [
+            {"title": "新生儿出生", "payload": "/need_newborn"},
+            {"title": "入学报名", "payload": "/need_school_enrollment"},
+        ],
+    },
 ]
-CARD = {"card": {
-    "title": "新生儿出生一件事 · 申请摘要",
-    "subtitle": "受理编号 SL20240001",
-    "fields": [{"label": "办理状态", "value": "审核中"}, {"label": "申请人", "value": "张*"},
-               {"label": "已办事项", "value": 3}],
-    "buttons": [{"title": "查看进度", "payload": "/check_status"}],
-    "footer": "如有疑问请拨打12345",
-}}
+CARD = {
+    "card": {
+        "title": "新生儿出生一件事 · 申请摘要",
+        "subtitle": "受理编号 SL20240001",
+        "fields": [
+            {"label": "办理状态", "value": "审核中"},
+            {"label": "申请人", "value": "张*"},
+            {"label": "已办事项", "value": 3},
+        ],
+        "buttons": [{"title": "查看进度", "payload": "/check_status"}],
+        "footer": "如有疑问请拨打12345",
+    }
+}
 
 
 def _replies(text: str) -> list[dict]:
@@ -46,30 +56,47 @@ async def test_text_buttons_and_card_as_structured_json():
         assert answer == {"messages": [{"type": "text", "text": "收到：孩子出生了要办什么"}]}
 
         status, answer = await h.send(token, "你好")
-        assert answer == {"messages": [
-            {"type": "text", "text": "您好！我是示例市政务服务助手。"},
-            {"type": "buttons", "text": "【个人办事】", "buttons": [
-                {"title": "新生儿出生", "payload": "/need_newborn"},
-                {"title": "入学报名", "payload": "/need_school_enrollment"}]},
-        ]}
+        assert answer == {
+            "messages": [
+                {"type": "text", "text": "您好！我是示例市政务服务助手。"},
+                {
+                    "type": "buttons",
+                    "text": "【个人办事】",
+                    "buttons": [
+                        {"title": "新生儿出生", "payload": "/need_newborn"},
+                        {"title": "入学报名", "payload": "/need_school_enrollment"},
+                    ],
+                },
+            ]
+        }
 
         status, answer = await h.send(token, "/check_status")  # a button's payload sent back
-        assert answer == {"messages": [
-            {"type": "text", "text": "这是您的申请："},
-            {"type": "card", "title": "新生儿出生一件事 · 申请摘要", "subtitle": "受理编号 SL20240001",
-             "fields": [{"label": "办理状态", "value": "审核中"}, {"label": "申请人", "value": "张*"},
-                        {"label": "已办事项", "value": "3"}],
-             "footer": "如有疑问请拨打12345",
-             "buttons": [{"title": "查看进度", "payload": "/check_status"}]},
-        ]}
+        assert answer == {
+            "messages": [
+                {"type": "text", "text": "这是您的申请："},
+                {
+                    "type": "card",
+                    "title": "新生儿出生一件事 · 申请摘要",
+                    "subtitle": "受理编号 SL20240001",
+                    "fields": [
+                        {"label": "办理状态", "value": "审核中"},
+                        {"label": "申请人", "value": "张*"},
+                        {"label": "已办事项", "value": "3"},
+                    ],
+                    "footer": "如有疑问请拨打12345",
+                    "buttons": [{"title": "查看进度", "payload": "/check_status"}],
+                },
+            ]
+        }
         assert h.dialogue.received == ["孩子出生了要办什么", "你好", "/check_status"]
 
 
 async def test_response_is_utf8_json_with_readable_chinese():
     async with miniprogram_harness() as h:
         token = await h.token()
-        async with h.http.post(f"{h.base}/webhook", json={"message": "你好"},
-                               headers={"Authorization": f"Bearer {token}"}) as response:
+        async with h.http.post(
+            f"{h.base}/webhook", json={"message": "你好"}, headers={"Authorization": f"Bearer {token}"}
+        ) as response:
             assert response.headers["Content-Type"] == "application/json; charset=utf-8"
             assert "收到：你好".encode() in await response.read()
 
@@ -97,15 +124,18 @@ async def test_a_turn_without_reply_gets_a_polite_text():
         assert "转人工" in texts.NO_REPLY and "12345" in texts.NO_REPLY
 
 
-@pytest.mark.parametrize("headers, error", [
-    ({}, "missing_token"),
-    ({"Authorization": ""}, "missing_token"),
-    ({"Authorization": "Bearer"}, "invalid_token"),
-    ({"Authorization": "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}, "invalid_token"),
-    ({"Authorization": "Bearer forged-token-0000000000000000000000000000"}, "invalid_token"),
-    ({"Authorization": "Bearer " + "A" * 5000}, "invalid_token"),
-    ({"Authorization": "Bearer a b"}, "invalid_token"),
-])
+@pytest.mark.parametrize(
+    "headers, error",
+    [
+        ({}, "missing_token"),
+        ({"Authorization": ""}, "missing_token"),
+        ({"Authorization": "Bearer"}, "invalid_token"),
+        ({"Authorization": "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}, "invalid_token"),
+        ({"Authorization": "Bearer forged-token-0000000000000000000000000000"}, "invalid_token"),
+        ({"Authorization": "Bearer " + "A" * 5000}, "invalid_token"),
+        ({"Authorization": "Bearer a b"}, "invalid_token"),
+    ],
+)
 async def test_missing_or_forged_tokens_are_401_in_chinese(headers, error):
     async with miniprogram_harness() as h:
         await h.token()  # a real session exists; it must not help
@@ -117,10 +147,9 @@ async def test_missing_or_forged_tokens_are_401_in_chinese(headers, error):
 
 
 async def test_401_carries_www_authenticate():
-    async with miniprogram_harness() as h:
-        async with h.http.post(f"{h.base}/webhook", json={"message": "hi"}) as response:
-            assert response.status == 401
-            assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+    async with miniprogram_harness() as h, h.http.post(f"{h.base}/webhook", json={"message": "hi"}) as response:
+        assert response.status == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer ")
 
 
 async def test_expired_token_is_401_token_expired():
@@ -154,9 +183,8 @@ async def test_unauthenticated_huge_body_is_401_before_reading_it():
 
 
 async def test_health_route():
-    async with miniprogram_harness() as h:
-        async with h.http.get(f"{h.base}/") as response:
-            assert response.status == 200 and await response.json() == {"status": "ok"}
+    async with miniprogram_harness() as h, h.http.get(f"{h.base}/") as response:
+        assert response.status == 200 and await response.json() == {"status": "ok"}
 
 
 async def test_openid_is_masked_in_logs(caplog):
@@ -175,16 +203,19 @@ async def test_openid_is_masked_in_logs(caplog):
 
 # ---- rendering --------------------------------------------------------------------------------
 
+
 def test_render_quick_replies_images_and_unknown_payloads():
-    rendered = render_messages([
-        {"text": "选一个", "quick_replies": [{"title": "是", "payload": "/affirm"}, {"title": "无载荷"}]},
-        {"image": "https://example.invalid/map.png"},
-        {"custom": {"something": "else"}},
-        {"attachment": "file.pdf"},
-        {"text": "  "},
-        "not a message",
-        {"buttons": [{"payload": "/deny"}]},
-    ])
+    rendered = render_messages(
+        [
+            {"text": "选一个", "quick_replies": [{"title": "是", "payload": "/affirm"}, {"title": "无载荷"}]},
+            {"image": "https://example.invalid/map.png"},
+            {"custom": {"something": "else"}},
+            {"attachment": "file.pdf"},
+            {"text": "  "},
+            "not a message",
+            {"buttons": [{"payload": "/deny"}]},
+        ]
+    )
     assert rendered == [
         {"type": "buttons", "text": "选一个", "buttons": [{"title": "是", "payload": "/affirm"}]},
         {"type": "image", "url": "https://example.invalid/map.png"},
@@ -192,33 +223,66 @@ def test_render_quick_replies_images_and_unknown_payloads():
     ]
 
 
-@pytest.mark.parametrize("custom", [
-    None, "card", [], {"card": None}, {"card": "x"}, {"card": {}}, {"card": {"title": ""}},
-    {"card": {"title": 5}}, {"card": {"fields": [{"label": "a", "value": "b"}]}},
-])
+@pytest.mark.parametrize(
+    "custom",
+    [
+        None,
+        "card",
+        [],
+        {"card": None},
+        {"card": "x"},
+        {"card": {}},
+        {"card": {"title": ""}},
+        {"card": {"title": 5}},
+        {"card": {"fields": [{"label": "a", "value": "b"}]}},
+    ],
+)
 def test_invalid_cards_are_not_shown(custom):
     assert render_card(custom) is None
     assert render_messages([{"custom": custom}]) == []
 
 
 def test_card_fields_are_cleaned():
-    card = render_card({"card": {"title": " 状态 ", "fields": [
-        {"label": "a", "value": "x"}, {"label": "", "value": "y"}, {"label": "b"}, "junk",
-        {"label": "c", "value": {"nested": 1}}, {"label": "d", "value": True}, {"label": "e", "value": 1.5},
-    ], "buttons": "not a list", "subtitle": 7}})
-    assert card == {"type": "card", "title": "状态", "fields": [
-        {"label": "a", "value": "x"}, {"label": "d", "value": "是"}, {"label": "e", "value": "1.5"}]}
+    card = render_card(
+        {
+            "card": {
+                "title": " 状态 ",
+                "fields": [
+                    {"label": "a", "value": "x"},
+                    {"label": "", "value": "y"},
+                    {"label": "b"},
+                    "junk",
+                    {"label": "c", "value": {"nested": 1}},
+                    {"label": "d", "value": True},
+                    {"label": "e", "value": 1.5},
+                ],
+                "buttons": "not a list",
+                "subtitle": 7,
+            }
+        }
+    )
+    assert card == {
+        "type": "card",
+        "title": "状态",
+        "fields": [{"label": "a", "value": "x"}, {"label": "d", "value": "是"}, {"label": "e", "value": "1.5"}],
+    }
 
 
 def test_card_with_text_in_one_message():
     assert render_messages([{"text": "您的申请", "custom": {"card": {"title": "摘要"}}}]) == [
-        {"type": "text", "text": "您的申请"}, {"type": "card", "title": "摘要", "fields": []}]
+        {"type": "text", "text": "您的申请"},
+        {"type": "card", "title": "摘要", "fields": []},
+    ]
 
 
 # ---- settings ---------------------------------------------------------------------------------
 
-ENV = {"BANSHI_MINIPROGRAM_APPID": "wxenvmini000000000", "BANSHI_MINIPROGRAM_SECRET": "env-mp-secret",
-       "BANSHI_WECHAT_API_BASE": "http://localhost:9999/", "BANSHI_WECHAT_APPID": "wx-oa-not-this"}
+ENV = {
+    "BANSHI_MINIPROGRAM_APPID": "wxenvmini000000000",
+    "BANSHI_MINIPROGRAM_SECRET": "env-mp-secret",
+    "BANSHI_WECHAT_API_BASE": "http://localhost:9999/",
+    "BANSHI_WECHAT_APPID": "wx-oa-not-this",
+}
 
 
 def test_empty_credentials_fall_back_to_the_environment():
@@ -244,14 +308,22 @@ def test_real_api_with_development_secrets_refuses_to_start():
     with pytest.raises(ChannelConfigError, match="BANSHI_MINIPROGRAM_SECRET"):
         MiniProgramSettings.from_credentials({"api_base": PRODUCTION_API_BASE, "app_id": "wxreal"}, {})
     real = MiniProgramSettings.from_credentials(
-        {"api_base": PRODUCTION_API_BASE, "app_id": "wxreal", "app_secret": "s3cret"}, {})
+        {"api_base": PRODUCTION_API_BASE, "app_id": "wxreal", "app_secret": "s3cret"}, {}
+    )
     assert real.api_base == PRODUCTION_API_BASE
 
 
-@pytest.mark.parametrize("credentials", [
-    {"api_base": "ftp://x"}, {"session_ttl_seconds": 0}, {"max_sessions": -1},
-    {"max_body_bytes": 10}, {"max_message_chars": "lots"}, {"wechat_timeout_seconds": 0},
-])
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"api_base": "ftp://x"},
+        {"session_ttl_seconds": 0},
+        {"max_sessions": -1},
+        {"max_body_bytes": 10},
+        {"max_message_chars": "lots"},
+        {"wechat_timeout_seconds": 0},
+    ],
+)
 def test_bad_settings_refuse_to_start(credentials):
     with pytest.raises(MiniProgramConfigError):
         MiniProgramSettings.from_credentials(credentials, {})
@@ -268,9 +340,9 @@ def test_rasa_loads_the_channel_from_a_credentials_section_with_empty_values(tmp
     monkeypatch.setenv("BANSHI_MINIPROGRAM_APPID", "wxfromenv")
     credentials = tmp_path / "credentials.yml"
     credentials.write_text(
-        "rest:\n"
-        "channels.miniprogram.MiniProgramInput:\n"
-        '  app_id: ""\n  app_secret: ""\n  api_base: ""\n', encoding="utf-8")
+        'rest:\nchannels.miniprogram.MiniProgramInput:\n  app_id: ""\n  app_secret: ""\n  api_base: ""\n',
+        encoding="utf-8",
+    )
     channels = create_http_input_channels(None, str(credentials))
     [channel] = [c for c in channels if isinstance(c, MiniProgramInput)]
     assert channel.settings.app_id == "wxfromenv"

@@ -1,5 +1,6 @@
 """Hostile or broken requests to the mini-program webhook with a valid token: always a 4xx with
 a Chinese message, never a 5xx or a hang, and nothing malformed reaches the dialogue."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,8 +10,8 @@ import random
 import pytest
 from conftest import FakeDialogue, miniprogram_harness
 
-from channels import miniprogram_texts as texts
-from channels.miniprogram import clean_message
+from channels.miniprogram import texts
+from channels.miniprogram.channel import clean_message
 
 BODIES: dict[str, bytes] = {
     "empty": b"",
@@ -101,8 +102,9 @@ async def test_chunked_body_over_the_limit_is_413():
 
     async with miniprogram_harness() as h:
         token = await h.token()
-        async with h.http.post(f"{h.base}/webhook", data=chunks(),
-                               headers={"Authorization": f"Bearer {token}"}) as response:
+        async with h.http.post(
+            f"{h.base}/webhook", data=chunks(), headers={"Authorization": f"Bearer {token}"}
+        ) as response:
             assert response.status == 413
         assert h.dialogue.received == []
 
@@ -112,23 +114,30 @@ async def test_lying_content_length_does_not_hang():
         token = await h.token()
         host, port = h.base.split("//")[1].split("/")[0].split(":")
         reader, writer = await asyncio.open_connection(host, int(port))
-        writer.write((f"POST /webhooks/miniprogram/webhook HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
-                      "Content-Length: 99999999\r\n\r\n{").encode())
+        writer.write(
+            (
+                f"POST /webhooks/miniprogram/webhook HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+                "Content-Length: 99999999\r\n\r\n{"
+            ).encode()
+        )
         await writer.drain()
         status_line = await asyncio.wait_for(reader.readline(), timeout=3)
         assert b" 413 " in status_line
         writer.close()
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("你好\x00", "你好"),
-    ("\ud800孩子出生了\udfff", "孩子出生了"),          # lone surrogates from JSON escapes
-    ("\ufeff想开个小饭馆\x1b[31m", "想开个小饭馆[31m"),
-    ("第一行\r\n第二行", "第一行\n第二行"),
-    ("<script>alert(1)</script>", "<script>alert(1)</script>"),  # text, not markup: Rasa sees it as is
-    ("' OR 1=1; DROP TABLE events; --", "' OR 1=1; DROP TABLE events; --"),
-    ("😀🎉 想開個小飯館", "😀🎉 想開個小飯館"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("你好\x00", "你好"),
+        ("\ud800孩子出生了\udfff", "孩子出生了"),  # lone surrogates from JSON escapes
+        ("\ufeff想开个小饭馆\x1b[31m", "想开个小饭馆[31m"),
+        ("第一行\r\n第二行", "第一行\n第二行"),
+        ("<script>alert(1)</script>", "<script>alert(1)</script>"),  # text, not markup: Rasa sees it as is
+        ("' OR 1=1; DROP TABLE events; --", "' OR 1=1; DROP TABLE events; --"),
+        ("😀🎉 想開個小飯館", "😀🎉 想開個小飯館"),
+    ],
+)
 async def test_odd_but_valid_text_reaches_the_dialogue_cleaned(text, expected):
     async with miniprogram_harness() as h:
         token = await h.token()

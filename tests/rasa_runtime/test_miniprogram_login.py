@@ -1,4 +1,5 @@
 """Mini-program login over real HTTP: code → jscode2session at the fake WeChat API → session token."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,10 +9,9 @@ import time
 import pytest
 from conftest import MP_APP_ID, free_port, miniprogram_harness
 
-from channels import miniprogram_texts as texts
-from channels.miniprogram import MiniProgramInput
-from channels.miniprogram_sessions import SessionStore
-from channels.miniprogram_settings import MiniProgramSettings
+from channels.miniprogram import MiniProgramInput, texts
+from channels.miniprogram.sessions import SessionStore
+from channels.miniprogram.settings import MiniProgramSettings
 
 
 async def test_good_code_gives_an_opaque_token_bound_to_the_openid():
@@ -57,11 +57,14 @@ async def test_session_key_never_leaves_the_channel(caplog):
     assert "carol.1" not in logs  # nor the code
 
 
-@pytest.mark.parametrize("code, status, error", [
-    ("bad-code", 401, "invalid_code"),       # errcode 40029
-    ("invalid.7", 401, "invalid_code"),      # errcode 40029
-    ("risky.1", 403, "login_refused"),       # errcode 40226
-])
+@pytest.mark.parametrize(
+    "code, status, error",
+    [
+        ("bad-code", 401, "invalid_code"),  # errcode 40029
+        ("invalid.7", 401, "invalid_code"),  # errcode 40029
+        ("risky.1", 403, "login_refused"),  # errcode 40226
+    ],
+)
 async def test_codes_wechat_rejects(code, status, error):
     async with miniprogram_harness() as h:
         got, answer = await h.login(code)
@@ -80,11 +83,14 @@ async def test_a_code_works_once():
         assert [r["errcode"] for r in h.fake.session_requests] == [0, 40163]
 
 
-@pytest.mark.parametrize("errcode, status, error", [
-    (45011, 429, "login_rate_limited"),
-    (-1, 503, "wechat_unavailable"),       # WeChat: system busy
-    (40013, 503, "wechat_unavailable"),    # our AppID is wrong: a configuration error
-])
+@pytest.mark.parametrize(
+    "errcode, status, error",
+    [
+        (45011, 429, "login_rate_limited"),
+        (-1, 503, "wechat_unavailable"),  # WeChat: system busy
+        (40013, 503, "wechat_unavailable"),  # our AppID is wrong: a configuration error
+    ],
+)
 async def test_wechat_errors_at_login(errcode, status, error, caplog):
     caplog.set_level(logging.WARNING, logger="channels.miniprogram")
     async with miniprogram_harness() as h:
@@ -109,7 +115,8 @@ async def test_wrong_secret_is_a_503_and_logged_as_configuration(caplog):
 async def test_fake_wechat_down_is_a_503_with_a_chinese_message():
     async with miniprogram_harness() as h:
         dead = MiniProgramSettings.from_credentials(
-            {"app_id": MP_APP_ID, "app_secret": "x", "api_base": f"http://127.0.0.1:{free_port()}"}, environ={})
+            {"app_id": MP_APP_ID, "app_secret": "x", "api_base": f"http://127.0.0.1:{free_port()}"}, environ={}
+        )
         h.channel.api = MiniProgramInput(dead).api
         started = time.monotonic()
         status, answer = await h.login("gina.1")
@@ -141,11 +148,27 @@ async def test_login_does_not_block_the_event_loop():
         assert (await slow)[0] == 200
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"code": ""}, {"code": None}, {"code": 123}, {"code": ["a"]}, {"code": {"x": 1}},
-    {"code": "a" * 129}, {"code": "含中文"}, {"code": "a b"}, {"code": "../../etc/passwd"},
-    {"code": "x&secret=y"}, {"code": "abc\n"}, [], "code", 1, None,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"code": ""},
+        {"code": None},
+        {"code": 123},
+        {"code": ["a"]},
+        {"code": {"x": 1}},
+        {"code": "a" * 129},
+        {"code": "含中文"},
+        {"code": "a b"},
+        {"code": "../../etc/passwd"},
+        {"code": "x&secret=y"},
+        {"code": "abc\n"},
+        [],
+        "code",
+        1,
+        None,
+    ],
+)
 async def test_malformed_login_requests_are_400_without_calling_wechat(body):
     async with miniprogram_harness() as h:
         status, answer = await h.post("/login", body)

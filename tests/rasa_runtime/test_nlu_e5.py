@@ -1,24 +1,18 @@
-"""The e5 sentence featurizer (bot/nlu_e5.py) inside Rasa's graph classes (Rasa runtime)."""
-from __future__ import annotations
+"""The e5 sentence featurizer (bot/nlu/e5.py) inside Rasa's graph classes (Rasa runtime)."""
 
-import sys
-from pathlib import Path
+from __future__ import annotations
 
 import numpy as np
 import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from rasa.engine.graph import ExecutionContext, GraphSchema  # noqa: E402
-from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
-from rasa.engine.storage.resource import Resource  # noqa: E402
-from rasa.shared.exceptions import InvalidConfigException  # noqa: E402
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT  # noqa: E402
-from rasa.shared.nlu.training_data.message import Message  # noqa: E402
-from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
-
-from bot.nlu_e5 import E5_DIM, E5SentenceFeaturizer, embed  # noqa: E402
+from bot.nlu.e5 import E5_DIM, E5SentenceFeaturizer, embed
 
 
 @pytest.fixture
@@ -86,7 +80,7 @@ def test_engine_uses_the_requested_openmp_threads_in_every_thread():
 
     import sklearn.linear_model  # noqa: F401  Rasa loads scikit-learn's libgomp (same soname) first
 
-    from bot.nlu_e5 import _model, _openmp_threads
+    from bot.nlu.e5 import _model, _openmp_threads
 
     counts = []
 

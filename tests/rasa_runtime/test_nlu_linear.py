@@ -1,36 +1,43 @@
-"""The linear intent classifier (bot/nlu_linear.py) inside Rasa's graph classes (Rasa runtime)."""
+"""The linear intent classifier (bot/nlu/linear.py) inside Rasa's graph classes (Rasa runtime)."""
+
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import List
 
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from rasa.engine.graph import ExecutionContext, GraphSchema  # noqa: E402
-from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
-from rasa.engine.storage.resource import Resource  # noqa: E402
-from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (  # noqa: E402
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
     CountVectorsFeaturizer,
 )
-from rasa.shared.exceptions import InvalidConfigException  # noqa: E402
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT  # noqa: E402
-from rasa.shared.nlu.training_data.features import Features  # noqa: E402
-from rasa.shared.nlu.training_data.message import Message  # noqa: E402
-from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu import CleanJiebaTokenizer  # noqa: E402
-from bot.nlu_linear import Block, LinearIntentClassifier  # noqa: E402
+from bot.nlu.linear import Block, LinearIntentClassifier
+from bot.nlu.tokenizer import CleanJiebaTokenizer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 EXAMPLES = {
-    "need_newborn": ["孩子出生了要办什么", "宝宝刚出生怎么上户口", "新生儿出生医学证明怎么办",
-                     "生孩子以后要办哪些手续", "刚生了小孩需要办什么证"],
-    "need_retirement": ["我快退休了要办什么", "退休手续怎么办理", "到了退休年龄怎么领养老金",
-                        "办理退休需要哪些材料", "退休以后养老金怎么申请"],
+    "need_newborn": [
+        "孩子出生了要办什么",
+        "宝宝刚出生怎么上户口",
+        "新生儿出生医学证明怎么办",
+        "生孩子以后要办哪些手续",
+        "刚生了小孩需要办什么证",
+    ],
+    "need_retirement": [
+        "我快退休了要办什么",
+        "退休手续怎么办理",
+        "到了退休年龄怎么领养老金",
+        "办理退休需要哪些材料",
+        "退休以后养老金怎么申请",
+    ],
     "greet": ["你好", "您好啊", "早上好", "嗨，在吗", "你好，请问在吗"],
 }
 DENSE_DIM = 8
@@ -52,27 +59,35 @@ class Pipeline:
         self.storage = LocalModelStorage(tmp_path)
         self.dense_scale = dense_scale
         self.config = {**LinearIntentClassifier.get_default_config(), **(config or {})}
-        tokenizer_config = {**CleanJiebaTokenizer.get_default_config(),
-                            "dictionary_path": str(ROOT / "bot" / "jieba_dict")}
+        tokenizer_config = {
+            **CleanJiebaTokenizer.get_default_config(),
+            "dictionary_path": str(ROOT / "bot" / "language" / "jieba_dict"),
+        }
         self.tokenizer = CleanJiebaTokenizer.create(
-            tokenizer_config, self.storage, Resource("tok"), self.context("tok"))
-        chars = {**CountVectorsFeaturizer.get_default_config(), "alias": "chars",
-                 "analyzer": "char", "min_ngram": 1, "max_ngram": 3}
-        self.chars = CountVectorsFeaturizer.create(
-            chars, self.storage, Resource("chars"), self.context("chars"))
+            tokenizer_config, self.storage, Resource("tok"), self.context("tok")
+        )
+        chars = {
+            **CountVectorsFeaturizer.get_default_config(),
+            "alias": "chars",
+            "analyzer": "char",
+            "min_ngram": 1,
+            "max_ngram": 3,
+        }
+        self.chars = CountVectorsFeaturizer.create(chars, self.storage, Resource("chars"), self.context("chars"))
         self.resource = Resource("linear")
 
     @staticmethod
     def context(name: str) -> ExecutionContext:
         return ExecutionContext(GraphSchema({}), "test", node_name=name)
 
-    def featurize(self, messages: List[Message], intents: List[str | None]) -> None:
+    def featurize(self, messages: list[Message], intents: list[str | None]) -> None:
         self.tokenizer.process(messages)
         self.chars.process(messages)
         if self.dense_scale:
             for message, intent in zip(messages, intents):
-                message.add_features(Features(dense_vector(intent, self.dense_scale),
-                                              FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+                message.add_features(
+                    Features(dense_vector(intent, self.dense_scale), FEATURE_TYPE_SENTENCE, TEXT, "dense")
+                )
 
     def train(self) -> LinearIntentClassifier:
         examples = [Message({TEXT: t, INTENT: i}) for i, ts in EXAMPLES.items() for t in ts]
@@ -80,23 +95,20 @@ class Pipeline:
         self.tokenizer.process_training_data(data)
         self.chars.train(data)
         self.featurize(data.intent_examples, [m.get(INTENT) for m in data.intent_examples])
-        classifier = LinearIntentClassifier.create(
-            self.config, self.storage, self.resource, self.context("linear"))
+        classifier = LinearIntentClassifier.create(self.config, self.storage, self.resource, self.context("linear"))
         classifier.train(data)
         return classifier
 
     def load(self) -> LinearIntentClassifier:
-        return LinearIntentClassifier.load(
-            self.config, self.storage, self.resource, self.context("linear"))
+        return LinearIntentClassifier.load(self.config, self.storage, self.resource, self.context("linear"))
 
-    def messages(self, texts: List[str], intents: List[str | None] | None = None) -> List[Message]:
+    def messages(self, texts: list[str], intents: list[str | None] | None = None) -> list[Message]:
         messages = [Message({TEXT: t}) for t in texts]
         self.featurize(messages, intents or [None] * len(texts))
         return messages
 
 
-QUERIES = {"宝宝出生了要办哪些证": "need_newborn", "我要退休了，养老金怎么领": "need_retirement",
-           "您好，在吗": "greet"}
+QUERIES = {"宝宝出生了要办哪些证": "need_newborn", "我要退休了，养老金怎么领": "need_retirement", "您好，在吗": "greet"}
 
 
 def test_trains_persists_loads_and_predicts_unseen_phrasings(tmp_path):
@@ -129,7 +141,7 @@ def test_probabilities_match_scikit_learn_for_two_intents(tmp_path, monkeypatch)
 
     monkeypatch.setattr(LogisticRegression, "fit", spy)
     classifier = Pipeline(tmp_path).train()
-    (model, X), = fitted
+    ((model, X),) = fitted
     ours = classifier._weights @ X.T.toarray() + classifier._bias[:, None]
     exp = np.exp(ours - ours.max(axis=0))
     assert np.allclose((exp / exp.sum(axis=0)).T, model.predict_proba(X), atol=1e-5)
@@ -198,11 +210,11 @@ def test_leaves_empty_text_and_untrained_models_alone(tmp_path):
 
     single = Pipeline(tmp_path / "one")
     untrained = LinearIntentClassifier.create(
-        single.config, single.storage, Resource("single"), single.context("single"))
+        single.config, single.storage, Resource("single"), single.context("single")
+    )
     data = TrainingData([Message({TEXT: t, INTENT: "greet"}) for t in EXAMPLES["greet"]])
     untrained.train(data)  # one intent: nothing to learn, but persisting still works
-    reloaded = LinearIntentClassifier.load(
-        single.config, single.storage, Resource("single"), single.context("single"))
+    reloaded = LinearIntentClassifier.load(single.config, single.storage, Resource("single"), single.context("single"))
     message = Message({TEXT: "你好", INTENT: earlier})
     reloaded.process([message])
     assert message.get(INTENT) == earlier
@@ -211,7 +223,6 @@ def test_leaves_empty_text_and_untrained_models_alone(tmp_path):
 def test_config_is_validated():
     defaults = LinearIntentClassifier.get_default_config()
     LinearIntentClassifier.validate_config(defaults)
-    for bad in ({"C": 0}, {"earlier_ranking_weight": 1.5}, {"block_weights": {"words": -1}},
-                {"C": "10"}):
+    for bad in ({"C": 0}, {"earlier_ranking_weight": 1.5}, {"block_weights": {"words": -1}}, {"C": "10"}):
         with pytest.raises(InvalidConfigException):
             LinearIntentClassifier.validate_config({**defaults, **bad})

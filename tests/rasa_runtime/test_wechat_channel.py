@@ -1,4 +1,5 @@
 """The WeChat channel over real HTTP: authentication, plain and safe mode, message kinds."""
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,7 @@ from conftest import (
 )
 from wechatpy.crypto import WeChatCrypto
 
-from channels import wechat_texts as texts
+from channels.wechat import texts
 
 
 async def test_url_verification_echoes_echostr():
@@ -57,8 +58,9 @@ async def test_safe_mode_reply_is_encrypted_and_signed():
         timestamp, nonce = str(int(time.time())), "55555"
         crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
         envelope = xmltodict.parse(crypto.encrypt_message(text_xml("你好"), nonce, timestamp))["xml"]
-        query = h.query(timestamp=int(timestamp), nonce=nonce, encrypt_type="aes",
-                        msg_signature=envelope["MsgSignature"])
+        query = h.query(
+            timestamp=int(timestamp), nonce=nonce, encrypt_type="aes", msg_signature=envelope["MsgSignature"]
+        )
         status, raw = await h.post(f"<xml><Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>", query)
         assert status == 200
         reply = xmltodict.parse(raw)["xml"]
@@ -106,8 +108,9 @@ async def test_safe_mode_rejects_bad_msg_signature_other_appid_and_plaintext():
         other = WeChatCrypto(TOKEN, AES_KEY, "wxffffffffffffffff")
         envelope = xmltodict.parse(other.encrypt_message(text_xml("hi"), nonce, timestamp))["xml"]
         body = f"<xml><Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
-        query = h.query(timestamp=int(timestamp), nonce=nonce, encrypt_type="aes",
-                        msg_signature=envelope["MsgSignature"])
+        query = h.query(
+            timestamp=int(timestamp), nonce=nonce, encrypt_type="aes", msg_signature=envelope["MsgSignature"]
+        )
         assert (await h.post(body, query))[0] == 403
 
         assert (await h.post(text_xml("plaintext sneaking in")))[0] == 403
@@ -116,8 +119,10 @@ async def test_safe_mode_rejects_bad_msg_signature_other_appid_and_plaintext():
 
 async def test_voice_uses_recognition_and_empty_recognition_gets_a_polite_text():
     async with wechat_harness() as h:
-        voice = ("<MediaId><![CDATA[m1]]></MediaId><Format><![CDATA[amr]]></Format>"
-                 "<Recognition><![CDATA[我要办退休]]></Recognition>")
+        voice = (
+            "<MediaId><![CDATA[m1]]></MediaId><Format><![CDATA[amr]]></Format>"
+            "<Recognition><![CDATA[我要办退休]]></Recognition>"
+        )
         status, body = await h.send(message_xml("voice", voice, msg_id=3001))
         assert reply_content(body) == "收到：我要办退休"
         silent = "<MediaId><![CDATA[m2]]></MediaId><Format><![CDATA[amr]]></Format><Recognition></Recognition>"
@@ -131,8 +136,10 @@ async def test_unsupported_types_get_a_polite_text_without_the_dialogue():
         samples = {
             "image": "<PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl><MediaId><![CDATA[x]]></MediaId>",
             "video": "<MediaId><![CDATA[x]]></MediaId><ThumbMediaId><![CDATA[y]]></ThumbMediaId>",
-            "location": ("<Location_X>23.1</Location_X><Location_Y>113.3</Location_Y><Scale>20</Scale>"
-                         "<Label><![CDATA[某地]]></Label>"),
+            "location": (
+                "<Location_X>23.1</Location_X><Location_Y>113.3</Location_Y><Scale>20</Scale>"
+                "<Label><![CDATA[某地]]></Label>"
+            ),
             "link": "<Title><![CDATA[t]]></Title><Description><![CDATA[d]]></Description><Url><![CDATA[http://x.invalid]]></Url>",
         }
         for number, (kind, fields) in enumerate(samples.items()):
@@ -144,8 +151,10 @@ async def test_unsupported_types_get_a_polite_text_without_the_dialogue():
 
 
 async def test_subscribe_greets_and_unsubscribe_is_silent():
-    menu = [{"text": "您好！我是示例市政务服务助手。"},
-            {"text": "【个人办事】", "buttons": [{"title": "新生儿出生", "payload": "/need_newborn"}]}]
+    menu = [
+        {"text": "您好！我是示例市政务服务助手。"},
+        {"text": "【个人办事】", "buttons": [{"title": "新生儿出生", "payload": "/need_newborn"}]},
+    ]
     dialogue = FakeDialogue(reply=lambda text: menu if text == "/greet" else [])
     async with wechat_harness(dialogue) as h:
         event = "<Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[]]></EventKey>"
@@ -187,10 +196,9 @@ async def test_empty_bot_answer_is_success():
 
 
 async def test_health_route():
-    async with wechat_harness() as h:
-        async with h.http.get(h.url.rsplit("/webhook", 1)[0] + "/") as response:
-            assert response.status == 200
-            assert (await response.json()) == {"status": "ok"}
+    async with wechat_harness() as h, h.http.get(h.url.rsplit("/webhook", 1)[0] + "/") as response:
+        assert response.status == 200
+        assert (await response.json()) == {"status": "ok"}
 
 
 async def test_openid_is_masked_in_logs(caplog):

@@ -1,4 +1,5 @@
 """The 5-second rule, retries, long replies and the customer-service API (against the fake)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,7 +7,7 @@ import logging
 
 from conftest import OPENID, FakeDialogue, reply_content, text_xml, wechat_harness
 
-from channels.rendering import WECHAT_TEXT_LIMIT_BYTES, split_text
+from channels.wechat.rendering import WECHAT_TEXT_LIMIT_BYTES, split_text
 
 
 async def test_slow_reply_goes_through_the_customer_service_api():
@@ -61,8 +62,10 @@ async def test_duplicate_msgid_in_the_slow_path_sends_one_message():
 async def test_events_are_deduplicated_by_sender_and_create_time():
     dialogue = FakeDialogue(reply=lambda text: [{"text": "欢迎"}])
     async with wechat_harness(dialogue) as h:
-        event = (f"<xml><ToUserName>gh_0123456789ab</ToUserName><FromUserName>{OPENID}</FromUserName>"
-                 "<CreateTime>1700000000</CreateTime><MsgType>event</MsgType><Event>subscribe</Event></xml>")
+        event = (
+            f"<xml><ToUserName>gh_0123456789ab</ToUserName><FromUserName>{OPENID}</FromUserName>"
+            "<CreateTime>1700000000</CreateTime><MsgType>event</MsgType><Event>subscribe</Event></xml>"
+        )
         await h.send(event)
         await h.send(event)
         assert dialogue.received == ["/greet"]
@@ -97,7 +100,7 @@ async def test_long_reply_is_split_at_2048_bytes_with_follow_ups():
 
 
 async def test_customer_service_allowance_is_five_messages_per_user_message(caplog):
-    caplog.set_level(logging.WARNING, logger="channels.wechat_outbound")
+    caplog.set_level(logging.WARNING, logger="channels.wechat.outbound")
     many = lambda text: [{"text": f"{n}" + "长" * 1000} for n in range(8)]  # noqa: E731 - 8 parts of ~3 KB
     async with wechat_harness(FakeDialogue(delay=0.5, reply=many), passive=0.1) as h:
         await h.send(text_xml("很长的问题"))
@@ -136,7 +139,7 @@ async def test_stale_token_handed_back_is_force_refreshed():
 
 
 async def test_quota_errors_stop_sending_until_the_user_writes_again(caplog):
-    caplog.set_level(logging.WARNING, logger="channels.wechat_outbound")
+    caplog.set_level(logging.WARNING, logger="channels.wechat.outbound")
     parts = lambda text: [{"text": "甲" * 600}, {"text": "乙" * 600}, {"text": "丙" * 600}]  # noqa: E731
     async with wechat_harness(FakeDialogue(delay=0.5, reply=parts), passive=0.1) as h:
         h.fake.faults.append({"api": "custom_send", "errcode": 45047, "times": 1})
@@ -167,7 +170,7 @@ async def test_45015_is_handled_like_45047():
 
 
 async def test_unreachable_api_is_logged_not_raised(caplog):
-    caplog.set_level(logging.ERROR, logger="channels.wechat_outbound")
+    caplog.set_level(logging.ERROR, logger="channels.wechat.outbound")
     async with wechat_harness(FakeDialogue(delay=0.5), passive=0.1) as h:
         await h.fake.stop()
         assert await h.send(text_xml("问题")) == (200, "success")

@@ -5,6 +5,7 @@ service_item=newborn, a forged token never reaches the dialogue.
 
 Skipped unless BANSHI_E2E_MODEL names a trained model file (starting Rasa takes 30–40 s).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,14 +24,15 @@ import pytest
 import xmltodict
 from conftest import ACCOUNT, ROOT, free_port, sign
 
-from bot.processes import NotHealthy, wait_healthy
-from channels import miniprogram_texts as mp_texts
-from tests.fakes.fake_wechat import FakeWeChat
-from tests.golden import SCENARIOS, START_TITLES, Transcript, button_lines, check
+from bot.ops.processes import NotHealthy, wait_healthy
+from channels.miniprogram import texts as mp_texts
+from tests.support.fake_wechat import FakeWeChat
+from tests.support.golden import SCENARIOS, START_TITLES, Transcript, button_lines, check
 
 MODEL = os.environ.get("BANSHI_E2E_MODEL", "")
-pytestmark = pytest.mark.skipif(not (MODEL and Path(MODEL).is_file()),
-                                reason="set BANSHI_E2E_MODEL to a trained model to run the real Rasa server")
+pytestmark = pytest.mark.skipif(
+    not (MODEL and Path(MODEL).is_file()), reason="set BANSHI_E2E_MODEL to a trained model to run the real Rasa server"
+)
 
 TOKEN, APP_ID, SECRET = "e2e-token", "wxe2e0000000000000", "e2e-secret"
 MP_APP_ID, MP_SECRET = "wxe2emini000000000", "e2e-mp-secret"
@@ -63,36 +65,80 @@ def stack(tmp_path_factory):
         f'  encoding_aes_key: ""\n  api_base: http://127.0.0.1:{fake_port}\n'
         "channels.miniprogram.MiniProgramInput:\n"
         f"  app_id: {MP_APP_ID}\n  app_secret: {MP_SECRET}\n  api_base: http://127.0.0.1:{fake_port}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (work / "endpoints.yml").write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {work / 'tracker.db'}\n"
-        "lock_store:\n  type: in_memory\n", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "BANSHI_DB_URL": f"sqlite:///{work / 'banshi.db'}", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+        "lock_store:\n  type: in_memory\n",
+        encoding="utf-8",
+    )
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "BANSHI_DB_URL": f"sqlite:///{work / 'banshi.db'}",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
     specs = [
-        ("fake", [str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "tests.fakes.fake_wechat",
-                  "--port", str(fake_port), "--appid", APP_ID, "--secret", SECRET,
-                  "--mp-appid", MP_APP_ID, "--mp-secret", MP_SECRET],
-         f"http://127.0.0.1:{fake_port}/_health"),
-        ("actions", [str(actions_python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-         f"http://127.0.0.1:{action_port}/health"),
-        ("rasa", [str(ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--enable-api", "--model", MODEL,
-                  "--endpoints", str(work / "endpoints.yml"), "--credentials", str(work / "credentials.yml"),
-                  "--port", str(rasa_port)],
-         f"http://127.0.0.1:{rasa_port}/status"),
+        (
+            "fake",
+            [
+                str(ROOT / ".venv-rasa" / "bin" / "python"),
+                "-m",
+                "tests.support.fake_wechat",
+                "--port",
+                str(fake_port),
+                "--appid",
+                APP_ID,
+                "--secret",
+                SECRET,
+                "--mp-appid",
+                MP_APP_ID,
+                "--mp-secret",
+                MP_SECRET,
+            ],
+            f"http://127.0.0.1:{fake_port}/_health",
+        ),
+        (
+            "actions",
+            [str(actions_python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            f"http://127.0.0.1:{action_port}/health",
+        ),
+        (
+            "rasa",
+            [
+                str(ROOT / ".venv-rasa" / "bin" / "rasa"),
+                "run",
+                "--enable-api",
+                "--model",
+                MODEL,
+                "--endpoints",
+                str(work / "endpoints.yml"),
+                "--credentials",
+                str(work / "credentials.yml"),
+                "--port",
+                str(rasa_port),
+            ],
+            f"http://127.0.0.1:{rasa_port}/status",
+        ),
     ]
     processes = []
     try:
         for name, cmd, health in specs:
             log = work / f"{name}.log"
-            processes.append((subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"),
-                                               stderr=subprocess.STDOUT), health, log))
+            processes.append(
+                (subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT), health, log)
+            )
         for process, health, log in processes:
             _wait_healthy(health, process, log)
         by_name = {name: process for (name, _cmd, _health), (process, _h, _l) in zip(specs, processes)}
-        yield {"rasa": f"http://127.0.0.1:{rasa_port}", "fake": f"http://127.0.0.1:{fake_port}", "logs": work,
-               "actions": by_name["actions"]}
+        yield {
+            "rasa": f"http://127.0.0.1:{rasa_port}",
+            "fake": f"http://127.0.0.1:{fake_port}",
+            "logs": work,
+            "actions": by_name["actions"],
+        }
     finally:
         for process, _health, _log in processes:
             process.terminate()
@@ -105,16 +151,20 @@ def stack(tmp_path_factory):
 
 def _xml(openid: str, body: str, msg_id: int | None) -> str:
     msg = f"<MsgId>{msg_id}</MsgId>" if msg_id else ""
-    return (f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime>{body}{msg}</xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime>{body}{msg}</xml>"
+    )
 
 
 async def _post(rasa: str, xml: str) -> tuple[int, str]:
     ts, nonce = str(int(time.time())), uuid.uuid4().hex[:8]
     params = {"signature": sign(TOKEN, ts, nonce), "timestamp": ts, "nonce": nonce}
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-        async with http.post(f"{rasa}/webhooks/wechat/webhook", params=params, data=xml.encode()) as response:
-            return response.status, await response.text()
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http,
+        http.post(f"{rasa}/webhooks/wechat/webhook", params=params, data=xml.encode()) as response,
+    ):
+        return response.status, await response.text()
 
 
 async def _reply(stack: dict, openid: str, status_body: tuple[int, str]) -> str:
@@ -175,9 +225,11 @@ def test_forged_request_never_reaches_real_rasa(stack):
 
     async def forged() -> int:
         params = {"signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "1"}
-        async with aiohttp.ClientSession() as http:
-            async with http.post(f"{stack['rasa']}/webhooks/wechat/webhook", params=params, data=xml.encode()) as r:
-                return r.status
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{stack['rasa']}/webhooks/wechat/webhook", params=params, data=xml.encode()) as r,
+        ):
+            return r.status
 
     assert asyncio.run(forged()) == 403
     events = _tracker(stack, openid)["events"]
@@ -224,8 +276,9 @@ def test_miniprogram_login_menu_and_service_through_real_rasa(stack):
 def test_forged_miniprogram_token_never_reaches_real_rasa(stack):
     async def forged() -> tuple[int, dict]:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-            return await _mp_post(http, f"{stack['rasa']}/webhooks/miniprogram/webhook",
-                                  {"message": "你好"}, "forged-token")
+            return await _mp_post(
+                http, f"{stack['rasa']}/webhooks/miniprogram/webhook", {"message": "你好"}, "forged-token"
+            )
 
     status, answer = asyncio.run(forged())
     assert status == 401 and answer["error"] == "invalid_token" and "登录" in answer["message"]
@@ -234,8 +287,9 @@ def test_forged_miniprogram_token_never_reaches_real_rasa(stack):
 async def _wechat_turn(stack: dict, openid: str, text: str, msg_id: int) -> str:
     """One typed message; the reply passive, or else the new customer-service messages."""
     before = len([m for m in _get_json(f"{stack['fake']}/_received") if m["touser"] == openid])
-    status, body = await _post(stack["rasa"], _xml(openid, f"<MsgType><![CDATA[text]]></MsgType>"
-                                                           f"<Content><![CDATA[{text}]]></Content>", msg_id))
+    status, body = await _post(
+        stack["rasa"], _xml(openid, f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>", msg_id)
+    )
     assert status == 200, body
     if body != "success":
         return xmltodict.parse(body)["xml"]["Content"]
@@ -265,8 +319,9 @@ def test_wechat_opening_of_every_item_reads_as_reviewed(stack):
             transcript.user(scenario["first"])
             confirmation = await _wechat_turn(stack, openid, scenario["first"], 62000000 + 2 * index)
             transcript.bot(confirmation.splitlines())
-            number = _option_number(confirmation, START_TITLES[0] if START_TITLES[0] in confirmation
-                                    else START_TITLES[1])
+            number = _option_number(
+                confirmation, START_TITLES[0] if START_TITLES[0] in confirmation else START_TITLES[1]
+            )
             transcript.user(number)
             consent = await _wechat_turn(stack, openid, number, 62000001 + 2 * index)
             transcript.bot(consent.splitlines())
@@ -300,15 +355,16 @@ def test_miniprogram_opening_of_every_item_reads_as_reviewed(stack):
                 assert status == 200, login
                 transcript.lines.append(f"\n## {code}")
                 transcript.user(scenario["first"])
-                status, confirmation = await _mp_post(http, f"{base}/webhook", {"message": scenario["first"]},
-                                                      login["token"])
+                status, confirmation = await _mp_post(
+                    http, f"{base}/webhook", {"message": scenario["first"]}, login["token"]
+                )
                 assert status == 200, confirmation
                 transcript.bot(_miniprogram_lines(confirmation["messages"]))
-                start = next(b for m in confirmation["messages"] for b in m.get("buttons") or []
-                             if b["title"] in START_TITLES)
+                start = next(
+                    b for m in confirmation["messages"] for b in m.get("buttons") or [] if b["title"] in START_TITLES
+                )
                 transcript.user(start["payload"], button=start["title"])
-                status, consent = await _mp_post(http, f"{base}/webhook", {"message": start["payload"]},
-                                                 login["token"])
+                status, consent = await _mp_post(http, f"{base}/webhook", {"message": start["payload"]}, login["token"])
                 assert status == 200, consent
                 transcript.bot(_miniprogram_lines(consent["messages"]))
                 assert consent["messages"][0]["text"].startswith("在线办理"), consent

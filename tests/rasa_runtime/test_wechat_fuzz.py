@@ -1,5 +1,6 @@
 """Hostile or broken requests: always a 4xx or `success`, never a 5xx or a hang, and nothing
 reaches the dialogue."""
+
 from __future__ import annotations
 
 import asyncio

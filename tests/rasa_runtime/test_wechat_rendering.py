@@ -1,10 +1,11 @@
 """Bot messages as WeChat text: numbered options for buttons, the 2048-byte split, choices."""
+
 from __future__ import annotations
 
 import pytest
 from conftest import FakeDialogue, reply_content, text_xml, wechat_harness
 
-from channels.rendering import (
+from channels.wechat.rendering import (
     WECHAT_TEXT_LIMIT_BYTES,
     Option,
     choose_option,
@@ -14,8 +15,13 @@ from channels.rendering import (
 
 MENU = [
     {"text": "您好！我是示例市政务服务助手。"},
-    {"text": "【个人办事】", "buttons": [{"title": "新生儿出生", "payload": "/need_newborn"},
-                                        {"title": "入学报名", "payload": "/need_school_enrollment"}]},
+    {
+        "text": "【个人办事】",
+        "buttons": [
+            {"title": "新生儿出生", "payload": "/need_newborn"},
+            {"title": "入学报名", "payload": "/need_school_enrollment"},
+        ],
+    },
     {"text": "【企业办事】", "buttons": [{"title": "企业注销", "payload": "/need_deregistration"}]},
 ]
 
@@ -36,10 +42,22 @@ def test_images_and_custom_payloads():
     assert rendered.options == ()
 
 
-@pytest.mark.parametrize("reply, index", [
-    ("1", 0), ("２", 1), ("  3 ", 2), ("1.", 0), ("２。", 1), ("0", None), ("4", None),
-    ("1个", None), ("12345", None), ("我选1", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "reply, index",
+    [
+        ("1", 0),
+        ("２", 1),
+        ("  3 ", 2),
+        ("1.", 0),
+        ("２。", 1),
+        ("0", None),
+        ("4", None),
+        ("1个", None),
+        ("12345", None),
+        ("我选1", None),
+        ("", None),
+    ],
+)
 def test_choose_option(reply, index):
     options = (Option("a", "/a"), Option("b", "/b"), Option("c", "/c"))
     chosen = choose_option(reply, options)

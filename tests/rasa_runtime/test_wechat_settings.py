@@ -1,4 +1,5 @@
 """Configuration, the per-user quota window, the output channel and the fake API as a process."""
+
 from __future__ import annotations
 
 import json
@@ -11,10 +12,10 @@ import urllib.request
 import pytest
 from conftest import OPENID, ROOT, free_port, wechat_harness
 
-from channels.rendering import Option
 from channels.wechat import WeChatInput
-from channels.wechat_settings import PRODUCTION_API_BASE, WeChatConfigError, WeChatSettings
-from channels.wechat_state import CS_WINDOW_SECONDS, UserMemory
+from channels.wechat.rendering import Option
+from channels.wechat.settings import PRODUCTION_API_BASE, WeChatConfigError, WeChatSettings
+from channels.wechat.state import CS_WINDOW_SECONDS, UserMemory
 
 ENV = {
     "BANSHI_WECHAT_TOKEN": "env-token",
@@ -56,7 +57,8 @@ def test_rasa_loads_the_channel_from_a_credentials_section_with_empty_values(tmp
         "rest:\n"
         "channels.wechat.WeChatInput:\n"
         '  token: ""\n  app_id: ""\n  app_secret: ""\n  encoding_aes_key: ""\n  api_base: ""\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     channels = create_http_input_channels(None, str(credentials))
     wechat = [c for c in channels if isinstance(c, WeChatInput)]
     assert len(wechat) == 1 and wechat[0].settings.token == "from-env"
@@ -68,7 +70,8 @@ def test_real_api_with_development_secrets_refuses_to_start():
     with pytest.raises(WeChatConfigError, match="BANSHI_WECHAT_TOKEN"):
         WeChatSettings.from_credentials({"api_base": PRODUCTION_API_BASE}, {})
     real = WeChatSettings.from_credentials(
-        {"api_base": PRODUCTION_API_BASE, "token": "t0ken", "app_id": "wxabc", "app_secret": "s3cret"}, {})
+        {"api_base": PRODUCTION_API_BASE, "token": "t0ken", "app_id": "wxabc", "app_secret": "s3cret"}, {}
+    )
     assert real.api_base == PRODUCTION_API_BASE
 
 
@@ -116,9 +119,14 @@ async def test_output_channel_sends_proactive_messages_with_numbered_buttons():
 
 def test_fake_wechat_runs_as_a_process():
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "tests.fakes.fake_wechat", "--port", str(port)],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.fake_wechat", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
 
     def call(path: str, payload=None):
@@ -134,8 +142,10 @@ def test_fake_wechat_runs_as_a_process():
             except OSError:
                 time.sleep(0.1)
         settings = WeChatSettings.from_credentials(None, {})
-        token = call("/cgi-bin/stable_token", {"grant_type": "client_credential", "appid": settings.app_id,
-                                               "secret": settings.app_secret})["access_token"]
+        token = call(
+            "/cgi-bin/stable_token",
+            {"grant_type": "client_credential", "appid": settings.app_id, "secret": settings.app_secret},
+        )["access_token"]
         message = {"touser": OPENID, "msgtype": "text", "text": {"content": "你好"}}
         assert call(f"/cgi-bin/message/custom/send?access_token={token}", message)["errcode"] == 0
         assert call("/cgi-bin/message/custom/send?access_token=wrong", message)["errcode"] == 40001

@@ -1,15 +1,16 @@
 """The actions with tracker fixtures, as the Rasa reference assistants test theirs."""
+
 import asyncio
 
 import pytest
 
-from actions.fallback import ActionDefaultAskAffirmation
+from actions.fallback import ActionDefaultAskAffirmation, ActionDefaultFallback
 from actions.handoff import ActionHandoffToHuman
 from actions.menu import ActionShowMenu
 from actions.services import ActionConfirmService
 from bot.catalogue import SERVICE_CODES
 from bot.handoff import open_requests
-from tests.unit.conftest import make_tracker
+from tests.support.trackers import make_tracker
 
 
 def run(action, dispatcher, tracker):
@@ -55,7 +56,14 @@ def test_confirmation_without_any_item_offers_the_menu(dispatcher):
 
 
 def test_fallback_offers_the_top_candidates_as_buttons(dispatcher):
-    ranking = [("nlu_fallback", 0.5), ("need_newborn", 0.41), ("greet", 0.3), ("need_disability", 0.2), ("check_status", 0.1), ("need_retirement", 0.05)]
+    ranking = [
+        ("nlu_fallback", 0.5),
+        ("need_newborn", 0.41),
+        ("greet", 0.3),
+        ("need_disability", 0.2),
+        ("check_status", 0.1),
+        ("need_retirement", 0.05),
+    ]
     run(ActionDefaultAskAffirmation(), dispatcher, make_tracker("nlu_fallback", "那个娃那个", ranking=ranking))
     message = dispatcher.messages[0]
     assert "您是想" in message["text"]
@@ -70,13 +78,20 @@ def test_fallback_without_useful_candidates_still_offers_a_way_on(dispatcher):
     assert "/request_human" in payloads and "/out_of_scope" in payloads
 
 
+def test_giving_up_names_the_hotline_of_the_settings_and_forgets_the_turn(dispatcher):
+    from bot.settings import settings
+
+    events = run(ActionDefaultFallback(), dispatcher, make_tracker("nlu_fallback", "???"))
+    assert settings.hotline in dispatcher.messages[0]["text"]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/greet", "/request_human"]
+    assert events == [{"event": "rewind", "timestamp": None}]
+
+
 def test_handoff_records_the_request_masked(dispatcher, tmp_db_url, monkeypatch):
     import actions.handoff as handoff_module
     from bot import handoff
 
-    monkeypatch.setattr(
-        handoff_module, "record_handoff", lambda **kw: handoff.record_handoff(db_url=tmp_db_url, **kw)
-    )
+    monkeypatch.setattr(handoff_module, "record_handoff", lambda **kw: handoff.record_handoff(db_url=tmp_db_url, **kw))
     events = [
         {"event": "user", "text": "我叫王小明，身份证110101199003071234，电话13812345678"},
         {"event": "bot", "text": "收到"},
@@ -103,4 +118,3 @@ def test_handoff_failure_still_gives_the_hotline(dispatcher, monkeypatch):
     monkeypatch.setattr(handoff_module, "record_handoff", broken)
     run(ActionHandoffToHuman(), dispatcher, make_tracker("request_human", "人工"))
     assert "12345" in dispatcher.messages[0]["text"]
-

@@ -1,10 +1,11 @@
 """The 13 form files load, say everything the dialogue needs, and agree with the portal's
 profile contract; a broken file fails at load time with a message naming the problem."""
+
 from __future__ import annotations
 
 import pytest
 
-from bot.application_forms import (
+from bot.applications.form import (
     KINDS,
     PROFILE_FIELDS,
     FormSpecError,
@@ -12,10 +13,10 @@ from bot.application_forms import (
     load_forms,
     parse_form,
 )
-from bot.application_replies import choice_button, question, shown, summary
+from bot.applications.parsing import parse_answer
+from bot.applications.words import choice_button, question, shown, summary
 from bot.catalogue import SERVICE_CODES, get_item
-from bot.field_parsing import parse_answer
-from bot.portal_models import Application
+from bot.portal_client.models import Application
 
 FORMS = load_forms()
 
@@ -32,8 +33,9 @@ def test_every_field_can_be_asked_and_its_example_is_accepted(code):
         assert spec.question.strip() and spec.example.strip(), spec.name
         assert spec.label in spec.aliases or spec.aliases, spec.name
         if spec.kind not in ("choices",):
-            parsed = parse_answer(spec.kind, spec.example, choices=spec.choices, minimum=spec.minimum,
-                                  maximum=spec.maximum)
+            parsed = parse_answer(
+                spec.kind, spec.example, choices=spec.choices, minimum=spec.minimum, maximum=spec.maximum
+            )
             assert parsed.ok, (spec.name, spec.example, parsed.problem)
         assert all(len(choice) <= 10 for choice in spec.choices), spec.name
 
@@ -61,14 +63,22 @@ def test_a_conditional_field_applies_only_with_its_trigger():
     assert FORMS["retirement"].missing({"pension_account": "社保卡金融账户"}).count("bank_card_no") == 0
 
 
-@pytest.mark.parametrize("raw, problem", [
-    ({"subjects": ["citizen"], "fields": []}, "fields"),
-    ({"subjects": ["alien"], "fields": [{"name": "a", "label": "甲"}]}, "subjects"),
-    ({"subjects": ["citizen"], "fields": [{"name": "a", "label": "甲", "kind": "colour"}]}, "kind"),
-    ({"subjects": ["citizen"], "fields": [{"name": "a", "label": "甲", "kind": "choice"}]}, "choices"),
-    ({"subjects": ["citizen"], "fields": [{"name": "a", "label": "甲", "when": {"b": "x"}},
-                                          {"name": "b", "label": "乙"}]}, "earlier"),
-])
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        ({"subjects": ["citizen"], "fields": []}, "fields"),
+        ({"subjects": ["alien"], "fields": [{"name": "a", "label": "甲"}]}, "subjects"),
+        ({"subjects": ["citizen"], "fields": [{"name": "a", "label": "甲", "kind": "colour"}]}, "kind"),
+        ({"subjects": ["citizen"], "fields": [{"name": "a", "label": "甲", "kind": "choice"}]}, "choices"),
+        (
+            {
+                "subjects": ["citizen"],
+                "fields": [{"name": "a", "label": "甲", "when": {"b": "x"}}, {"name": "b", "label": "乙"}],
+            },
+            "earlier",
+        ),
+    ],
+)
 def test_a_broken_form_file_is_refused_with_the_reason(raw, problem):
     with pytest.raises(FormSpecError, match=problem):
         parse_form("newborn", raw)
@@ -86,11 +96,24 @@ def test_questions_offer_buttons_for_choices_and_a_skip_for_optional_fields():
 def test_the_summary_hides_identifiers_and_marks_prefilled_and_shared():
     form = FORMS["newborn"]
     body = {
-        "number": "BS20261130000001", "service_code": "newborn", "service_title": "新生儿出生一件事",
-        "status": "draft", "status_text": "草稿", "submitted_at": None, "promised_date": None, "overdue": False,
-        "subtasks": [], "next_step": "", "can_urge": False, "urge_count": 0,
-        "fields": {"applicant_name": "张伟", "applicant_id_number": "99010219940512043X", "delivery": "申请点自取",
-                   "delivery_address": "示例市中心区人民路12号"},
+        "number": "BS20261130000001",
+        "service_code": "newborn",
+        "service_title": "新生儿出生一件事",
+        "status": "draft",
+        "status_text": "草稿",
+        "submitted_at": None,
+        "promised_date": None,
+        "overdue": False,
+        "subtasks": [],
+        "next_step": "",
+        "can_urge": False,
+        "urge_count": 0,
+        "fields": {
+            "applicant_name": "张伟",
+            "applicant_id_number": "99010219940512043X",
+            "delivery": "申请点自取",
+            "delivery_address": "示例市中心区人民路12号",
+        },
         "prefilled_fields": ["applicant_name", "applicant_id_number"],
     }
     text = summary(form, get_item("newborn"), Application.from_json(body), []).text

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from bot.catalogue import ENTERPRISE, PERSONAL, SERVICE_CODES, code_for_intent, load_catalogue
-from bot.lexicon import CATALOGUE_DICT, catalogue_terms, clean_term, render
+from bot.language.lexicon import CATALOGUE_DICT, catalogue_terms, clean_term, render
 
 ROOT = Path(__file__).resolve().parents[2]
 

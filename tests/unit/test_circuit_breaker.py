@@ -1,11 +1,12 @@
 """The circuit breaker's states: closed → open after N failures in a row → half-open after the
 cool-down (one trial at a time) → closed on success, open again on failure."""
+
 from __future__ import annotations
 
 import pytest
 
-from bot.circuit_breaker import CircuitBreaker
-from bot.portal_errors import CircuitOpen
+from bot.portal_client.breaker import CircuitBreaker
+from bot.portal_client.errors import CircuitOpen
 
 
 class Clock:

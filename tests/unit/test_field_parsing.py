@@ -1,8 +1,9 @@
-"""Form answers as citizens type them, read by `bot.field_parsing.parse_answer`.
+"""Form answers as citizens type them, read by `bot.applications.parsing.parse_answer`.
 
 `today` is fixed to Monday 30 November 2026 (the last day of a 30-day month), so relative
 dates, weekdays and month ends are all checkable by hand.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.field_parsing import KINDS, Parsed, chinese_number, parse_answer
+from bot.applications.parsing import KINDS, Parsed, chinese_number, parse_answer
 from bot.geography import CITY, DISTRICTS, district_of
-from bot.text import normalize
+from bot.language.text import normalize
 from bot.validation import id_check_char, uscc_check_char
 
 TODAY = date(2026, 11, 30)
@@ -40,6 +41,7 @@ def problem(kind: str, text: str, **settings) -> str:
 
 # --- the result type and the API -----------------------------------------------------------
 
+
 def test_parsed_is_ok_only_with_a_value_and_no_problem():
     assert Parsed("x").ok
     assert Parsed(False).ok  # "no" is an answer
@@ -48,8 +50,19 @@ def test_parsed_is_ok_only_with_a_value_and_no_problem():
 
 
 def test_every_documented_kind_has_a_reader():
-    assert set(KINDS) == {"text", "name", "id_number", "uscc", "phone", "date", "int", "bool", "choice",
-                          "choices", "address"}
+    assert set(KINDS) == {
+        "text",
+        "name",
+        "id_number",
+        "uscc",
+        "phone",
+        "date",
+        "int",
+        "bool",
+        "choice",
+        "choices",
+        "address",
+    }
 
 
 def test_unknown_kind_and_choice_without_choices_are_programming_errors():
@@ -79,6 +92,7 @@ def test_the_label_names_the_field_in_reasons():
 
 
 # --- text ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "value"),
@@ -112,6 +126,7 @@ def test_text_over_200_characters_is_rejected():
 
 # --- name ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [
@@ -143,14 +158,27 @@ def test_undecided_names_get_their_own_reason(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["好的", "可以", "没有", "不办了", "张", "John Smith", "张小明123", "爱" * 21, "阿依古丽··买买提", "·买买提",
-     "你好吗", "谢谢"],
+    [
+        "好的",
+        "可以",
+        "没有",
+        "不办了",
+        "张",
+        "John Smith",
+        "张小明123",
+        "爱" * 21,
+        "阿依古丽··买买提",
+        "·买买提",
+        "你好吗",
+        "谢谢",
+    ],
 )
 def test_non_names_are_rejected(text):
     assert "没能识别出姓名" in problem("name", text)
 
 
 # --- ID number -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "value"),
@@ -188,6 +216,7 @@ def test_id_number_reasons_tell_shape_date_and_check_digit_apart(text, reason):
 
 # --- unified social credit code ------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [(USCC, USCC), (USCC.lower(), USCC), (f"代码：{OTHER_USCC}", OTHER_USCC), ("9135 0100 M000 100Y 43", USCC)],
@@ -212,10 +241,19 @@ def test_uscc_rejected(text, reason):
 
 # --- phone ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "text",
-    ["13800990001", "138 0099 0001", "138-0099-0001", "电话是13800990001，白天都在", "+86 13800990001",
-     "+8613800990001", "86-13800990001", "手机13800990001 座机0571-88886666"],
+    [
+        "13800990001",
+        "138 0099 0001",
+        "138-0099-0001",
+        "电话是13800990001，白天都在",
+        "+86 13800990001",
+        "+8613800990001",
+        "86-13800990001",
+        "手机13800990001 座机0571-88886666",
+    ],
 )
 def test_phones_accepted(text):
     assert ok("phone", text) == "13800990001"
@@ -242,6 +280,7 @@ def test_phone_next_to_an_id_number_is_found_but_not_inside_it():
 
 
 # --- date ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "value"),
@@ -368,6 +407,7 @@ def test_huge_relative_spans_are_reasons_not_crashes():
 
 # --- integers ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [
@@ -431,8 +471,19 @@ def test_integer_range_bounds_are_inclusive():
 
 @pytest.mark.parametrize(
     ("run", "value"),
-    [("二〇二六", 2026), ("二零零八", 2008), ("一", 1), ("十一", 11), ("二十", 20), ("三十一", 31),
-     ("一百", 100), ("三千五", 3500), ("十万", 100000), ("十二万三千", 123000), ("一千万", 10000000)],
+    [
+        ("二〇二六", 2026),
+        ("二零零八", 2008),
+        ("一", 1),
+        ("十一", 11),
+        ("二十", 20),
+        ("三十一", 31),
+        ("一百", 100),
+        ("三千五", 3500),
+        ("十万", 100000),
+        ("十二万三千", 123000),
+        ("一千万", 10000000),
+    ],
 )
 def test_chinese_numbers(run, value):
     assert chinese_number(run) == value
@@ -440,11 +491,64 @@ def test_chinese_numbers(run, value):
 
 # --- yes / no ------------------------------------------------------------------------------
 
-YES = ["是", "是的", "对", "对的", "要", "需要", "有", "同意", "好", "好的", "可以", "行", "设置", "办", "参保",
-       "已经", "已清理", "清了", "已经清理了", "嗯", "嗯嗯", "确认", "没问题", "没错", "不错", "我要办", "那就办吧",
-       "要的。", "OK", "yes", "需要设置"]
-NO = ["否", "不", "不是", "不要", "不需要", "没有", "无", "不用", "不用了", "不设", "暂不", "暂不需要", "暂时不需要",
-      "没有欠税", "未参保", "还没清理", "嗯，不需要", "我不需要", "我们公司没有", "都不要", "no", "别办了", "不对"]
+YES = [
+    "是",
+    "是的",
+    "对",
+    "对的",
+    "要",
+    "需要",
+    "有",
+    "同意",
+    "好",
+    "好的",
+    "可以",
+    "行",
+    "设置",
+    "办",
+    "参保",
+    "已经",
+    "已清理",
+    "清了",
+    "已经清理了",
+    "嗯",
+    "嗯嗯",
+    "确认",
+    "没问题",
+    "没错",
+    "不错",
+    "我要办",
+    "那就办吧",
+    "要的。",
+    "OK",
+    "yes",
+    "需要设置",
+]
+NO = [
+    "否",
+    "不",
+    "不是",
+    "不要",
+    "不需要",
+    "没有",
+    "无",
+    "不用",
+    "不用了",
+    "不设",
+    "暂不",
+    "暂不需要",
+    "暂时不需要",
+    "没有欠税",
+    "未参保",
+    "还没清理",
+    "嗯，不需要",
+    "我不需要",
+    "我们公司没有",
+    "都不要",
+    "no",
+    "别办了",
+    "不对",
+]
 UNCLEAR = ["不知道", "我不清楚", "无所谓", "需要吗", "要不要办？", "有没有都行吗", "哦", "随便", "天气", "什么意思"]
 
 
@@ -468,6 +572,7 @@ def test_unclear_yes_no_names_the_question():
 
 
 # --- one choice ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "value"),
@@ -544,6 +649,7 @@ def test_choice_rejected_lists_the_choices(text, reason):
 
 # --- several choices -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [
@@ -612,6 +718,7 @@ def test_several_choices_rejected_lists_the_choices(text, reason):
 
 
 # --- address -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("text", "value"),

@@ -1,4 +1,5 @@
 """Answering in chat: answer with the source, suggest, or abstain — and log what was not answered."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,15 +9,28 @@ from sqlalchemy import select
 
 from actions import knowledge as knowledge_action
 from bot.db import session_factory
-from bot.knowledge import answering
+from bot.knowledge import answering, words
 from bot.knowledge.config import KnowledgeSettings
 from bot.knowledge.retriever import ABSTAIN, ANSWER, SUGGEST, Hit, SearchResult
 from bot.knowledge.store import KbUnanswered
-from tests.unit.conftest import make_tracker
+from tests.support.trackers import make_tracker
 
 
-def _hit(unit_id: int, section: str = "问：双胞胎怎么申请？", text: str = "在同一张申请表中一次提交即可。", kind: str = "faq") -> Hit:
-    return Hit(unit_id, 0.9, "新生儿出生一件事", section, ("常见问题", section), kind, text, "2026-10-01", "newborn", "knowledge/newborn.md")
+def _hit(
+    unit_id: int, section: str = "问：双胞胎怎么申请？", text: str = "在同一张申请表中一次提交即可。", kind: str = "faq"
+) -> Hit:
+    return Hit(
+        unit_id,
+        0.9,
+        "新生儿出生一件事",
+        section,
+        ("常见问题", section),
+        kind,
+        text,
+        "2026-10-01",
+        "newborn",
+        "knowledge/newborn.md",
+    )
 
 
 class FakeRetriever:
@@ -79,7 +93,7 @@ def test_empty_or_missing_index_says_so_politely(tmp_db_url):
     retriever = FakeRetriever(tmp_db_url, ABSTAIN, [], generation=None)
     (reply,) = answering.reply_for(retriever, "出生证明怎么办")
     assert "知识库正在更新" in reply.text
-    assert answering.reply_for(retriever, "   ")[0].text == answering.EMPTY_QUESTION
+    assert answering.reply_for(retriever, "   ")[0].text == words.EMPTY_QUESTION
 
 
 def test_a_failing_search_never_reaches_the_citizen(tmp_db_url):
@@ -95,7 +109,7 @@ def test_a_failing_search_never_reaches_the_citizen(tmp_db_url):
 def test_a_suggestion_button_answers_that_unit_or_says_it_changed(tmp_db_url):
     retriever = FakeRetriever(tmp_db_url, SUGGEST, [_hit(5)])
     assert answering.reply_for(retriever, "/ask_question", unit_id=5)[0].text.startswith("在同一张申请表中")
-    assert answering.reply_for(retriever, "", unit_id=99)[0].text == answering.UNIT_GONE
+    assert answering.reply_for(retriever, "", unit_id=99)[0].text == words.UNIT_GONE
 
 
 @pytest.fixture

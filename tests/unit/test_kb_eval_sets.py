@@ -1,5 +1,6 @@
 """The knowledge base's question sets: big enough, labelled with real headings, and kept apart
 from what the index contains (no linked question is a near copy of an evaluation question)."""
+
 from __future__ import annotations
 
 import difflib
@@ -9,7 +10,7 @@ import pytest
 
 from bot.knowledge.evaluation import DEV_FILE, EVAL_FILE, load_eval_set
 from bot.knowledge.sources import load_phrasings
-from bot.text import normalize
+from bot.language.text import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 NEAR_COPY = 0.7
@@ -49,6 +50,10 @@ def test_no_linked_question_copies_an_evaluation_question():
                 text = normalize(phrasing)
                 for question in asked:
                     matcher = difflib.SequenceMatcher(None, text, question)
-                    if matcher.real_quick_ratio() >= NEAR_COPY and matcher.quick_ratio() >= NEAR_COPY and matcher.ratio() >= NEAR_COPY:
+                    if (
+                        matcher.real_quick_ratio() >= NEAR_COPY
+                        and matcher.quick_ratio() >= NEAR_COPY
+                        and matcher.ratio() >= NEAR_COPY
+                    ):
                         copies.append((stem, heading, phrasing, question))
     assert not copies, f"linked questions too close to evaluation questions: {copies[:5]}"

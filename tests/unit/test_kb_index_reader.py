@@ -1,6 +1,7 @@
 """The index reader under publishes racing it: a generation pruned while it opens it is
 followed to the newer one, a generation that is really missing does not loop, and the last
 good snapshot keeps answering."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """The knowledge base's life: import, re-import, change, retire, draft/publish, hot reload,
 one writer — on SQLite and on the local PostgreSQL — with the real embedding model."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from bot.knowledge import index as index_files
 from bot.knowledge.importer import import_paths, set_status
 from bot.knowledge.retriever import Retriever
 from bot.knowledge.store import RETIRED, KbDocument, KbDocumentVersion, KbEntry, KbUnit
-from tests.unit.kb_fixtures import kb_settings, postgres_database, write_pack
+from tests.support.kb_fixtures import kb_settings, postgres_database, write_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,7 +70,9 @@ def test_changed_file_is_a_new_version_touching_only_what_changed(kb, tmp_path):
     with session_factory(kb.db_url)() as session:
         document = session.scalar(select(KbDocument).where(KbDocument.source.endswith("newborn.md")))
         assert document.version == 2
-        versions = session.scalars(select(KbDocumentVersion.version).where(KbDocumentVersion.document_id == document.id)).all()
+        versions = session.scalars(
+            select(KbDocumentVersion.version).where(KbDocumentVersion.document_id == document.id)
+        ).all()
         assert sorted(versions) == [1, 2]
 
     hits = Retriever(kb).search("新生儿出生一件事多少个工作日办完", k=5).hits
@@ -87,9 +90,7 @@ def test_removed_file_retires_its_units_and_their_vectors(kb, tmp_path):
 
     snapshot = index_files.IndexReader(kb.index_dir).snapshot()
     with session_factory(kb.db_url)() as session:
-        retired_entries = set(session.scalars(
-            select(KbEntry.id).join(KbUnit).where(KbUnit.status == RETIRED)
-        ))
+        retired_entries = set(session.scalars(select(KbEntry.id).join(KbUnit).where(KbUnit.status == RETIRED)))
     assert retired_entries and not retired_entries & set(snapshot.entry_ids.tolist())
     result = Retriever(kb).search("简易注销公示多少天")
     assert all(hit.service_code != "deregistration" for hit in result.hits)
@@ -100,7 +101,7 @@ def test_draft_is_not_searchable_until_published(kb, tmp_path):
     import_paths([folder / "newborn.md"], kb, draft=True)
     retriever = Retriever(kb)
     assert retriever.search("双胞胎怎么申请").hits == []
-    assert set_status(["newborn.md"], "published", kb) == [] , "sources are named as imported"
+    assert set_status(["newborn.md"], "published", kb) == [], "sources are named as imported"
     source = next(iter(_sources(kb)))
     assert set_status([source], "published", kb) == [source]
     assert retriever.search("双胞胎怎么申请").best.section == "问：双胞胎怎么申请？"
@@ -140,9 +141,8 @@ def test_generations_are_published_whole_and_old_ones_pruned(kb, tmp_path):
 
 def test_there_is_exactly_one_writer(kb, tmp_path):
     folder = write_pack(tmp_path / "pack")
-    with index_files.writer_lock(kb.index_dir):
-        with pytest.raises(index_files.WriterBusy):
-            import_paths([folder], kb)
+    with index_files.writer_lock(kb.index_dir), pytest.raises(index_files.WriterBusy):
+        import_paths([folder], kb)
     assert import_paths([folder], kb).documents_added == 2
 
 
@@ -156,7 +156,7 @@ def test_service_item_breaks_ties_between_guides(kb, tmp_path):
 
 def test_cli_search_json_and_bulk_file(tmp_path):
     folder = write_pack(tmp_path / "pack")
-    env = {"BANSHI_KB_DB_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    env = {"BANSHI_KB_DB_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PATH": "/usr/bin:/bin"}
     run = lambda *args: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "bot", "kb", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )

@@ -1,4 +1,5 @@
 """Reading guides and FAQ tables into units: boundaries, citations, linked questions, bad files."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,7 +16,7 @@ from bot.knowledge.sources import (
     sentences,
 )
 from bot.knowledge.store import FAQ, MATERIALS, SECTION
-from tests.unit.kb_fixtures import write_pack
+from tests.support.kb_fixtures import write_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,5 @@
 """`make run` refuses politely when a port is taken (a real process, no servers started)."""
+
 import os
 import socket
 import subprocess
@@ -13,7 +14,7 @@ def test_port_in_use_gives_a_clear_message_not_a_traceback():
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         port = blocker.getsockname()[1]
-        env = dict(os.environ, BANSHI_CONSOLE_PORT=str(port), PYTHONPATH=str(ROOT))
+        env = dict(os.environ, BANSHI_CONSOLE_PORT=str(port))
         result = subprocess.run(
             [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
         )

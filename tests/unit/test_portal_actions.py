@@ -1,5 +1,6 @@
 """Identity binding, status and 催办 actions with tracker fixtures, against the in-memory portal
-(tests/unit/fake_portal.py) and a temporary services database."""
+(tests/support/fake_portal.py) and a temporary services database."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,12 +17,12 @@ from actions.identity import (
     ValidateIdentityForm,
 )
 from actions.status import ActionCheckStatus, ActionUnbindIdentity, ActionUrgeApplication
-from bot import portal_services
-from bot.binding import VERIFIED, find_id_number, parse_code, parse_name, portal_channel
-from bot.portal_identity import IdentityStore
-from bot.portal_models import PortalToken
-from tests.unit.conftest import make_tracker
-from tests.unit.fake_portal import PERSON_ID, PERSON_NAME, FakePortal, application, subtask
+from bot.identity.binding import VERIFIED, find_id_number, parse_code, parse_name, portal_channel
+from bot.identity.store import IdentityStore
+from bot.portal_client import services as portal_services
+from bot.portal_client.models import PortalToken
+from tests.support.fake_portal import PERSON_ID, PERSON_NAME, FakePortal, application, subtask
+from tests.support.trackers import make_tracker
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
@@ -43,8 +44,9 @@ def portal(monkeypatch, tmp_db_url) -> FakePortal:
 def bound(portal, tmp_db_url) -> str:
     """马志强 already verified in an earlier conversation: his token is in the store."""
     token = portal.issue_token()
-    IdentityStore(tmp_db_url).save(SENDER, "rest", PortalToken(token, _far_future(), "citizen", PERSON_NAME),
-                                   consented_at=_far_future())
+    IdentityStore(tmp_db_url).save(
+        SENDER, "rest", PortalToken(token, _far_future(), "citizen", PERSON_NAME), consented_at=_far_future()
+    )
     return token
 
 
@@ -76,11 +78,22 @@ def form_turn(slot: str, value, slots: dict | None = None):
 
 # ---- reading what citizens type --------------------------------------------------------------
 
-@pytest.mark.parametrize("text, name", [
-    ("马志强", "马志强"), ("我叫 马志强。", "马志强"), ("姓名：阿依古丽·买买提", "阿依古丽·买买提"),
-    ("马志强 990103196603020774", "马志强"), ("990103196603020774", None), ("查一下进度好吗？", None),
-    ("王", None), ("abc", None), ("不查了", None), ("好的吧", None),
-])
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("马志强", "马志强"),
+        ("我叫 马志强。", "马志强"),
+        ("姓名：阿依古丽·买买提", "阿依古丽·买买提"),
+        ("马志强 990103196603020774", "马志强"),
+        ("990103196603020774", None),
+        ("查一下进度好吗？", None),
+        ("王", None),
+        ("abc", None),
+        ("不查了", None),
+        ("好的吧", None),
+    ],
+)
 def test_names_are_read_from_what_people_type(text, name):
     assert parse_name(text) == name
 
@@ -96,6 +109,7 @@ def test_id_numbers_and_codes_are_found_inside_sentences():
 
 # ---- the identity form ---------------------------------------------------------------------
 
+
 def test_an_unbound_status_check_asks_for_identity_with_its_purpose(portal, dispatcher):
     slots = run(ActionCheckStatus(), dispatcher, make_tracker("check_status", "我的办件到哪了"))
     assert slots == {"needs_identity": True, "identity_purpose": "check_status", **CITIZEN_BINDING}
@@ -105,8 +119,17 @@ def test_an_unbound_status_check_asks_for_identity_with_its_purpose(portal, disp
 def test_the_consent_question_says_what_why_how_long_and_that_refusing_is_fine(dispatcher):
     run(ActionAskBindingConsent(), dispatcher, make_tracker(slots={"identity_purpose": "check_status"}))
     text = texts(dispatcher)
-    for must in ("姓名", "身份证号码", "手机", "查询您本人的办件进度", "不作他用", "自动失效", "解除绑定",
-                 "不同意也没关系", "12345"):
+    for must in (
+        "姓名",
+        "身份证号码",
+        "手机",
+        "查询您本人的办件进度",
+        "不作他用",
+        "自动失效",
+        "解除绑定",
+        "不同意也没关系",
+        "12345",
+    ):
         assert must in text, must
     assert [b["payload"] for b in buttons(dispatcher)] == ["/affirm", "/deny"]
 
@@ -115,13 +138,16 @@ def test_the_consent_question_says_what_why_how_long_and_that_refusing_is_fine(d
 def test_the_form_says_nothing_about_slots_the_start_only_cleared(dispatcher, subject, uscc):
     """As rasa-sdk sees the identity form start: the start action's slot events trail the
     tracker and are all validated; a cleared credit code is not a wrong one (issue 20)."""
-    events = [{"event": "user", "text": '/start_application{"prefill_consent":"yes"}'},
-              {"event": "action", "name": "action_start_application"},
-              {"event": "slot", "name": "needs_identity", "value": True},
-              {"event": "slot", "name": "binding_subject", "value": subject},
-              {"event": "slot", "name": "binding_uscc", "value": uscc}]
-    tracker = make_tracker("start_application", events[0]["text"], events=events,
-                           slots={"binding_subject": subject, "binding_uscc": uscc})
+    events = [
+        {"event": "user", "text": '/start_application{"prefill_consent":"yes"}'},
+        {"event": "action", "name": "action_start_application"},
+        {"event": "slot", "name": "needs_identity", "value": True},
+        {"event": "slot", "name": "binding_subject", "value": subject},
+        {"event": "slot", "name": "binding_uscc", "value": uscc},
+    ]
+    tracker = make_tracker(
+        "start_application", events[0]["text"], events=events, slots={"binding_subject": subject, "binding_uscc": uscc}
+    )
     slots = run(ValidateIdentityForm(), dispatcher, tracker)
     assert dispatcher.messages == []
     assert slots.get("binding_uscc") == uscc
@@ -174,8 +200,9 @@ def test_an_identity_the_portal_does_not_know_is_asked_again_from_the_name(porta
 
 def test_a_portal_outage_while_sending_the_code_keeps_what_was_typed(portal, dispatcher):
     portal.down = True
-    tracker = make_tracker(slots={"binding_name": PERSON_NAME, "binding_id_number": PERSON_ID,
-                                  "identity_purpose": "check_status"})
+    tracker = make_tracker(
+        slots={"binding_name": PERSON_NAME, "binding_id_number": PERSON_ID, "identity_purpose": "check_status"}
+    )
     slots = run(ActionAskBindingCode(), dispatcher, tracker)
     assert slots == {"requested_slot": None}
     assert "系统繁忙" in texts(dispatcher) and "保存" in texts(dispatcher) and "查询进度" in texts(dispatcher)
@@ -193,7 +220,9 @@ def test_a_wrong_code_is_asked_again_and_the_right_one_binds(portal, dispatcher,
     slots = run(ValidateIdentityForm(), dispatcher, form_turn("binding_code", "111111", {"binding_id": binding_id}))
     assert slots == {"binding_code": None} and "验证码不正确" in texts(dispatcher)
     dispatcher.messages.clear()
-    slots = run(ValidateIdentityForm(), dispatcher, form_turn("binding_code", "验证码123456", {"binding_id": binding_id}))
+    slots = run(
+        ValidateIdentityForm(), dispatcher, form_turn("binding_code", "验证码123456", {"binding_id": binding_id})
+    )
     assert slots == {"binding_code": VERIFIED}
     stored = IdentityStore(tmp_db_url).current(SENDER)
     assert stored.display_name_masked == "马**" and stored.token in portal.tokens
@@ -207,13 +236,27 @@ def test_an_unknown_binding_sends_a_fresh_code(portal, dispatcher):
 
 def test_after_binding_the_first_question_is_answered(portal, dispatcher, tmp_db_url, bound):
     portal.applications[OVERDUE] = application(OVERDUE, overdue=True)
-    tracker = make_tracker(slots={"identity_purpose": "check_status", "binding_consent": True,
-                                  "binding_name": PERSON_NAME, "binding_id_number": PERSON_ID,
-                                  "binding_code": VERIFIED, "application_no": OVERDUE})
+    tracker = make_tracker(
+        slots={
+            "identity_purpose": "check_status",
+            "binding_consent": True,
+            "binding_name": PERSON_NAME,
+            "binding_id_number": PERSON_ID,
+            "binding_code": VERIFIED,
+            "application_no": OVERDUE,
+        }
+    )
     slots = run(ActionContinueAfterBinding(), dispatcher, tracker)
     assert "身份核验成功，马**" in texts(dispatcher) and OVERDUE in texts(dispatcher)
-    for slot in ("binding_consent", "binding_name", "binding_id_number", "binding_code", "binding_id",
-                 "identity_purpose", "application_no"):
+    for slot in (
+        "binding_consent",
+        "binding_name",
+        "binding_id_number",
+        "binding_code",
+        "binding_id",
+        "identity_purpose",
+        "application_no",
+    ):
         assert slots[slot] is None, slot
     assert slots["needs_identity"] is False
 
@@ -232,7 +275,9 @@ def test_after_an_outage_what_was_typed_is_kept_for_the_next_try(portal, dispatc
 
 
 def test_resuming_an_interrupted_binding_says_so(portal, dispatcher):
-    slots = run(ActionCheckStatus(), dispatcher, make_tracker("check_status", "查进度", slots={"binding_consent": True}))
+    slots = run(
+        ActionCheckStatus(), dispatcher, make_tracker("check_status", "查进度", slots={"binding_consent": True})
+    )
     assert slots["needs_identity"] is True and "接着" in texts(dispatcher)
 
 
@@ -244,25 +289,38 @@ def test_cancelling_clears_the_form(dispatcher):
 
 # ---- status ------------------------------------------------------------------------------------
 
+
 def test_status_by_number_per_department_with_what_to_do_and_urge_for_overdue(portal, dispatcher, bound):
     portal.applications[OVERDUE] = application(
-        OVERDUE, overdue=True, next_step="已超过承诺办结日期（2026年10月20日），您可以催办，或拨打12345反映。",
-        subtasks=[subtask("基本养老保险待遇核定", "人社局", "completed", lead=True),
-                  subtask("住房公积金提取", "住房公积金管理中心", "reviewing", note="资金核算中")])
-    slots = run(ActionCheckStatus(), dispatcher, make_tracker("check_status", "查进度", slots={"application_no": OVERDUE}))
+        OVERDUE,
+        overdue=True,
+        next_step="已超过承诺办结日期（2026年10月20日），您可以催办，或拨打12345反映。",
+        subtasks=[
+            subtask("基本养老保险待遇核定", "人社局", "completed", lead=True),
+            subtask("住房公积金提取", "住房公积金管理中心", "reviewing", note="资金核算中"),
+        ],
+    )
+    slots = run(
+        ActionCheckStatus(), dispatcher, make_tracker("check_status", "查进度", slots={"application_no": OVERDUE})
+    )
     text = texts(dispatcher)
     assert "人社局（牵头）｜基本养老保险待遇核定：已办好" in text
     assert "住房公积金管理中心｜住房公积金提取：正在审核（资金核算中）" in text
     assert "承诺2026年10月20日前办结，现已超过承诺时间" in text and "现在需要您做的：已超过" in text
     assert [b["payload"] for b in buttons(dispatcher)] == [
-        f'/urge_application{{"application_no":"{OVERDUE}"}}', "/request_human"]
+        f'/urge_application{{"application_no":"{OVERDUE}"}}',
+        "/request_human",
+    ]
     assert slots == {"application_no": None, "needs_identity": False}
 
 
 def test_correction_says_which_materials(portal, dispatcher, bound):
     portal.applications[OTHER] = application(
-        OTHER, status="correction", next_step="民政局需要您补充：近期2寸白底彩色免冠照片。补齐后办理会继续进行。",
-        subtasks=[subtask("残疾人证换领", "民政局", "correction", missing=("近期2寸白底彩色免冠照片",))])
+        OTHER,
+        status="correction",
+        next_step="民政局需要您补充：近期2寸白底彩色免冠照片。补齐后办理会继续进行。",
+        subtasks=[subtask("残疾人证换领", "民政局", "correction", missing=("近期2寸白底彩色免冠照片",))],
+    )
     run(ActionCheckStatus(), dispatcher, make_tracker("check_status", "查进度"))
     assert "需要您补充材料：近期2寸白底彩色免冠照片" in texts(dispatcher)
     assert buttons(dispatcher) == []
@@ -307,9 +365,12 @@ def test_an_expired_token_asks_for_identity_again(portal, dispatcher, bound, tmp
 
 # ---- 催办 and unbinding ------------------------------------------------------------------------
 
+
 def test_urging_an_overdue_application(portal, dispatcher, bound):
     portal.applications[OVERDUE] = application(OVERDUE, overdue=True)
-    slots = run(ActionUrgeApplication(), dispatcher, make_tracker("urge_application", "催办", slots={"application_no": OVERDUE}))
+    slots = run(
+        ActionUrgeApplication(), dispatcher, make_tracker("urge_application", "催办", slots={"application_no": OVERDUE})
+    )
     assert portal.urged == [OVERDUE] and "已为您催办" in texts(dispatcher)
     assert slots == {"application_no": None, "needs_identity": False}
 

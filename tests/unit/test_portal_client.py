@@ -1,5 +1,6 @@
 """The portal client against httpx.MockTransport: retries only where safe, one idempotency key
 per submit, the circuit breaker, typed results and Chinese messages for every failure."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,9 +8,9 @@ import asyncio
 import httpx
 import pytest
 
-from bot.circuit_breaker import CircuitBreaker
-from bot.portal_client import ClientConfig, PortalClient
-from bot.portal_errors import (
+from bot.portal_client.breaker import CircuitBreaker
+from bot.portal_client.client import ClientConfig, PortalClient
+from bot.portal_client.errors import (
     AuthRequired,
     CircuitOpen,
     Conflict,
@@ -19,8 +20,8 @@ from bot.portal_errors import (
     PortalTimeout,
     PortalUnavailable,
 )
-from bot.portal_models import Application
-from tests.unit.fake_portal import CONFIG, application, subtask
+from bot.portal_client.models import Application
+from tests.support.fake_portal import CONFIG, application, subtask
 
 NUMBER = "BS20261001000001"
 
@@ -41,8 +42,11 @@ class Script:
 
 
 def make_client(script: Script, breaker: CircuitBreaker | None = None, **config) -> PortalClient:
-    return PortalClient(ClientConfig(**{**CONFIG.__dict__, **config}), breaker=breaker or CircuitBreaker(50, 30),
-                        transport=httpx.MockTransport(script))
+    return PortalClient(
+        ClientConfig(**{**CONFIG.__dict__, **config}),
+        breaker=breaker or CircuitBreaker(50, 30),
+        transport=httpx.MockTransport(script),
+    )
 
 
 def run(coro):
@@ -78,12 +82,15 @@ def test_retries_are_bounded():
     assert "系统繁忙" in caught.value.user_message and "12345" in caught.value.user_message
 
 
-@pytest.mark.parametrize("method, args", [
-    ("urge", ("tok", NUMBER)),
-    ("start_binding", ("web", "u1", "马志强", "990103196603020774")),
-    ("verify_binding", ("b1", "123456")),
-    ("update_application", ("tok", NUMBER, {"a": 1})),
-])
+@pytest.mark.parametrize(
+    "method, args",
+    [
+        ("urge", ("tok", NUMBER)),
+        ("start_binding", ("web", "u1", "马志强", "990103196603020774")),
+        ("verify_binding", ("b1", "123456")),
+        ("update_application", ("tok", NUMBER, {"a": 1})),
+    ],
+)
 def test_calls_that_are_not_idempotent_are_never_retried(method, args):
     script = Script(error(503, "unavailable", "系统繁忙"))
     with pytest.raises(PortalUnavailable):
@@ -119,12 +126,15 @@ def test_a_failed_submit_hands_back_its_key_for_a_later_retry():
     assert "保存" in caught.value.user_message
 
 
-@pytest.mark.parametrize("status, code, kind", [
-    (401, "token_invalid", AuthRequired),
-    (404, "application_not_found", NotFound),
-    (409, "already_urged", Conflict),
-    (422, "code_invalid", PortalRejected),
-])
+@pytest.mark.parametrize(
+    "status, code, kind",
+    [
+        (401, "token_invalid", AuthRequired),
+        (404, "application_not_found", NotFound),
+        (409, "already_urged", Conflict),
+        (422, "code_invalid", PortalRejected),
+    ],
+)
 def test_4xx_raise_at_once_with_the_portals_own_message(status, code, kind):
     script = Script(error(status, code, "门户给出的中文说明。"))
     with pytest.raises(kind) as caught:
@@ -150,11 +160,14 @@ def test_timeouts_are_explicit_and_reported_as_such():
     run(client.aclose())
 
 
-@pytest.mark.parametrize("response", [
-    httpx.Response(200, text="<html>proxy error</html>"),
-    httpx.Response(200, json={"number": NUMBER}),
-    httpx.Response(200, json=[1, 2]),
-])
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, text="<html>proxy error</html>"),
+        httpx.Response(200, json={"number": NUMBER}),
+        httpx.Response(200, json=[1, 2]),
+    ],
+)
 def test_a_response_it_cannot_read_is_a_bad_response(response):
     with pytest.raises(PortalBadResponse) as caught:
         run(call(Script(response), "get_application", "tok", NUMBER))
@@ -162,10 +175,14 @@ def test_a_response_it_cannot_read_is_a_bad_response(response):
 
 
 def test_typed_results_carry_what_the_chat_needs():
-    body = application(NUMBER, overdue=True, subtasks=[
-        subtask("基本养老保险待遇核定", "人社局", "completed", lead=True),
-        subtask("补贴", "民政局", "correction", missing=("近期2寸白底彩色免冠照片",)),
-    ])
+    body = application(
+        NUMBER,
+        overdue=True,
+        subtasks=[
+            subtask("基本养老保险待遇核定", "人社局", "completed", lead=True),
+            subtask("补贴", "民政局", "correction", missing=("近期2寸白底彩色免冠照片",)),
+        ],
+    )
     result = run(call(Script(ok(body)), "get_application", "tok", NUMBER))
     assert result.summary.overdue and result.can_urge and result.summary.promised_date.isoformat() == "2026-10-20"
     assert [t.status for t in result.subtasks] == ["completed", "correction"]
@@ -197,8 +214,12 @@ def test_a_breaker_opening_mid_call_stops_the_retries():
 
 def test_4xx_count_as_a_healthy_portal():
     breaker = CircuitBreaker(2, 30)
-    script = Script(httpx.ConnectError("refused"), error(404, "application_not_found", "未找到"),
-                    httpx.ConnectError("refused"), ok(application(NUMBER)))
+    script = Script(
+        httpx.ConnectError("refused"),
+        error(404, "application_not_found", "未找到"),
+        httpx.ConnectError("refused"),
+        ok(application(NUMBER)),
+    )
     with pytest.raises(NotFound):
         run(call(script, "get_application", "tok", NUMBER, breaker=breaker))
     assert breaker.state == "closed"

@@ -1,12 +1,13 @@
 """The store of verified identities: masked names only, expiry honoured, forgetting works."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import create_engine, text
 
-from bot.portal_identity import IdentityStore
-from bot.portal_models import PortalToken
+from bot.identity.store import IdentityStore
+from bot.portal_client.models import PortalToken
 
 NOW = datetime.now(timezone.utc)
 

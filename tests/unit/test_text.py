@@ -1,4 +1,4 @@
-from bot.text import MAX_MESSAGE_CHARS, normalize, strip_noise, to_half_width, to_simplified
+from bot.language.text import MAX_MESSAGE_CHARS, normalize, strip_noise, to_half_width, to_simplified
 
 
 def test_traditional_becomes_simplified():

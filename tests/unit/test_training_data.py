@@ -1,4 +1,5 @@
 """Checks on the NLU data that `rasa data validate` does not make."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from bot.catalogue import SERVICE_CODES
-from bot.text import normalize
+from bot.language.text import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -17,8 +18,8 @@ def examples(path: Path) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
         if "intent" in block:
-            lines = [l.strip()[2:] for l in block["examples"].splitlines() if l.strip().startswith("- ")]
-            found.setdefault(block["intent"], []).extend(ANNOTATION.sub(r"\1", l) for l in lines)
+            lines = [line.strip()[2:] for line in block["examples"].splitlines() if line.strip().startswith("- ")]
+            found.setdefault(block["intent"], []).extend(ANNOTATION.sub(r"\1", line) for line in lines)
     return found
 
 
@@ -35,18 +36,18 @@ def test_every_service_has_at_least_thirty_varied_examples():
     for code in SERVICE_CODES:
         lines = data[f"need_{code}"]
         assert len(set(lines)) >= 30, code
-        assert any(normalize(l) != l for l in lines), f"{code}: no traditional-character examples"
-        assert any(len(l) >= 40 for l in lines), f"{code}: no long message"
+        assert any(normalize(line) != line for line in lines), f"{code}: no traditional-character examples"
+        assert any(len(line) >= 40 for line in lines), f"{code}: no long message"
 
 
 HELDOUT_FILES = sorted((ROOT / "eval").glob("nlu_*.yml"))
 
 
 def test_heldout_sets_are_never_seen_in_training():
-    seen = {normalize(l) for lines in training().values() for l in lines}
+    seen = {normalize(line) for lines in training().values() for line in lines}
     assert sum(len(v) for v in examples(ROOT / "eval" / "nlu_heldout.yml").values()) >= 150
     for path in HELDOUT_FILES:
-        leaked = [l for lines in examples(path).values() for l in lines if normalize(l) in seen]
+        leaked = [line for lines in examples(path).values() for line in lines if normalize(line) in seen]
         assert leaked == [], path.name
 
 

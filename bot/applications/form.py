@@ -1,0 +1,224 @@
+"""The one application form (一表申请) of each 一件事, read from `bot/applications/forms/<code>.yml`.
+
+Each file is the single declarative place for an item's fields (kind, whether required,
+where pre-fill takes them from, the question the bot asks and why) and its materials
+(免提交 through data sharing, 容缺 on a commitment). The sandbox portal validates
+applications against the same files, and the dialogue asks from them, so a field added
+there is asked, checked and stored without touching code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.catalogue import SERVICE_CODES
+
+FORMS_DIR = Path(__file__).parent / "forms"
+KINDS = ("text", "name", "id_number", "uscc", "phone", "date", "int", "bool", "choice", "choices", "address")
+SUBJECTS = ("citizen", "enterprise")
+
+
+_CITIZEN_FIELDS: dict[str, str] = {
+    "name": "姓名",
+    "id_number": "身份证号码",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "phone": "手机号码",
+    "district": "户籍所在区",
+    "address": "户籍地址",
+    "marital_status": "婚姻状况",
+    "spouse": "配偶信息",
+    "children": "子女信息",
+    "employer": "工作单位",
+    "social_insurance": "社会保险参保记录",
+    "housing_fund": "住房公积金缴存信息",
+    "disability_certificate": "残疾人证信息",
+    "statutory_retirement_date": "法定退休日期",
+}
+
+_ENTERPRISE_FIELDS: dict[str, str] = {
+    "name": "企业名称",
+    "uscc": "统一社会信用代码",
+    "legal_representative": "法定代表人信息",
+    "enterprise_type": "企业类型",
+    "address": "住所",
+    "district": "所在区",
+    "business_scope": "经营范围",
+    "registered_capital": "注册资本（万元）",
+    "established_on": "成立日期",
+    "status": "登记状态",
+    "penalties": "行政处罚记录",
+    "bankruptcy": "破产案件信息",
+    "tax_status": "纳税状态",
+}
+
+
+PROFILE_FIELDS: dict[str, dict[str, str]] = {"citizen": _CITIZEN_FIELDS, "enterprise": _ENTERPRISE_FIELDS}
+"""What the portal may release for pre-fill, per subject type, with the words the consent uses.
+PIPL asks for consent per purpose and per item of personal information: these are the items."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One form field. `prefill` is a path into the consented profile ("spouse.name",
+    "children[-1].birth_date"); alternatives separated by "|" serve enterprises and citizens."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    prefill: str | None = None
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    question: str = ""
+    why: str = ""
+    example: str = ""
+    aliases: tuple[str, ...] = ()
+    when: tuple[str, tuple[str, ...]] | None = None
+    """Asked (and required) only when another field holds one of these values."""
+    takes_changes: bool = False
+    """Its answers naturally say "X换成Y" (变更后内容): such wording answers it, never corrects X."""
+
+    def applies(self, values: dict) -> bool:
+        if self.when is None:
+            return True
+        other, allowed = self.when
+        return values.get(other) in allowed
+
+
+@dataclass(frozen=True)
+class Material:
+    name: str
+    deferrable: bool = False
+    """可容缺: may be missing at submission on a signed commitment to supply it by a date."""
+    shared: bool = False
+    """免提交: the department obtains it through data sharing; the applicant supplies nothing."""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    code: str
+    title_hint: str
+    subjects: tuple[str, ...]
+    """Who may apply: "citizen", "enterprise" or both (开办 services start from a person)."""
+    fields: tuple[FieldSpec, ...]
+    materials: tuple[Material, ...]
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def missing(self, values: dict) -> list[str]:
+        """Required fields that apply to these values and are still empty."""
+        return [
+            f.name for f in self.fields if f.required and f.applies(values) and values.get(f.name) in (None, "", [])
+        ]
+
+    @property
+    def deferrable(self) -> tuple[Material, ...]:
+        return tuple(m for m in self.materials if m.deferrable)
+
+
+class FormSpecError(ValueError):
+    """A form file that cannot be used; raised at load time, never mid-conversation."""
+
+
+def _condition(code: str, raw: dict) -> tuple[str, tuple[str, ...]] | None:
+    when = raw.get("when")
+    if when is None:
+        return None
+    if not isinstance(when, dict) or len(when) != 1:
+        raise FormSpecError(f"{code}.{raw.get('name')}: when must name one field and its value(s)")
+    ((other, values),) = when.items()
+    return str(other), tuple(str(v) for v in (values if isinstance(values, list) else [values]))
+
+
+def _field(code: str, raw: dict) -> FieldSpec:
+    kind = raw.get("kind", "text")
+    if kind not in KINDS:
+        raise FormSpecError(f"{code}.{raw.get('name')}: unknown kind {kind!r}")
+    choices = tuple(str(c) for c in raw.get("choices") or ())
+    if kind in ("choice", "choices") and not choices:
+        raise FormSpecError(f"{code}.{raw['name']}: a {kind} field needs choices")
+    return FieldSpec(
+        name=str(raw["name"]),
+        label=str(raw["label"]),
+        kind=kind,
+        required=bool(raw.get("required", False)),
+        prefill=raw.get("prefill") or None,
+        choices=choices,
+        minimum=raw.get("min"),
+        maximum=raw.get("max"),
+        question=str(raw.get("question") or f"请提供{raw['label']}。"),
+        why=str(raw.get("why") or ""),
+        example=str(raw.get("example") or ""),
+        aliases=tuple(str(a) for a in raw.get("aliases") or ()),
+        when=_condition(code, raw),
+        takes_changes=bool(raw.get("takes_changes", False)),
+    )
+
+
+def parse_form(code: str, raw: dict) -> Form:
+    fields = tuple(_field(code, f) for f in raw.get("fields") or ())
+    names = [f.name for f in fields]
+    if not fields or len(set(names)) != len(names):
+        raise FormSpecError(f"{code}: fields missing or repeated")
+    for spec in fields:
+        if spec.when and spec.when[0] not in names[: names.index(spec.name)]:
+            raise FormSpecError(f"{code}.{spec.name}: when must refer to an earlier field")
+    subjects = tuple(raw.get("subjects") or ())
+    if not subjects or any(s not in SUBJECTS for s in subjects):
+        raise FormSpecError(f"{code}: subjects must be citizen and/or enterprise")
+    materials = tuple(
+        Material(
+            name=str(m["name"]),
+            deferrable=bool(m.get("deferrable", False)),
+            shared=bool(m.get("shared", False)),
+            note=str(m.get("note") or ""),
+        )
+        for m in raw.get("materials") or ()
+    )
+    return Form(
+        code=code, title_hint=str(raw.get("title_hint") or code), subjects=subjects, fields=fields, materials=materials
+    )
+
+
+def consent_fields(form: Form, subject_type: str) -> list[str]:
+    """The profile fields pre-fill of `form` reads for this kind of applicant (what consent covers)."""
+    known = PROFILE_FIELDS[subject_type]
+    names: list[str] = []
+    for spec in form.fields:
+        for alternative in (spec.prefill or "").split("|"):
+            top = alternative.split(".")[0].split("[")[0]
+            if top in known and top not in names:
+                names.append(top)
+    return names
+
+
+def consent_labels(form: Form, subject_type: str) -> list[str]:
+    """The same fields in the words a consent question uses (姓名、身份证号码…)."""
+    return [PROFILE_FIELDS[subject_type][name] for name in consent_fields(form, subject_type)]
+
+
+@lru_cache(maxsize=4)
+def load_forms(directory: Path = FORMS_DIR) -> dict[str, Form]:
+    """Every item's form, keyed by service code; a missing or broken file fails loudly."""
+    forms: dict[str, Form] = {}
+    for code in SERVICE_CODES:
+        path = directory / f"{code}.yml"
+        if not path.exists():
+            raise FormSpecError(f"no form file for {code}: {path}")
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if raw.get("code", code) != code:
+            raise FormSpecError(f"{path}: code {raw.get('code')!r} does not match the file name")
+        forms[code] = parse_form(code, raw)
+    return forms
+
+
+def get_form(code: str) -> Form:
+    return load_forms()[code]

@@ -1,0 +1,110 @@
+"""Which portal identity a chat user has verified, so a returning user is not asked again.
+
+Kept by the action side in the services database, keyed by the Rasa sender id (a web session,
+a WeChat openid …). A row holds the portal's bearer token, its expiry and the name masked
+(张*) for greetings; never the ID number, the phone or the full name. An expired row counts
+as no row and is removed when next read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, Engine, String, delete
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, get_engine, session_factory
+from bot.portal_client.models import PortalToken
+from bot.privacy import mask_name
+
+
+class PortalIdentityRow(Base):
+    __tablename__ = "portal_identities"
+
+    sender_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    display_name_masked: Mapped[str] = mapped_column(String(64))
+    token: Mapped[str] = mapped_column(String(256))
+    token_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    consented_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class BoundIdentity:
+    sender_id: str
+    subject_type: str
+    display_name_masked: str
+    token: str
+    token_expires_at: datetime
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored here is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class IdentityStore:
+    """Bindings of chat users to portal identities (synchronous; call it off the event loop)."""
+
+    def __init__(self, db_url: str | None = None) -> None:
+        self.db_url = db_url
+        self._ready = False
+
+    def _engine(self) -> Engine:
+        engine = get_engine(self.db_url)
+        if not self._ready:
+            # get_engine creates the tables known when it first ran; this one may be newer
+            PortalIdentityRow.__table__.create(engine, checkfirst=True)
+            self._ready = True
+        return engine
+
+    def save(self, sender_id: str, channel: str, token: PortalToken, consented_at: datetime) -> BoundIdentity:
+        """Stores (or replaces) the binding of `sender_id`. A person's name is kept masked; an
+        enterprise's is public registry data and kept whole, so it can be greeted by name."""
+        self._engine()
+        shown = token.display_name if token.subject_type == "enterprise" else mask_name(token.display_name)
+        row = PortalIdentityRow(
+            sender_id=sender_id,
+            channel=channel,
+            subject_type=token.subject_type,
+            display_name_masked=shown,
+            token=token.token,
+            token_expires_at=token.expires_at,
+            consented_at=consented_at,
+            bound_at=_now(),
+        )
+        with session_factory(self.db_url)() as session, session.begin():
+            session.merge(row)
+        return self._bound(row)
+
+    def current(self, sender_id: str) -> BoundIdentity | None:
+        """The live binding of `sender_id`, or None (an expired one is removed)."""
+        self._engine()
+        with session_factory(self.db_url)() as session, session.begin():
+            row = session.get(PortalIdentityRow, sender_id)
+            if row is None:
+                return None
+            if _utc(row.token_expires_at) <= _now():
+                session.delete(row)
+                return None
+            return self._bound(row)
+
+    def forget(self, sender_id: str) -> bool:
+        """Removes the binding (logout, or the portal no longer accepts the token)."""
+        self._engine()
+        with session_factory(self.db_url)() as session, session.begin():
+            removed = session.execute(delete(PortalIdentityRow).where(PortalIdentityRow.sender_id == sender_id))
+            return removed.rowcount > 0
+
+    @staticmethod
+    def _bound(row: PortalIdentityRow) -> BoundIdentity:
+        return BoundIdentity(
+            row.sender_id, row.subject_type, row.display_name_masked, row.token, _utc(row.token_expires_at)
+        )

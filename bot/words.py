@@ -1,0 +1,111 @@
+"""The assistant's own words outside the flows: greeting, menu, confirmation, fallback, handoff.
+
+Kept apart from the actions so the wording can be read, reviewed and tested in one place,
+and so every channel gets exactly the same text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.catalogue import ENTERPRISE, PERSONAL, ServiceItem, load_catalogue
+from bot.dialogue import Button, Reply
+from bot.settings import settings
+
+
+def service_button(item: ServiceItem) -> Button:
+    return Button(title=item.short_name, payload=f"/{item.intent}")
+
+
+def service_menu(intro: str) -> list[Reply]:
+    """The 13 一件事 as buttons, grouped 个人 / 企业, after an introductory sentence."""
+    items = load_catalogue().values()
+    personal = tuple(service_button(i) for i in items if i.audience == PERSONAL)
+    enterprise = tuple(service_button(i) for i in items if i.audience == ENTERPRISE)
+    return [
+        Reply(intro),
+        Reply("【个人办事】", personal),
+        Reply("【企业办事】", enterprise),
+        Reply("您也可以直接用自己的话告诉我要办什么，比如“孩子出生了要办什么”“想开个小饭馆”。"),
+    ]
+
+
+WHICH_ITEM = "请问您要办理哪一件事？"
+GREETING = (
+    "您好！我是示例市政务服务助手。我可以帮您办理“高效办成一件事”、解答办事政策、查询办件进度。请问您要办什么事？"
+)
+CAPABILITIES = (
+    "我是示例市政务服务智能助手（不是真人），可以帮您：\n"
+    "1. 办理13个“高效办成一件事”，一次申请、多部门并联办理；\n"
+    "2. 解答办事材料、流程、时限等政策问题；\n"
+    "3. 查询办件进度；\n"
+    f"4. 需要时为您转接人工客服，或拨打{settings.hotline}政务服务便民热线。"
+)
+
+
+def join_names(names: Sequence[str]) -> str:
+    """Names in a list a reader can count: 、 between them, or ； when a name has its own 、
+    ("机动车行驶证、驾驶证信息核验" is one service)."""
+    return ("；" if any("、" in name for name in names) else "、").join(names)
+
+
+def service_confirmation(item: ServiceItem, prefill_labels: list[str]) -> Reply:
+    """Confirms the need in one sentence and offers to apply online right away.
+
+    The start button carries the consent to pre-fill, so the data it names must be exactly
+    what pre-fill will read (`prefill_labels`)."""
+    services = item.integrated_services
+    bundled = f"{join_names(services)}共{len(services)}项服务" if services else "相关服务"
+    limit = f"，承诺{item.time_limit_days}个工作日内办结" if item.time_limit_days else ""
+    text = (
+        f"好的，您要办的是「{item.title}」：由{item.lead_department}牵头，"
+        f"把{bundled}合并为一次申请、并联办理{limit}。\n"
+    )
+    if prefill_labels:
+        text += (
+            f"我可以现在就帮您在线申请：经您同意，从政府已有数据中调取您的{'、'.join(prefill_labels)}预填申请表，"
+            "只问您还缺的几项。也可以先问我要准备哪些材料、怎么办理。"
+        )
+        start = Button("同意调取，开始办理", '/start_application{"prefill_consent":"yes"}')
+    else:
+        text += "我可以现在就帮您在线申请，一次问一项；也可以先问我要准备哪些材料、怎么办理。"
+        start = Button("开始在线办理", "/start_application")
+    return Reply(text, (start, Button("转人工服务", "/request_human")))
+
+
+ASK_AFFIRMATION = "抱歉，我不太确定您的意思。您是想办理下面的事吗？"
+NONE_OF_THESE = Button("都不是", "/out_of_scope")
+GAVE_UP = Reply(
+    "抱歉，我还是没能理解。您可以说“你好”查看服务菜单，说“转人工”联系工作人员，"
+    f"或拨打{settings.hotline}政务服务便民热线（7×24小时）。",
+    (Button("查看服务菜单", "/greet"), Button("转人工服务", "/request_human")),
+)
+"""The second stage of the two-stage fallback: what the assistant says once it gives up."""
+
+OTHER_INTENT_LABELS = {
+    "ask_question": "咨询办事政策问题",
+    "check_status": "查询办件进度",
+    "request_human": "转人工服务",
+    "ask_capabilities": "了解我能办什么",
+}
+
+
+def intent_label(intent: str) -> str | None:
+    """How a candidate intent is offered back to the user; None for ones not worth offering."""
+    if intent.startswith("need_"):
+        item = load_catalogue().get(intent[5:])
+        return f"办理「{item.title}」" if item else None
+    return OTHER_INTENT_LABELS.get(intent)
+
+
+def handoff_confirmation(ticket: str) -> str:
+    return (
+        f"已为您登记转人工服务，登记号 {ticket}。人工客服会在{settings.human_hours}"
+        f"通过本对话窗口联系您，请留意消息；如果事情紧急，也可以直接拨打"
+        f"{settings.hotline}政务服务便民热线（7×24小时）。"
+    )
+
+
+HANDOFF_FAILED = (
+    f"抱歉，人工服务登记暂时没有成功。请直接拨打{settings.hotline}政务服务便民热线（7×24小时），工作人员会为您处理。"
+)

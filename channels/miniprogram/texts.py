@@ -1,0 +1,40 @@
+"""The mini-program channel's own words, kept together for review: the `message` of every
+error answer (the mini-program shows it as is) and the apology when the dialogue fails.
+
+Each error answer is `{"error": <code>, "message": <one of these>}`; the code is for the
+mini-program's logic (e.g. log in again on `token_expired`), the message for the citizen.
+"""
+
+from __future__ import annotations
+
+from bot.settings import settings
+from channels.wechat.texts import DIALOGUE_FAILED
+
+__all__ = ["DIALOGUE_FAILED", "ERRORS", "NO_REPLY"]
+
+# A turn that produced no bot message at all: Rasa logs a failing custom action (e.g. the action
+# server is down) and carries on, so from the citizen's side this is the same failure.
+NO_REPLY = (
+    f"抱歉，我这次没能给出答复。请换个说法再试一次，或发送“转人工”联系人工客服，"
+    f"也可拨打{settings.hotline}政务服务便民热线。"
+)
+
+ERRORS = {
+    # 401: the session token
+    "missing_token": "请先登录后再发送消息。",
+    "invalid_token": "登录状态无效，请重新进入小程序登录。",
+    "token_expired": "登录已过期，请重新登录。",
+    # login
+    "invalid_code": "登录凭证无效或已被使用，请重新登录。",
+    "login_refused": "微信拒绝了本次登录，请稍后再试。",
+    "login_rate_limited": "登录太频繁了，请稍等一分钟再试。",
+    "wechat_unavailable": f"暂时无法连接微信登录服务，请稍后再试；急需办理可拨打{settings.hotline}热线。",
+    # the request itself
+    "invalid_json": "请求格式不正确：请以UTF-8编码的JSON对象发送。",
+    "invalid_code_field": "请求缺少有效的登录凭证 code（由 wx.login 获得）。",
+    "invalid_message": "请求缺少消息内容：message 必须是文字。",
+    "empty_message": "消息不能为空，请输入您要办理的事项或问题。",
+    "message_too_long": "消息太长了，请精简到{limit}字以内，或分几次发送。",
+    "payload_too_large": "请求内容过大，请精简后再发送。",
+    "request_timeout": "请求未能按时送达，请检查网络后重试。",
+}

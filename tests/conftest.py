@@ -1,8 +1,0 @@
-"""Shared pytest setup: the project root importable from every test folder."""
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))

@@ -1,1 +1,0 @@
-"""Fake external services for development and tests (real HTTP servers, never mocks in-process)."""

@@ -1,0 +1,107 @@
+"""One happy-path application per 一件事 through the REST channel of a running stack, as a
+bound demo user would do it (tests/application_scenarios.yml). Shared by the end-to-end
+tests and scripts/bench_applications.py, so the figures the script prints are the
+conversations the tests check."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from bot.applications.form import get_form
+from bot.identity.store import IdentityStore
+from bot.portal_client.models import PortalToken
+from tests.support.golden import SCENARIOS
+
+NUMBER = re.compile(r"BS\d{14}")
+START_PAYLOAD = '/start_application{"prefill_consent":"yes"}'
+
+
+def _call(method: str, url: str, body: dict | None = None, token: str | None = None) -> dict | list:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read() or b"null")
+
+
+def portal_token(portal_url: str, subject: dict) -> PortalToken:
+    """A demo subject's token through the portal's binding API (the sandbox hands out the SMS code)."""
+    body: dict = {"channel": "web", "channel_user_id": f"run-{uuid.uuid4().hex[:12]}"}
+    if subject["kind"] == "citizen":
+        body |= {"subject_type": "citizen", "name": subject["name"], "id_number": subject["id_number"]}
+    else:
+        body |= {
+            "subject_type": "enterprise",
+            "uscc": subject["uscc"],
+            "legal_representative_name": subject["rep"],
+            "legal_representative_id_number": subject["rep_id"],
+        }
+    started = _call("POST", f"{portal_url}/identity/bindings", body)
+    code = _call("GET", f"{portal_url}/dev/sms/{started['binding_id']}")["code"]
+    verified = _call("POST", f"{portal_url}/identity/bindings/{started['binding_id']}/verify", {"code": code})
+    return PortalToken.from_json(verified)
+
+
+@dataclass
+class Run:
+    code: str
+    sender: str
+    token: str
+    transcript: list[tuple[str, str]] = field(default_factory=list)
+    number: str | None = None
+    application: dict | None = None
+
+    @property
+    def user_turns(self) -> int:
+        return len(self.transcript)
+
+    @property
+    def prefill_ratio(self) -> float:
+        """Fields filled from the portal / fields the application needs (those that apply)."""
+        assert self.application is not None
+        form = get_form(self.code)
+        fields = self.application["fields"]
+        needed = [f for f in form.fields if f.applies(fields)]
+        return len([f for f in needed if f.name in self.application["prefilled_fields"]]) / len(needed)
+
+
+def say(rasa_url: str, sender: str, text: str) -> tuple[str, list[dict]]:
+    messages = _call("POST", f"{rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+    return "\n".join(m.get("text") or "" for m in messages), messages
+
+
+def run_scenario(rasa_url: str, portal_url: str, services_db_url: str, code: str) -> Run:
+    """Binds a fresh chat user to the scenario's subject, then chats from the need to the number."""
+    scenario = SCENARIOS[code]
+    sender = f"run-{code}-{uuid.uuid4().hex[:8]}"
+    token = portal_token(portal_url, scenario["subject"])
+    IdentityStore(services_db_url).save(sender, "rest", token, datetime.now(timezone.utc))
+    run = Run(code, sender, token.token)
+
+    def turn(text: str) -> tuple[str, list[dict]]:
+        reply, messages = say(rasa_url, sender, text)
+        run.transcript.append((text, reply))
+        return reply, messages
+
+    _reply, messages = turn(scenario["first"])
+    buttons = [b["payload"] for m in messages for b in m.get("buttons") or []]
+    turn(START_PAYLOAD if START_PAYLOAD in buttons else "开始办理")
+    for answer in scenario["answers"]:
+        turn(answer)
+    reply, _messages = turn("确认提交")
+    found = NUMBER.search(reply)
+    if found:
+        run.number = found.group(0)
+        run.application = _call("GET", f"{portal_url}/applications/{run.number}", token=token.token)
+    return run
+
+
+def show(run: Run) -> str:
+    return "\n".join(f"> {user}\n{bot}" for user, bot in run.transcript)
