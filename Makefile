@@ -3,10 +3,15 @@ SHELL := /bin/bash
 PY := .venv-actions/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run test setup setup-dev train eval-nlu eval-smp lexicon stories golden format clean
+.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp lexicon stories golden format clean
 
 run: setup
 	@$(PY) -m bot run
+
+# The production profile: nginx is the only public listener (BANSHI_PUBLIC_PORT), REST is off.
+run-production:
+	@bash scripts/setup.sh --gateway
+	@$(PY) -m bot run --production
 
 test: setup-dev
 	@bash scripts/test.sh

@@ -7,6 +7,7 @@ same code the same way. The README's configuration table mirrors this module.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,32 @@ def env_value(name: str, default: str) -> str:
     """An environment variable, or `default` when it is unset or blank."""
     value = os.environ.get(name, "").strip()
     return value or default
+
+
+def secret(name: str, root: Path | None = None) -> str:
+    """A secret our own processes share (`rasa_token`, `action_secret`): BANSHI_<NAME> when set,
+    else a random value made once per installation in `data/secrets/<name>` (mode 0600).
+
+    Never a published default: a fresh `make run` is as closed as a deployment.
+    """
+    given = env_value(f"BANSHI_{name.upper()}", "")
+    if given:
+        return given
+    folder = (root or settings.project_root) / "data" / "secrets"
+    path = folder / name
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        draft = folder / f".{name}.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+        try:
+            os.link(draft, path)  # atomic: two processes starting together agree on one value
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 @dataclass(frozen=True)
@@ -30,6 +57,14 @@ class Settings:
     portal_port: int
     console_port: int
     rasa_public_url: str
+    bind_host: str
+    """Where our servers listen: loopback by default; the gateway is the only public entry."""
+    widget_origins: tuple[str, ...]
+    """Pages allowed to embed the web chat widget (CORS of Rasa's socket.io)."""
+    public_host: str
+    public_port: int
+    public_url: str
+    """The gateway of the production profile (`make run-production`)."""
     hotline: str
     human_hours: str
     portal_url: str
@@ -45,6 +80,9 @@ class Settings:
         root = Path(env_value("BANSHI_HOME", str(PROJECT_ROOT)))
         rasa_port = int(env_value("BANSHI_RASA_PORT", "5005"))
         portal_port = int(env_value("BANSHI_PORTAL_PORT", "8001"))
+        console_port = int(env_value("BANSHI_CONSOLE_PORT", "8002"))
+        public_port = int(env_value("BANSHI_PUBLIC_PORT", "8080"))
+        console_origins = f"http://localhost:{console_port},http://127.0.0.1:{console_port}"
         return cls(
             project_root=root,
             db_url=env_value("BANSHI_DB_URL", f"sqlite:///{root / 'data' / 'db' / 'banshi.db'}"),
@@ -53,8 +91,17 @@ class Settings:
             rasa_port=rasa_port,
             action_port=int(env_value("BANSHI_ACTION_PORT", "5055")),
             portal_port=portal_port,
-            console_port=int(env_value("BANSHI_CONSOLE_PORT", "8002")),
+            console_port=console_port,
             rasa_public_url=env_value("BANSHI_RASA_PUBLIC_URL", f"http://localhost:{rasa_port}"),
+            bind_host=env_value("BANSHI_BIND_HOST", "127.0.0.1"),
+            widget_origins=tuple(
+                origin.strip().rstrip("/")
+                for origin in env_value("BANSHI_WIDGET_ORIGINS", console_origins).split(",")
+                if origin.strip()
+            ),
+            public_host=env_value("BANSHI_PUBLIC_HOST", "0.0.0.0"),
+            public_port=public_port,
+            public_url=env_value("BANSHI_PUBLIC_URL", f"http://localhost:{public_port}").rstrip("/"),
             hotline=env_value("BANSHI_HOTLINE", "12345"),
             human_hours=env_value("BANSHI_HUMAN_HOURS", "工作日 9:00—17:00"),
             # The portal client: where the 一网通办 platform is and how patiently to call it.

@@ -10,7 +10,7 @@ from console.app import create_app
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m console")
-    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--host", default=settings.bind_host, help="监听地址（默认 BANSHI_BIND_HOST，仅本机）")
     parser.add_argument("--port", type=int, default=settings.console_port)
     parser.add_argument("--rasa-url", default=None, help="Rasa 服务的浏览器可达地址")
     args = parser.parse_args()

@@ -30,7 +30,7 @@ def _list_demo(db_url: str | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portal", description="示例市一网通办沙箱平台")
-    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--host", default=settings.bind_host, help="监听地址（默认 BANSHI_BIND_HOST，仅本机）")
     parser.add_argument("--port", type=int, default=settings.portal_port)
     parser.add_argument(
         "--db-url", default=None, help="SQLAlchemy 地址（默认 BANSHI_PORTAL_DB_URL 或 data/db/portal.db）"

@@ -29,10 +29,12 @@ from bot.ops.processes import (
     action_server_cmd,
     free_port,
     portal_cmd,
+    rasa_health_url,
     rasa_server_cmd,
     wait_healthy,
     write_endpoints,
 )
+from bot.settings import secret
 
 from measure import print_summary, timed_post
 
@@ -57,7 +59,8 @@ class Chat:
         return seconds, "\n".join(m.get("text") or "" for m in messages)
 
     def slot(self, sender: str, name: str):
-        return _get(f"{self.rasa_url}/conversations/{sender}/tracker")["slots"].get(name)
+        token = secret("rasa_token", ROOT)
+        return _get(f"{self.rasa_url}/conversations/{sender}/tracker?token={token}")["slots"].get(name)
 
 
 def bind(chat: Chat, portal_url: str, sender: str) -> str:
@@ -105,7 +108,7 @@ def start_stack(work: Path, processes: list[subprocess.Popen]) -> tuple[str, str
     if not model.exists():
         sys.exit(f"no model at {model}: run `make train` first")
     portal_port, action_port, rasa_port = free_port(), free_port(), free_port()
-    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
+    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db", ROOT)
     portal_url = f"http://127.0.0.1:{portal_port}"
     env = rasa_env(ROOT) | {
         "BANSHI_DB_URL": f"sqlite:///{work / 'banshi.db'}",
@@ -117,7 +120,7 @@ def start_stack(work: Path, processes: list[subprocess.Popen]) -> tuple[str, str
     specs = [
         (portal_cmd(portal_port), f"{portal_url}/health"),
         (action_server_cmd(action_port), f"http://127.0.0.1:{action_port}/health"),
-        (rasa_server_cmd(model, endpoints, rasa_port, ROOT), f"http://127.0.0.1:{rasa_port}/status"),
+        (rasa_server_cmd(model, endpoints, rasa_port, ROOT), rasa_health_url(rasa_port)),
     ]
     for i, (cmd, health) in enumerate(specs):
         log = work / f"p{i}.log"

@@ -20,7 +20,14 @@ from pathlib import Path
 from wechatpy.utils import WeChatSigner
 
 from bot.ops.model_cache import model_path, rasa_env
-from bot.ops.processes import action_server_cmd, free_port, rasa_server_cmd, wait_healthy, write_endpoints
+from bot.ops.processes import (
+    action_server_cmd,
+    free_port,
+    rasa_health_url,
+    rasa_server_cmd,
+    wait_healthy,
+    write_endpoints,
+)
 
 from measure import print_summary, timed_post
 
@@ -72,12 +79,12 @@ def main() -> int:
         f'  encoding_aes_key: ""\n  api_base: http://127.0.0.1:{api_port}\n',
         encoding="utf-8",
     )
-    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
+    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db", ROOT)
     env = rasa_env(ROOT) | {"BANSHI_DB_URL": f"sqlite:///{work / 'banshi.db'}"}
     actions_python = str(ROOT / ".venv-actions" / "bin" / "python")
     specs = [
         ([actions_python, *action_server_cmd(action_port)[1:]], f"http://127.0.0.1:{action_port}/health"),
-        (rasa_server_cmd(model, endpoints, rasa_port, ROOT, credentials), f"http://127.0.0.1:{rasa_port}/status"),
+        (rasa_server_cmd(model, endpoints, rasa_port, ROOT, credentials), rasa_health_url(rasa_port)),
     ]
     processes = []
     try:

@@ -27,9 +27,14 @@ UV=.tools/bin/uv
 
 # `--dev` (make test) adds the test tools (requirements/*-dev.lock, compiled against the runtime
 # locks, so they never move a runtime pin); without it (make run) a runtime that already has them
-# is left as it is.
-DEV=0
-[ "${1:-}" = "--dev" ] && DEV=1
+# is left as it is. `--gateway` (make run-production) adds nginx.
+DEV=0 GATEWAY=0
+for flag in "$@"; do
+  case "$flag" in
+    --dev) DEV=1 ;;
+    --gateway) GATEWAY=1 ;;
+  esac
+done
 
 install_runtime() {  # venv python lock dev-lock
   local venv=$1 python=$2 lock=$3 dev_lock=$4
@@ -67,6 +72,18 @@ if [ "$DEV" = 1 ] && ! dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
   else
     echo "!! 未找到 /usr/bin/chromium：网页组件的浏览器测试需要它（apt-get install chromium fonts-noto-cjk）。" >&2
+  fi
+fi
+
+# The gateway of the production profile (and of its tests): Debian's nginx, run by us in the
+# foreground with a generated configuration (bot/ops/gateway.py), never as a system service.
+if { [ "$DEV" = 1 ] || [ "$GATEWAY" = 1 ]; } && ! command -v nginx >/dev/null 2>&1 && ! [ -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing nginx (apt)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null 2>&1 \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+  else
+    echo "!! 未找到 nginx：生产配置的网关需要它（apt-get install nginx）。" >&2
   fi
 fi
 

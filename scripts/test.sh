@@ -34,6 +34,8 @@ step "Rasa runtime tests (Python 3.10): NLU components, WeChat channel, WeChat t
 BANSHI_E2E_MODEL="$model" .venv-rasa/bin/python -m pytest tests/rasa_runtime -W ignore::DeprecationWarning
 
 step "rasa test: the test stories"
+# endpoints.yml reads the action server's shared secret from the environment
+export BANSHI_ACTION_SECRET=$($PY -c 'from bot.settings import secret; print(secret("action_secret"))')
 rm -rf results/stories
 $RASA test core --stories tests/stories --model "$model" --endpoints endpoints.yml \
   --out results/stories --fail-on-prediction-errors --no-plot 2>&1 | grep -vE "DeprecationWarning|^\s*$" | tail -5

@@ -15,6 +15,7 @@ import time
 
 from honcho.manager import Manager
 
+from bot.ops.gateway import GatewayConfig, gateway_cmd
 from bot.ops.model_cache import ensure_model, rasa_env
 from bot.ops.processes import (
     action_server_cmd,
@@ -23,6 +24,7 @@ from bot.ops.processes import (
     kb_import_cmd,
     port_in_use,
     portal_cmd,
+    rasa_health_url,
     rasa_server_cmd,
     write_endpoints,
 )
@@ -31,28 +33,33 @@ from bot.settings import settings
 READY_TIMEOUT_S = 180
 
 
-def _health_urls() -> dict[str, str]:
-    return {
-        "Rasa 服务": f"http://localhost:{settings.rasa_port}/status",
-        "动作服务": f"http://localhost:{settings.action_port}/health",
-        "控制台": f"http://localhost:{settings.console_port}/health",
-        "一网通办沙箱": f"http://localhost:{settings.portal_port}/health",
+def _health_urls(production: bool) -> dict[str, str]:
+    urls = {
+        "Rasa 服务": rasa_health_url(settings.rasa_port),
+        "动作服务": f"http://127.0.0.1:{settings.action_port}/health",
+        "控制台": f"http://127.0.0.1:{settings.console_port}/health",
+        "一网通办沙箱": f"http://127.0.0.1:{settings.portal_port}/health",
     }
+    if production:
+        urls["网关"] = f"http://127.0.0.1:{settings.public_port}/health"
+    return urls
 
 
-def _busy_ports() -> list[str]:
+def _busy_ports(production: bool) -> list[str]:
     wanted = {
         "Rasa 服务 (BANSHI_RASA_PORT)": settings.rasa_port,
         "动作服务 (BANSHI_ACTION_PORT)": settings.action_port,
         "控制台 (BANSHI_CONSOLE_PORT)": settings.console_port,
         "一网通办沙箱 (BANSHI_PORTAL_PORT)": settings.portal_port,
     }
+    if production:
+        wanted["网关 (BANSHI_PUBLIC_PORT)"] = settings.public_port
     return [f"  {name}: 端口 {port}" for name, port in wanted.items() if port_in_use(port)]
 
 
-def _announce_when_ready() -> None:
+def _announce_when_ready(production: bool) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_S
-    pending = dict(_health_urls())
+    pending = _health_urls(production)
     while pending and time.monotonic() < deadline:
         for name, url in list(pending.items()):
             if is_healthy(url):
@@ -61,20 +68,30 @@ def _announce_when_ready() -> None:
     if pending:
         print(f"\n!! 以下服务 {READY_TIMEOUT_S} 秒内未就绪：{', '.join(pending)}，请查看上面的日志。", flush=True)
         return
+    if production:
+        lines = (
+            f"  banshi 已启动（生产配置）。对外入口（网关）：{settings.public_url}/\n"
+            "  其余服务只在本机回环地址监听，外部无法访问。\n"
+        )
+    else:
+        lines = (
+            f"  banshi 已启动。网页聊天：http://localhost:{settings.console_port}/\n"
+            f"  Rasa HTTP API：  http://localhost:{settings.rasa_port}  (令牌见 data/secrets/rasa_token)\n"
+            f"  动作服务：       http://localhost:{settings.action_port}/health\n"
+            f"  一网通办沙箱：   http://localhost:{settings.portal_port}/openapi.json\n"
+            f"  以上服务只在 {settings.bind_host} 监听；对外提供服务请用 make run-production。\n"
+        )
     print(
-        "\n========================================================\n"
-        f"  banshi 已启动。网页聊天：http://localhost:{settings.console_port}/\n"
-        f"  Rasa HTTP API：  http://localhost:{settings.rasa_port}  (REST: /webhooks/rest/webhook)\n"
-        f"  动作服务：       http://localhost:{settings.action_port}/health\n"
-        f"  一网通办沙箱：   http://localhost:{settings.portal_port}/openapi.json\n"
-        "  按 Ctrl-C 停止全部服务。\n"
+        "\n========================================================\n" + lines + "  按 Ctrl-C 停止全部服务。\n"
         "========================================================\n",
         flush=True,
     )
 
 
-def main() -> int:
-    busy = _busy_ports()
+def main(production: bool = False) -> int:
+    """Starts every server; `production` adds the gateway as the only public listener, closes
+    the REST channel and points the widget at the gateway."""
+    busy = _busy_ports(production)
     if busy:
         print("无法启动：以下端口已被占用（可能 banshi 已在运行，或被其他程序使用）：", file=sys.stderr)
         print("\n".join(busy), file=sys.stderr)
@@ -90,12 +107,24 @@ def main() -> int:
     db_dir.mkdir(parents=True, exist_ok=True)
     endpoints = write_endpoints(db_dir / "endpoints.run.yml", settings.action_port, db_dir / "tracker.db")
     env = rasa_env(root)
+    credentials = root / ("credentials.production.yml" if production else "credentials.yml")
+    rasa = rasa_server_cmd(model, endpoints, settings.rasa_port, credentials=credentials)
+    console = console_cmd(settings.console_port, settings.public_url if production else None)
     manager = Manager()
-    manager.add_process("rasa", _shell(rasa_server_cmd(model, endpoints, settings.rasa_port)), cwd=str(root), env=env)
+    manager.add_process("rasa", _shell(rasa), cwd=str(root), env=env)
     manager.add_process("actions", _shell(action_server_cmd(settings.action_port)), cwd=str(root), env=env)
-    manager.add_process("console", _shell(console_cmd(settings.console_port)), cwd=str(root), env=env)
+    manager.add_process("console", _shell(console), cwd=str(root), env=env)
     manager.add_process("portal", _shell(portal_cmd(settings.portal_port)), cwd=str(root), env=env)
-    threading.Thread(target=_announce_when_ready, daemon=True).start()
+    if production:
+        gateway = GatewayConfig(
+            settings.public_host,
+            settings.public_port,
+            settings.rasa_port,
+            settings.console_port,
+            root / "data" / "gateway",
+        )
+        manager.add_process("gateway", _shell(gateway_cmd(gateway)), cwd=str(root), env=env)
+    threading.Thread(target=_announce_when_ready, args=(production,), daemon=True).start()
     manager.loop()
     return manager.returncode or 0
 

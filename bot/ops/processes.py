@@ -13,19 +13,33 @@ import urllib.request
 from pathlib import Path
 
 from bot.ops.model_cache import rasa_executable
-from bot.settings import settings
+from bot.settings import secret, settings
+
+SECRET_HEADER = "X-Banshi-Action-Secret"
+"""How Rasa proves to the action server that the call is ours (checked in actions/guard.py)."""
 
 
 def rasa_server_cmd(
-    model: Path, endpoints: Path, port: int, root: Path | None = None, credentials: Path | None = None
+    model: Path,
+    endpoints: Path,
+    port: int,
+    root: Path | None = None,
+    credentials: Path | None = None,
+    origins: tuple[str, ...] | None = None,
 ) -> list[str]:
+    """Rasa's HTTP API needs the token (`rasa_token`) on every route but the channels' webhooks
+    and `GET /`; CORS admits only the pages allowed to embed the widget."""
     root = root or settings.project_root
     return [
         str(rasa_executable(root)),
         "run",
         "--enable-api",
+        "--auth-token",
+        secret("rasa_token", root),
+        "--interface",
+        settings.bind_host,
         "--cors",
-        "*",
+        *(origins if origins is not None else settings.widget_origins),
         "--model",
         str(model),
         "--endpoints",
@@ -37,12 +51,17 @@ def rasa_server_cmd(
     ]
 
 
+def rasa_health_url(port: int) -> str:
+    """Answers 200 once the model is loaded, without the token (it says only the version)."""
+    return f"http://127.0.0.1:{port}/"
+
+
 def action_server_cmd(port: int) -> list[str]:
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+    return [sys.executable, "-m", "actions", "--port", str(port)]
 
 
 def portal_cmd(port: int) -> list[str]:
-    return [sys.executable, "-m", "portal", "--port", str(port)]
+    return [sys.executable, "-m", "portal", "--host", settings.bind_host, "--port", str(port)]
 
 
 def kb_import_cmd(*paths: Path) -> list[str]:
@@ -50,15 +69,22 @@ def kb_import_cmd(*paths: Path) -> list[str]:
     return [sys.executable, "-m", "bot", "kb", "import", *(str(p) for p in paths), "--quiet"]
 
 
-def console_cmd(port: int) -> list[str]:
-    return [sys.executable, "-m", "console", "--port", str(port)]
+def console_cmd(port: int, rasa_url: str | None = None) -> list[str]:
+    """`rasa_url`: where the browser reaches socket.io (the gateway in production)."""
+    extra = ["--rasa-url", rasa_url] if rasa_url else []
+    return [sys.executable, "-m", "console", "--host", settings.bind_host, "--port", str(port), *extra]
 
 
-def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
-    """An endpoints file for servers on non-default ports or with their own tracker database."""
+def write_endpoints(path: Path, action_port: int, tracker_db: Path, root: Path | None = None) -> Path:
+    """An endpoints file for servers on non-default ports or with their own tracker database.
+
+    It carries the action server's shared secret, so it is written readable by its owner only.
+    """
     path.write_text(
         "action_endpoint:\n"
-        f'  url: "http://localhost:{action_port}/webhook"\n'
+        f'  url: "http://127.0.0.1:{action_port}/webhook"\n'
+        "  headers:\n"
+        f'    {SECRET_HEADER}: "{secret("action_secret", root)}"\n'
         "tracker_store:\n"
         "  type: SQL\n"
         "  dialect: sqlite\n"
@@ -67,6 +93,7 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path) -> Path:
         "  type: in_memory\n",
         encoding="utf-8",
     )
+    path.chmod(0o600)
     return path
 
 

@@ -23,10 +23,12 @@ from bot.ops.processes import (
     free_port,
     kb_import_cmd,
     portal_cmd,
+    rasa_health_url,
     rasa_server_cmd,
     wait_healthy,
     write_endpoints,
 )
+from bot.settings import secret
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 240
@@ -55,7 +57,10 @@ class Stack:
         return response.json()
 
     def tracker(self, sender: str) -> dict:
-        response = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30)
+        """Read through Rasa's HTTP API, which answers only with the token."""
+        response = httpx.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": secret("rasa_token", ROOT)}, timeout=30
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -75,7 +80,8 @@ def stack(tmp_path_factory) -> Stack:
     model = ensure_model(ROOT, quiet=True)
     rasa_port, action_port, console_port, portal_port = free_port(), free_port(), free_port(), free_port()
     db_url = f"sqlite:///{work / 'banshi.db'}"
-    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db")
+    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db", ROOT)
+    origins = (f"http://127.0.0.1:{console_port}", f"http://localhost:{console_port}")
     env = rasa_env(ROOT) | {
         "BANSHI_DB_URL": db_url,
         "BANSHI_KB_DB_URL": KB_DB_URL,
@@ -92,7 +98,7 @@ def stack(tmp_path_factory) -> Stack:
 
     specs = [
         ("actions", action_server_cmd(action_port), f"http://127.0.0.1:{action_port}/health"),
-        ("rasa", rasa_server_cmd(model, endpoints, rasa_port, ROOT), f"http://127.0.0.1:{rasa_port}/status"),
+        ("rasa", rasa_server_cmd(model, endpoints, rasa_port, ROOT, origins=origins), rasa_health_url(rasa_port)),
         ("console", console_cmd(console_port), f"http://127.0.0.1:{console_port}/health"),
         ("portal", portal_cmd(portal_port), f"http://127.0.0.1:{portal_port}/health"),
     ]

@@ -24,7 +24,8 @@ import pytest
 import xmltodict
 from conftest import ACCOUNT, ROOT, free_port, sign
 
-from bot.ops.processes import NotHealthy, wait_healthy
+from bot.ops.processes import NotHealthy, rasa_health_url, rasa_server_cmd, wait_healthy, write_endpoints
+from bot.settings import secret
 from channels.miniprogram import texts as mp_texts
 from tests.support.fake_wechat import FakeWeChat
 from tests.support.golden import SCENARIOS, START_TITLES, Transcript, button_lines, check
@@ -67,12 +68,7 @@ def stack(tmp_path_factory):
         f"  app_id: {MP_APP_ID}\n  app_secret: {MP_SECRET}\n  api_base: http://127.0.0.1:{fake_port}\n",
         encoding="utf-8",
     )
-    (work / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {work / 'tracker.db'}\n"
-        "lock_store:\n  type: in_memory\n",
-        encoding="utf-8",
-    )
+    endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db", ROOT)
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -102,25 +98,13 @@ def stack(tmp_path_factory):
         ),
         (
             "actions",
-            [str(actions_python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            [str(actions_python), "-m", "actions", "--port", str(action_port)],
             f"http://127.0.0.1:{action_port}/health",
         ),
         (
             "rasa",
-            [
-                str(ROOT / ".venv-rasa" / "bin" / "rasa"),
-                "run",
-                "--enable-api",
-                "--model",
-                MODEL,
-                "--endpoints",
-                str(work / "endpoints.yml"),
-                "--credentials",
-                str(work / "credentials.yml"),
-                "--port",
-                str(rasa_port),
-            ],
-            f"http://127.0.0.1:{rasa_port}/status",
+            rasa_server_cmd(Path(MODEL), endpoints, rasa_port, ROOT, work / "credentials.yml"),
+            rasa_health_url(rasa_port),
         ),
     ]
     processes = []
@@ -183,7 +167,8 @@ async def _reply(stack: dict, openid: str, status_body: tuple[int, str]) -> str:
 
 def _tracker(stack: dict, sender: str) -> dict:
     # Rasa's routes do not unquote path parameters: the ":" of "mp:<openid>" must stay literal.
-    return _get_json(f"{stack['rasa']}/conversations/{quote(sender, safe=':')}/tracker")
+    token = quote(secret("rasa_token", ROOT))
+    return _get_json(f"{stack['rasa']}/conversations/{quote(sender, safe=':')}/tracker?token={token}")
 
 
 def test_subscribe_menu_and_numbered_choice_through_real_rasa(stack):
