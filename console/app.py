@@ -22,15 +22,26 @@ NOT_FOUND_PAGE = "<!doctype html><meta charset='utf-8'><p>抱歉，没有找到�
 CROSS_ORIGIN = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
 
 
-def create_app(rasa_url: str | None = None) -> Sanic:
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    # the console's own pages are never framed; the widget is a script, not a frame
+    "Content-Security-Policy": "frame-ancestors 'self'",
+}
+
+
+def create_app(rasa_url: str | None = None, origin: str | None = None) -> Sanic:
+    """`origin`: how the console's pages name themselves (the embed snippet); configured, never
+    taken from the request's Host header, which a client chooses."""
     app = Sanic("banshi_console")
+    own_origin = (origin or f"http://localhost:{settings.console_port}").rstrip("/")
     widget_config = json.dumps({"rasaUrl": rasa_url or settings.rasa_public_url, "hotline": settings.hotline})
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     widget_code = (STATIC / "widget.js").read_text(encoding="utf-8").replace("__BANSHI_CONFIG__", widget_config)
 
     @app.get("/")
-    async def index(request: Request) -> response.HTTPResponse:
-        return response.html(page.replace("__CONSOLE_ORIGIN__", f"{request.scheme}://{request.host}"))
+    async def index(_request: Request) -> response.HTTPResponse:
+        return response.html(page.replace("__CONSOLE_ORIGIN__", own_origin))
 
     @app.get("/widget.js")
     async def widget(_request: Request) -> response.HTTPResponse:
@@ -51,6 +62,11 @@ def create_app(rasa_url: str | None = None) -> Sanic:
         if code is None:
             return response.html(NOT_FOUND_PAGE, status=404)
         return response.redirect(f"/guides/{quote(code)}")
+
+    @app.on_response
+    async def security_headers(_request: Request, answer: response.HTTPResponse) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            answer.headers.setdefault(name, value)
 
     @app.get("/health")
     async def health(_request: Request) -> response.HTTPResponse:

@@ -69,9 +69,10 @@ def kb_import_cmd(*paths: Path) -> list[str]:
     return [sys.executable, "-m", "bot", "kb", "import", *(str(p) for p in paths), "--quiet"]
 
 
-def console_cmd(port: int, rasa_url: str | None = None) -> list[str]:
-    """`rasa_url`: where the browser reaches socket.io (the gateway in production)."""
-    extra = ["--rasa-url", rasa_url] if rasa_url else []
+def console_cmd(port: int, public_url: str | None = None) -> list[str]:
+    """`public_url`: the gateway in production — where the browser reaches socket.io and how
+    the pages name themselves."""
+    extra = ["--rasa-url", public_url, "--origin", public_url] if public_url else []
     return [sys.executable, "-m", "console", "--host", settings.bind_host, "--port", str(port), *extra]
 
 

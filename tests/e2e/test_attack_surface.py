@@ -175,3 +175,10 @@ def test_the_gateway_log_keeps_no_query_string(gateway):
     time.sleep(0.5)
     log = (run_dir / "access.log").read_text()
     assert "/webhooks/wechat/webhook" in log and "oSECRETOPENID" not in log
+
+
+def test_the_console_names_itself_from_its_configuration_not_the_host_header(stack):
+    forged = httpx.get(stack.console_url + "/", headers={"Host": "evil.example"}, timeout=10)
+    assert forged.status_code == 200 and "evil.example" not in forged.text
+    for header, value in (("x-content-type-options", "nosniff"), ("content-security-policy", "frame-ancestors 'self'")):
+        assert forged.headers.get(header) == value
