@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv-actions/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp lexicon stories golden format clean
+.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp lexicon stories golden format audit fuzz clean
 
 run: setup
 	@$(PY) -m bot run
@@ -48,6 +48,14 @@ golden: setup-dev
 # The house style: ruff's fixes and formatting (make test checks both first).
 format: setup-dev
 	@.venv-actions/bin/ruff check --fix . && .venv-actions/bin/ruff format .
+
+# Known vulnerabilities in the locks; says "audit unavailable" (exit 2) when its canary is not flagged.
+audit: setup-dev
+	@bash scripts/audit.sh
+
+# Schema-driven fuzzing of the portal as a bound citizen (MAX_EXAMPLES=100 per operation by default).
+fuzz: setup-dev
+	@bash scripts/fuzz_portal.sh
 
 clean:
 	rm -rf models results test-output .pytest_cache

@@ -64,6 +64,7 @@ class ValidateIdentityForm(FormValidationAction):
             tracker.get_slot(binding.BINDING_ID),
             str(value or ""),
             tracker.get_slot(binding.PURPOSE),
+            tracker.get_slot(binding.SUBJECT),
         )
         say(dispatcher, turn.replies)
         return turn.slots

@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("train", help="训练 Rasa 模型（输入未变化时复用缓存）")
     sub.add_parser("model-path", help="打印当前输入对应的模型路径（必要时先训练）")
     sub.add_parser("lexicon", help="由 knowledge/ 重新生成 jieba 领域词典")
+    retention = sub.add_parser("retention", help="删除超过保留期的对话、转人工记录和过期的身份绑定")
+    retention.add_argument("--days", type=float, help="保留天数（默认 BANSHI_RETENTION_DAYS）")
+    retention.add_argument("--every", type=float, help="每隔多少秒清理一次（不给则只清理一次）")
     sub.add_parser(
         "kb", help="知识库：import / search / eval / tune / stats / publish / retire / unanswered", add_help=False
     )
@@ -36,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "model-path":
             print(path)
         return 0
+    if args.command == "retention":
+        from bot.retention import main as retention
+
+        return retention(args.days, args.every)
     if args.command == "lexicon":
         from bot.language.lexicon import write_catalogue_dict
 

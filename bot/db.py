@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
+from bot.private_files import private_sqlite_file
 from bot.settings import settings
 
 
@@ -17,10 +17,9 @@ class Base(DeclarativeBase):
 
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL; creates the SQLite folder and the tables on first use."""
+    """One engine per URL; creates the SQLite file (0600) and the tables on first use."""
     url = url or settings.db_url
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    private_sqlite_file(url)
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         # Several processes (action server, console, CLI) share the file: WAL lets readers

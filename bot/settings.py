@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,11 +21,12 @@ def env_value(name: str, default: str) -> str:
     return value or default
 
 
-def secret(name: str, root: Path | None = None) -> str:
+def secret(name: str, root: Path | None = None, make: Callable[[], str] | None = None) -> str:
     """A secret our own processes share (`rasa_token`, `action_secret`): BANSHI_<NAME> when set,
     else a random value made once per installation in `data/secrets/<name>` (mode 0600).
 
-    Never a published default: a fresh `make run` is as closed as a deployment.
+    Never a published default: a fresh `make run` is as closed as a deployment. `make` draws a
+    value of another shape (default: 32 random bytes, URL-safe base64).
     """
     given = env_value(f"BANSHI_{name.upper()}", "")
     if given:
@@ -36,7 +38,7 @@ def secret(name: str, root: Path | None = None) -> str:
         draft = folder / f".{name}.{os.getpid()}"
         fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(32))
+            handle.write(make() if make else secrets.token_urlsafe(32))
         try:
             os.link(draft, path)  # atomic: two processes starting together agree on one value
         except FileExistsError:
@@ -60,11 +62,19 @@ class Settings:
     bind_host: str
     """Where our servers listen: loopback by default; the gateway is the only public entry."""
     widget_origins: tuple[str, ...]
-    """Pages allowed to embed the web chat widget (CORS of Rasa's socket.io)."""
+    """Pages allowed to embed the web chat widget (CORS and the socket.io handshake's Origin)."""
+    web_session_hours: float
+    """How long a web chat session lasts; after it the widget starts a new conversation."""
     public_host: str
     public_port: int
     public_url: str
     """The gateway of the production profile (`make run-production`)."""
+    messages_per_minute: int
+    """Messages one sender (web session, openid) may send a minute; more get a polite "too fast"."""
+    retention_days: float
+    fresh_login_minutes: float
+    """Submitting or 催办 needs an identity verified this recently, else a fresh SMS code."""
+    """How long conversations and 转人工 transcripts are kept (the consent text quotes it)."""
     hotline: str
     human_hours: str
     portal_url: str
@@ -82,7 +92,9 @@ class Settings:
         portal_port = int(env_value("BANSHI_PORTAL_PORT", "8001"))
         console_port = int(env_value("BANSHI_CONSOLE_PORT", "8002"))
         public_port = int(env_value("BANSHI_PUBLIC_PORT", "8080"))
-        console_origins = f"http://localhost:{console_port},http://127.0.0.1:{console_port}"
+        public_url = env_value("BANSHI_PUBLIC_URL", f"http://localhost:{public_port}").rstrip("/")
+        # the console's own pages, and the gateway's in the production profile
+        console_origins = f"http://localhost:{console_port},http://127.0.0.1:{console_port},{public_url}"
         return cls(
             project_root=root,
             db_url=env_value("BANSHI_DB_URL", f"sqlite:///{root / 'data' / 'db' / 'banshi.db'}"),
@@ -99,9 +111,13 @@ class Settings:
                 for origin in env_value("BANSHI_WIDGET_ORIGINS", console_origins).split(",")
                 if origin.strip()
             ),
+            web_session_hours=float(env_value("BANSHI_WEB_SESSION_HOURS", "12")),
             public_host=env_value("BANSHI_PUBLIC_HOST", "0.0.0.0"),
             public_port=public_port,
-            public_url=env_value("BANSHI_PUBLIC_URL", f"http://localhost:{public_port}").rstrip("/"),
+            public_url=public_url,
+            messages_per_minute=int(env_value("BANSHI_MESSAGES_PER_MINUTE", "20")),
+            retention_days=float(env_value("BANSHI_RETENTION_DAYS", "90")),
+            fresh_login_minutes=float(env_value("BANSHI_FRESH_LOGIN_MINUTES", "30")),
             hotline=env_value("BANSHI_HOTLINE", "12345"),
             human_hours=env_value("BANSHI_HUMAN_HOURS", "工作日 9:00—17:00"),
             # The portal client: where the 一网通办 platform is and how patiently to call it.

@@ -1,15 +1,17 @@
-"""Sanic app of the console. It serves the web chat widget, its host page and the guides; the
-chat itself goes from the browser straight to the Rasa server over socket.io."""
+"""Sanic app of the console. It serves the web chat widget, its host page and the guides, and
+issues the widget's chat sessions; the chat itself goes from the browser to the Rasa server over
+socket.io, with the session token as its credential."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot.identity import web_session
 from bot.settings import settings
 from console.guides import guide_code_for_title, render_guide
 
@@ -22,18 +24,34 @@ NOT_FOUND_PAGE = "<!doctype html><meta charset='utf-8'><p>抱歉，没有找到�
 CROSS_ORIGIN = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
 
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    # the console's own pages are never framed; the widget is a script, not a frame
-    "Content-Security-Policy": "frame-ancestors 'self'",
-}
+def security_headers(rasa_url: str) -> dict[str, str]:
+    """Headers of every answer. The policy lets the console's pages run only their own scripts
+    and talk only to themselves and to Rasa's socket.io; they are never framed by another
+    site (the widget on other sites is a script, governed by their policy, not ours). Styles
+    may be inline: the page's own and the widget's shadow-root sheet."""
+    rasa = urlsplit(rasa_url)
+    socket = ("wss" if rasa.scheme == "https" else "ws") + "://" + rasa.netloc
+    policy = (
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        f"connect-src 'self' {rasa.scheme}://{rasa.netloc} {socket}; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+    )
+    return {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Content-Security-Policy": policy}
 
 
-def create_app(rasa_url: str | None = None, origin: str | None = None) -> Sanic:
+def _session_cors(request: Request, origins: frozenset[str]) -> dict[str, str]:
+    """CORS for the session route: only the pages allowed to embed the widget may read a token."""
+    origin = (request.headers.get("origin") or "").rstrip("/")
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin in origins else {"Vary": "Origin"}
+
+
+def create_app(rasa_url: str | None = None, origin: str | None = None, session_key: str | None = None) -> Sanic:
     """`origin`: how the console's pages name themselves (the embed snippet); configured, never
     taken from the request's Host header, which a client chooses."""
     app = Sanic("banshi_console")
+    key = session_key or web_session.session_key()
+    headers = security_headers(rasa_url or settings.rasa_public_url)
+    origins = frozenset(settings.widget_origins)
     own_origin = (origin or f"http://localhost:{settings.console_port}").rstrip("/")
     widget_config = json.dumps({"rasaUrl": rasa_url or settings.rasa_public_url, "hotline": settings.hotline})
     page = (STATIC / "index.html").read_text(encoding="utf-8")
@@ -51,6 +69,14 @@ def create_app(rasa_url: str | None = None, origin: str | None = None) -> Sanic:
     async def socket_io(_request: Request) -> response.HTTPResponse:
         return await response.file(SOCKET_IO_CLIENT, mime_type="application/javascript", headers=CROSS_ORIGIN)
 
+    @app.post("/chat/session")
+    async def chat_session(request: Request) -> response.HTTPResponse:
+        """A new conversation: a signed token for a fresh subject (never one the client names)."""
+        issued = web_session.issue(key)
+        body = {"token": issued.token, "expires_at": issued.expires_at.isoformat()}
+        headers = {"Cache-Control": "no-store", **_session_cors(request, origins)}
+        return response.json(body, headers=headers)
+
     @app.get("/guides/<code:str>")
     async def guide(_request: Request, code: str) -> response.HTTPResponse:
         page = render_guide(code)
@@ -64,8 +90,8 @@ def create_app(rasa_url: str | None = None, origin: str | None = None) -> Sanic:
         return response.redirect(f"/guides/{quote(code)}")
 
     @app.on_response
-    async def security_headers(_request: Request, answer: response.HTTPResponse) -> None:
-        for name, value in SECURITY_HEADERS.items():
+    async def add_security_headers(_request: Request, answer: response.HTTPResponse) -> None:
+        for name, value in headers.items():
             answer.headers.setdefault(name, value)
 
     @app.get("/health")

@@ -147,7 +147,7 @@ def build_blueprint(dev: bool) -> Blueprint:
     async def create_binding(request: Request) -> HTTPResponse:
         body = parse(request, BindingRequest)
         ctx = request.app.ctx
-        return send(await call(identity.create_binding, ctx.db, ctx.config, body), 201)
+        return send(await call(identity.create_binding, ctx.db, ctx.config, body, request.ip or ""), 201)
 
     @bp.post("/identity/bindings/<binding_id>/verify")
     async def verify(request: Request, binding_id: str) -> HTTPResponse:

@@ -12,7 +12,7 @@ import json
 import logging
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from portal.errors import ApiError, not_found_application
 from portal.forms import FORMS, Form, check_value, department_for, resolve
 from portal.identity import Subject, aware
 from portal.models import (
+    CITIZEN,
     Application,
     Citizen,
     DailySequence,
@@ -165,6 +166,30 @@ def _event(app: Application, message: str, department: str | None = None, at: da
     app.events.append(Event(at=at or utcnow(), department=department, message=message))
 
 
+DRAFTS_PER_ITEM = 3
+"""Open drafts one subject may hold for one 一件事 (the chat continues an open one anyway)."""
+DRAFTS_PER_DAY = 20
+"""Drafts one subject may create in a day: the day's application numbers are shared by all."""
+
+
+def _check_draft_limits(session: Session, subject: Subject, code: str, now: datetime) -> None:
+    mine = (
+        select(func.count())
+        .select_from(Application)
+        .where(Application.subject_type == subject.type, Application.subject_id == subject.id)
+    )
+    if session.scalar(mine.where(Application.service_code == code, Application.status == "draft")) >= DRAFTS_PER_ITEM:
+        raise ApiError(
+            429,
+            "too_many_drafts",
+            f"这项一件事您已有{DRAFTS_PER_ITEM}份未提交的草稿，请继续办理其中一份，或删除不需要的草稿后再新建。",
+        )
+    if session.scalar(mine.where(Application.created_at > now - timedelta(days=1))) >= DRAFTS_PER_DAY:
+        raise ApiError(
+            429, "too_many_drafts", f"您今天新建的申请已经很多了，请明天再试；如有急事请拨打{settings.hotline}。"
+        )
+
+
 def create_draft(
     db: Database, config: PortalConfig, subject: Subject, request: ApplicationCreate, key: str | None
 ) -> tuple[ApplicationOut, bool]:
@@ -192,6 +217,7 @@ def create_draft(
     try:
         with db.transaction() as session:
             now = utcnow()
+            _check_draft_limits(session, subject, item.code, now)
             values: dict = {}
             prefilled: list[str] = []
             if request.prefill:
@@ -317,6 +343,38 @@ def submit(
         return replay, True
 
 
+def _applicant_relation(session: Session, subject: Subject, fields: dict) -> str | None:
+    """Who the applicant is to the person acting: None for themselves, "配偶" for a spouse the
+    registers record. Anyone else is refused: a verified identity does not let one apply in a
+    stranger's name (a guardian or a mandate goes through the service centre, which records it)."""
+    claimed = str(fields.get("applicant_id_number") or "").strip().upper()
+    if subject.type != CITIZEN or not claimed:
+        return None
+    person = session.get_one(Citizen, subject.id)
+    if claimed == person.id_number:
+        relation = None
+        expected = person.name
+    elif person.spouse is not None and claimed == person.spouse.id_number:
+        relation, expected = "配偶", person.spouse.name
+    else:
+        raise ApiError(
+            422,
+            "applicant_not_self",
+            "申请人须是您本人（或登记在册的配偶）。为他人代办的，请对方本人核验身份后办理，"
+            f"或携带双方身份证件和委托材料到政务服务中心窗口办理；如有疑问请拨打{settings.hotline}。",
+            [{"field": "fields.applicant_id_number", "problem": "与已核验的身份不符"}],
+        )
+    given_name = str(fields.get("applicant_name") or "").strip()
+    if given_name and given_name != expected:
+        raise ApiError(
+            422,
+            "applicant_name_mismatch",
+            "申请人姓名与身份证号码对应的登记姓名不一致，请核对后修改。",
+            [{"field": "fields.applicant_name", "problem": "与登记姓名不一致"}],
+        )
+    return relation
+
+
 def _submit(
     session: Session,
     config: PortalConfig,
@@ -358,6 +416,7 @@ def _submit(
             f"申请表还缺少：{labels}。请补全后再提交。",
             [{"field": f"fields.{m}", "problem": "缺少必填项"} for m in missing],
         )
+    agent = _applicant_relation(session, subject, app.fields)
     now = utcnow()
     day = today()
     deferred: list[DeferredMaterial] = []
@@ -428,6 +487,8 @@ def _submit(
     )
     if deferred:
         _event(app, "容缺受理：" + app.commitment, at=now)  # type: ignore[operator]
+    if agent:
+        _event(app, f"由申请人的{agent}代为提交（关系依据户籍与婚姻登记）", at=now)
     session.flush()
     log.info("提交办件 %s（%s，%d个子事项）", app.number, app.service_code, len(app.subtasks))
     return to_out(config, app), False

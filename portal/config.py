@@ -7,10 +7,39 @@ variables instead of sharing the assistant's database: the two must never be the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from bot.settings import env_value as _env
 from bot.settings import settings
+
+
+@dataclass(frozen=True)
+class BindingLimits:
+    """How many binding requests pass, counted so that no caller-chosen value resets them.
+
+    Per channel user (chosen by the caller, so the weakest), per claimed ID number or credit
+    code, per phone (one SMS a minute, ten a day) and per client address (the assistant's
+    backend speaks for every citizen, hence generous); and wrong codes per claim across
+    bindings, so a new binding does not buy five fresh guesses forever.
+    """
+
+    per_channel_user: int = 5  # per 10 minutes
+    per_claim: int = 5  # per hour
+    per_client: int = 300  # per 10 minutes
+    sms_cooldown: timedelta = timedelta(seconds=60)
+    sms_per_phone_per_day: int = 10
+    failed_codes_per_claim_per_day: int = 10
+
+    @classmethod
+    def from_env(cls) -> BindingLimits:
+        return cls(
+            per_claim=int(_env("BANSHI_PORTAL_BINDINGS_PER_ID_PER_HOUR", "5")),
+            per_client=int(_env("BANSHI_PORTAL_BINDINGS_PER_CLIENT", "300")),
+            sms_cooldown=timedelta(seconds=float(_env("BANSHI_PORTAL_SMS_COOLDOWN_SECONDS", "60"))),
+            sms_per_phone_per_day=int(_env("BANSHI_PORTAL_SMS_PER_PHONE_PER_DAY", "10")),
+            failed_codes_per_claim_per_day=int(_env("BANSHI_PORTAL_WRONG_CODES_PER_ID_PER_DAY", "10")),
+        )
 
 
 @dataclass(frozen=True)
@@ -24,6 +53,7 @@ class PortalConfig:
     token_ttl_seconds: int
     max_body_bytes: int
     knowledge_dir: Path
+    limits: BindingLimits
 
     @classmethod
     def from_env(cls, **overrides: object) -> PortalConfig:
@@ -39,6 +69,7 @@ class PortalConfig:
             token_ttl_seconds=int(_env("BANSHI_PORTAL_TOKEN_TTL_SECONDS", str(7 * 24 * 3600))),
             max_body_bytes=64 * 1024,
             knowledge_dir=settings.knowledge_dir,
+            limits=BindingLimits.from_env(),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal.models import PortalBase
+from bot.private_files import private_sqlite_file
+from portal.migrate import upgrade
 
 
 def utcnow() -> datetime:
@@ -24,9 +24,9 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str) -> Engine:
-    """Creates the engine and the tables; on SQLite, the folder, WAL and immediate transactions."""
-    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    """Creates the engine and brings the schema to the newest revision (portal/migrate.py); on
+    SQLite, the file (0600), WAL and immediate transactions."""
+    private_sqlite_file(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -45,7 +45,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-    PortalBase.metadata.create_all(engine)
+    upgrade(engine)
     return engine
 
 

@@ -28,8 +28,11 @@ from portal.schemas import BindingCreated, BindingRequest, DevSms, MeOut, Subjec
 
 log = logging.getLogger("portal.identity")
 
-BINDINGS_PER_WINDOW = 5
-BINDING_WINDOW = timedelta(minutes=10)
+WINDOW = timedelta(minutes=10)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+NOBODY = 0
+"""subject_id of a binding whose claim matched no one with a phone on record."""
 
 
 @dataclass(frozen=True)
@@ -55,30 +58,71 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _mismatch() -> ApiError:
-    return ApiError(
-        422,
-        "identity_mismatch",
-        f"您提供的身份信息未能通过核验，请核对后重试；如仍有问题，请拨打{settings.hotline}咨询。",
-    )
+def _key(*parts: str) -> str:
+    """A hash to count by: the limits need to recognise a value, never to read it back."""
+    return _hash("limit", *parts)
 
 
-def create_binding(db: Database, config: PortalConfig, request: BindingRequest) -> BindingCreated:
-    """Checks the identity against the registers and "sends" the SMS code."""
-    now = utcnow()
-    with db.transaction() as session:
-        recent = session.scalar(
-            select(func.count())
-            .select_from(Binding)
-            .where(
-                Binding.channel == request.channel,
-                Binding.channel_user_id == request.channel_user_id,
-                Binding.created_at > now - BINDING_WINDOW,
-            )
+def _claim(request: BindingRequest) -> str:
+    if request.subject_type == CITIZEN:
+        return _key(CITIZEN, (request.id_number or "").strip().upper())
+    return _key(ENTERPRISE, (request.uscc or "").strip().upper())
+
+
+def _too_many(message: str) -> ApiError:
+    return ApiError(429, "too_many_requests", message)
+
+
+def _check_limits(
+    session, config: PortalConfig, request: BindingRequest, claim: str, client: str, now: datetime
+) -> None:  # noqa: ANN001
+    def count(*conditions) -> int:  # noqa: ANN002
+        return session.scalar(select(func.count()).select_from(Binding).where(*conditions)) or 0
+
+    if count(
+        Binding.channel == request.channel,
+        Binding.channel_user_id == request.channel_user_id,
+        Binding.created_at > now - WINDOW,
+    ) >= config.limits.per_channel_user or count(Binding.client == client, Binding.created_at > now - WINDOW) >= (
+        config.limits.per_client
+    ):
+        raise _too_many("核验请求过于频繁，请10分钟后再试。")
+    if count(Binding.claim_key == claim, Binding.created_at > now - HOUR) >= config.limits.per_claim:
+        raise _too_many("该证件的核验请求过于频繁，请1小时后再试。")
+    failed = session.scalar(
+        select(func.coalesce(func.sum(Binding.attempts), 0)).where(
+            Binding.claim_key == claim, Binding.created_at > now - DAY, Binding.status != "verified"
         )
-        if recent >= BINDINGS_PER_WINDOW:
-            raise ApiError(429, "too_many_requests", "核验请求过于频繁，请10分钟后再试。")
-        subject_type, subject_id, phone = _find_subject(session, request)
+    )
+    if failed >= config.limits.failed_codes_per_claim_per_day:
+        raise _too_many(f"该证件今日验证码错误次数过多，请明天再试，或拨打{settings.hotline}咨询。")
+
+
+def _phone_allows_sms(session, config: PortalConfig, phone_key: str, now: datetime) -> bool:  # noqa: ANN001
+    """One SMS a minute and ten a day to a phone, whoever asks."""
+    sent = select(func.count()).select_from(Binding).where(Binding.phone_key == phone_key, Binding.sms_sent.is_(True))
+    recent = session.scalar(sent.where(Binding.created_at > now - config.limits.sms_cooldown)) or 0
+    today = session.scalar(sent.where(Binding.created_at > now - DAY)) or 0
+    return recent == 0 and today < config.limits.sms_per_phone_per_day
+
+
+def create_binding(db: Database, config: PortalConfig, request: BindingRequest, client: str = "") -> BindingCreated:
+    """Checks the identity against the registers and sends the SMS code.
+
+    The answer is the same whether or not the name fits the number (or the person has a phone on
+    record, or the phone had a code a moment ago): a binding that no code opens stands in, so the
+    endpoint is not an oracle of who is registered, and a phone gets at most one code a minute.
+    Format errors (a wrong check digit, a missing field) are still named: they reveal nothing.
+    """
+    now = utcnow()
+    _check_format(request)
+    claim = _claim(request)
+    with db.transaction() as session:
+        _check_limits(session, config, request, claim, client, now)
+        found = _find_subject(session, request)
+        subject_type, subject_id, phone = found or (request.subject_type, NOBODY, "")
+        phone_key = _key("phone", phone) if phone else None
+        sms = bool(phone_key) and _phone_allows_sms(session, config, phone_key, now)
         binding_id = secrets.token_hex(16)
         code = f"{secrets.randbelow(10**6):06d}"
         expires = now + timedelta(seconds=config.code_ttl_seconds)
@@ -88,34 +132,40 @@ def create_binding(db: Database, config: PortalConfig, request: BindingRequest) 
                 channel=request.channel,
                 channel_user_id=request.channel_user_id,
                 subject_type=subject_type,
-                subject_id=subject_id,
+                subject_id=subject_id if sms else NOBODY,
                 code_hash=_hash(binding_id, code),
                 code_expires_at=expires,
                 attempts=0,
                 status="pending",
                 created_at=now,
-                dev_code=code if config.dev else None,
+                dev_code=code if config.dev and sms else None,
+                claim_key=claim,
+                phone_key=phone_key,
+                client=client[:64],
+                sms_sent=sms,
             )
         )
-    # The sandbox's SMS gateway is this log line: masked phone, full code, never the person.
-    log.info(
-        "沙箱短信网关：向 %s 发送验证码 %s（绑定 %s，渠道 %s 用户 %s）",
-        mask_phone(phone),
-        code,
-        binding_id,
-        request.channel,
-        mask_identifier(request.channel_user_id),
-    )
+    if sms:
+        # The sandbox's SMS gateway is this log line: masked phone, full code, never the person.
+        log.info("沙箱短信网关：向 %s 发送验证码 %s（绑定 %s）", mask_phone(phone), code, binding_id)
+    else:
+        log.info("绑定 %s 未发送短信（信息不符、未登记手机或发送过于频繁）", binding_id)
+    log.info("绑定请求 %s：渠道 %s 用户 %s", binding_id, request.channel, mask_identifier(request.channel_user_id))
+    minutes = config.code_ttl_seconds // 60
     return BindingCreated(
         binding_id=binding_id,
         status="code_sent",
-        phone_masked=mask_phone(phone),
+        phone_masked=None,
         expires_at=aware(expires),
-        message=f"验证码已发送至尾号{phone[-4:]}的手机，{config.code_ttl_seconds // 60}分钟内有效。",
+        message=(
+            f"如果您填写的信息与登记信息一致，验证码已发送至您登记的手机，{minutes}分钟内有效。"
+            f"如未收到，请核对信息后重新核验（同一手机每分钟只能接收一次），或拨打{settings.hotline}咨询。"
+        ),
     )
 
 
-def _find_subject(session, request: BindingRequest) -> tuple[str, int, str]:  # noqa: ANN001
+def _check_format(request: BindingRequest) -> None:
+    """Missing fields and wrong check digits: said plainly, since they reveal nothing."""
     if request.subject_type == CITIZEN:
         if not request.name or not request.id_number:
             raise ApiError(
@@ -131,13 +181,7 @@ def _find_subject(session, request: BindingRequest) -> tuple[str, int, str]:  # 
                 "身份证号码格式或校验位不正确，请核对后重新输入。",
                 [{"field": "id_number", "problem": "校验位不符"}],
             )
-        person = session.scalar(select(Citizen).where(Citizen.id_number == request.id_number.strip().upper()))
-        if person is None or not hmac.compare_digest(person.name.encode(), request.name.strip().encode()):
-            raise _mismatch()
-        if not person.phone:
-            raise ApiError(422, "no_phone_on_record", "该身份未登记可接收验证码的手机号码，请到政务服务中心窗口办理。")
-        return CITIZEN, person.id, person.phone
-
+        return
     needed = ("uscc", "legal_representative_name", "legal_representative_id_number")
     if not all(getattr(request, f) for f in needed):
         raise ApiError(
@@ -160,6 +204,15 @@ def _find_subject(session, request: BindingRequest) -> tuple[str, int, str]:  # 
             "法定代表人身份证号码格式或校验位不正确，请核对后重新输入。",
             [{"field": "legal_representative_id_number", "problem": "校验位不符"}],
         )
+
+
+def _find_subject(session, request: BindingRequest) -> tuple[str, int, str] | None:  # noqa: ANN001
+    """The claimed subject and the phone on record, or None when the claim fits no one with a phone."""
+    if request.subject_type == CITIZEN:
+        person = session.scalar(select(Citizen).where(Citizen.id_number == (request.id_number or "").strip().upper()))
+        if person is None or not hmac.compare_digest(person.name.encode(), (request.name or "").strip().encode()):
+            return None
+        return (CITIZEN, person.id, person.phone) if person.phone else None
     company = session.scalar(select(Enterprise).where(Enterprise.uscc == (request.uscc or "").strip().upper()))
     rep = company.legal_rep if company else None
     if (
@@ -167,10 +220,8 @@ def _find_subject(session, request: BindingRequest) -> tuple[str, int, str]:  # 
         or rep.id_number != (request.legal_representative_id_number or "").strip().upper()
         or rep.name != (request.legal_representative_name or "").strip()
     ):
-        raise _mismatch()
-    if not rep.phone:
-        raise ApiError(422, "no_phone_on_record", "法定代表人未登记可接收验证码的手机号码，请到政务服务中心窗口办理。")
-    return ENTERPRISE, company.id, rep.phone
+        return None
+    return (ENTERPRISE, company.id, rep.phone) if rep.phone else None
 
 
 def verify(db: Database, config: PortalConfig, binding_id: str, code: str) -> TokenOut:
@@ -187,7 +238,8 @@ def verify(db: Database, config: PortalConfig, binding_id: str, code: str) -> To
             raise ApiError(409, "binding_used", "该验证码已使用，如需重新绑定，请重新发起身份核验。")
         if binding.code_expires_at <= now:
             raise ApiError(410, "code_expired", "验证码已过期，请重新获取。")
-        if not hmac.compare_digest(binding.code_hash, _hash(binding_id, code)):
+        # a stand-in binding (no SMS went out) is opened by no code, not even a lucky guess
+        if not binding.sms_sent or not hmac.compare_digest(binding.code_hash, _hash(binding_id, code)):
             binding.attempts += 1
             left = config.max_code_attempts - binding.attempts
             if left <= 0:

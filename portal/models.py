@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -132,7 +144,14 @@ class Penalty(PortalBase):
 
 
 class Binding(PortalBase):
-    """A channel user's request to act as a citizen or enterprise, pending the SMS code."""
+    """A channel user's request to act as a citizen or enterprise, pending the SMS code.
+
+    Every request gets one, whether or not the claim matched anyone: a claim that matched nobody
+    (or a person without a phone on record) gets a binding with `sms_sent` false and subject 0,
+    which no code opens, so the answer never tells a caller whether a name fits an ID number.
+    `claim_key` (the claimed ID number or credit code), `phone_key` and `client` are hashes and
+    an address that the abuse limits count by.
+    """
 
     __tablename__ = "portal_binding"
 
@@ -148,6 +167,10 @@ class Binding(PortalBase):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     dev_code: Mapped[str | None] = mapped_column(String(6))
+    claim_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    client: Mapped[str | None] = mapped_column(String(64), index=True)
+    sms_sent: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Token(PortalBase):

@@ -148,7 +148,9 @@ class CatalogueOut(Strict):
 class BindingCreated(Strict):
     binding_id: str
     status: Literal["code_sent"]
-    phone_masked: str
+    phone_masked: str | None = Field(
+        default=None, description="不再返回：是否发送、发往哪个手机都不透露，以免泄露证件与姓名是否匹配"
+    )
     expires_at: datetime
     message: str
 

@@ -35,6 +35,7 @@ from bot.ops.processes import (
     write_endpoints,
 )
 from bot.settings import secret
+from tests.support.portal_limits import RELAXED
 
 from measure import print_summary, timed_post
 
@@ -116,6 +117,7 @@ def start_stack(work: Path, processes: list[subprocess.Popen]) -> tuple[str, str
         "BANSHI_PORTAL_DB_URL": f"sqlite:///{work / 'portal.db'}",
         "BANSHI_PORTAL_DEV": "1",
         "BANSHI_PORTAL_TICK_SECONDS": "0",
+        **RELAXED,
     }
     specs = [
         (portal_cmd(portal_port), f"{portal_url}/health"),

@@ -40,6 +40,7 @@ from bot.applications.state import (
 from bot.catalogue import ServiceItem, get_item
 from bot.dialogue import Reply, Turn
 from bot.identity import binding
+from bot.identity import words as binding_words
 from bot.identity.store import BoundIdentity
 from bot.identity.words import APPLY_PREFIX
 from bot.language.text import normalize
@@ -683,6 +684,9 @@ async def finish(services: PortalServices, sender_id: str, slot: object) -> Turn
     identity = await _identity(services, sender_id, form)
     if identity is None:
         return _stopped(Reply(AuthRequired.default_message + words.AFTER_EXPIRY), state=state)
+    if not services.fresh_enough_to_act(identity):
+        await services.end(sender_id, identity)
+        return _stopped(Reply(binding_words.fresh_login_needed("提交") + words.AFTER_STEP_UP), state=state)
     missing = [{"name": name, "due_date": state.due_date} for name in state.deferred]
 
     async def submit() -> Turn:

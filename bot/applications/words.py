@@ -302,6 +302,7 @@ def wrong_subject(item: ServiceItem, needs_enterprise: bool) -> Reply:
 
 
 AFTER_EXPIRY = "请说“继续办理”，重新核验身份后接着填写，已填的内容都在。"
+AFTER_STEP_UP = "请说“继续办理”，核验后回到确认提交这一步，已填的内容都在。"
 NO_ITEM = "请先告诉我您要办哪一件事，比如“孩子出生了要办什么”“想开个小饭馆”。"
 NO_DRAFT = "您目前没有未完成的申请。请告诉我要办哪一件事，我来帮您在线办理。"
 

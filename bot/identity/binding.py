@@ -39,6 +39,7 @@ VERIFIED = "已核验"
 _ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
 _USCC_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{18}(?![0-9A-Za-z])")
 _CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_NOT_RECEIVED = re.compile(r"(没|没有|未|收不)(收到|到|收)|收不到|没来|没短信|没有短信")
 _CHANNEL = re.compile(r"[^a-z0-9_]")
 _RESTART_CODES = {"code_expired", "binding_not_found", "binding_used"}
 _MISMATCH_CODES = {"identity_mismatch", "invalid_id_number", "validation_failed"}
@@ -154,9 +155,21 @@ async def verify_code(
     binding_id: str | None,
     text: str,
     purpose: str | None,
+    subject: str | None = None,
 ) -> Turn:
-    """Checks the code with the portal and, on success, remembers the identity for this user."""
+    """Checks the code with the portal and, on success, remembers the identity for this user.
+
+    The portal says the same whether or not a code went out (it does not reveal whether the
+    name fits the number), so "没收到" is answered with what may be wrong and a fresh start."""
     code = parse_code(text)
+    if code is None and _NOT_RECEIVED.search(text or ""):
+        enterprise = subject == "enterprise"
+        again = {USCC: None, REQUESTED: USCC} if enterprise else {REQUESTED: NAME}
+        retype = words.RETYPE_USCC if enterprise else words.RETYPE_NAME
+        return Turn(
+            [Reply(f"{words.CODE_NOT_RECEIVED}\n{retype}", (words.HUMAN_BUTTON,))],
+            {CODE: None, BINDING_ID: None, NAME: None, ID_NUMBER: None} | again,
+        )
     if code is None:
         return Turn([Reply(words.BAD_CODE)], {CODE: None})
     if not binding_id:
@@ -187,10 +200,15 @@ async def verify_code(
     return await services.attempt(check_code(), answers, sender_id, "code check")
 
 
-def identity_needed(purpose: str, consent_given: bool, expired: bool = False, subject: str = "citizen") -> Turn:
-    """Starts (or resumes) the identity form for `purpose`; the form's first question explains."""
+def identity_needed(
+    purpose: str, consent_given: bool, expired: bool = False, subject: str = "citizen", why: str | None = None
+) -> Turn:
+    """Starts (or resumes) the identity form for `purpose`; the form's first question explains.
+    `why` says why a binding that existed is asked for again."""
     turn = Turn(slots={NEEDS_IDENTITY: True, PURPOSE: purpose, **subject_slots(subject)})
-    if expired:
+    if why:
+        turn.say(Reply(why))
+    elif expired:
         turn.say(Reply(AuthRequired.default_message))
     elif consent_given:
         turn.say(Reply(words.RESUMING))

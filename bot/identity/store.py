@@ -1,9 +1,11 @@
 """Which portal identity a chat user has verified, so a returning user is not asked again.
 
-Kept by the action side in the services database, keyed by the Rasa sender id (a web session,
-a WeChat openid …). A row holds the portal's bearer token, its expiry and the name masked
-(张*) for greetings; never the ID number, the phone or the full name. An expired row counts
-as no row and is removed when next read.
+Kept by the action side in the services database, keyed by the Rasa sender id (a web session
+the console issued, a WeChat openid …). A row holds the portal's bearer token, sealed (bot/sealing.py;
+key BANSHI_TOKEN_KEY, else data/secrets/token_key), its expiry
+and the name masked (张*) for greetings; never the ID number, the phone or the full name. An
+expired row, or one whose token cannot be decrypted (another key), counts as no row and is
+removed when next read.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bot.db import Base, get_engine, session_factory
 from bot.portal_client.models import PortalToken
 from bot.privacy import mask_name
+from bot.sealing import Sealer
 
 
 class PortalIdentityRow(Base):
@@ -39,6 +42,7 @@ class BoundIdentity:
     display_name_masked: str
     token: str
     token_expires_at: datetime
+    bound_at: datetime
 
 
 def _utc(value: datetime) -> datetime:
@@ -53,9 +57,10 @@ def _now() -> datetime:
 class IdentityStore:
     """Bindings of chat users to portal identities (synchronous; call it off the event loop)."""
 
-    def __init__(self, db_url: str | None = None) -> None:
+    def __init__(self, db_url: str | None = None, key: str | None = None) -> None:
         self.db_url = db_url
         self._ready = False
+        self._sealer = Sealer(key) if key else Sealer.named("token_key")
 
     def _engine(self) -> Engine:
         engine = get_engine(self.db_url)
@@ -75,14 +80,14 @@ class IdentityStore:
             channel=channel,
             subject_type=token.subject_type,
             display_name_masked=shown,
-            token=token.token,
+            token=self._sealer.seal(token.token),
             token_expires_at=token.expires_at,
             consented_at=consented_at,
             bound_at=_now(),
         )
         with session_factory(self.db_url)() as session, session.begin():
             session.merge(row)
-        return self._bound(row)
+        return BoundIdentity(sender_id, token.subject_type, shown, token.token, token.expires_at, row.bound_at)
 
     def current(self, sender_id: str) -> BoundIdentity | None:
         """The live binding of `sender_id`, or None (an expired one is removed)."""
@@ -91,10 +96,18 @@ class IdentityStore:
             row = session.get(PortalIdentityRow, sender_id)
             if row is None:
                 return None
-            if _utc(row.token_expires_at) <= _now():
+            token = self._sealer.unseal(row.token)
+            if not isinstance(token, str) or _utc(row.token_expires_at) <= _now():
                 session.delete(row)
                 return None
-            return self._bound(row)
+            return BoundIdentity(
+                row.sender_id,
+                row.subject_type,
+                row.display_name_masked,
+                token,
+                _utc(row.token_expires_at),
+                _utc(row.bound_at),
+            )
 
     def forget(self, sender_id: str) -> bool:
         """Removes the binding (logout, or the portal no longer accepts the token)."""
@@ -102,9 +115,3 @@ class IdentityStore:
         with session_factory(self.db_url)() as session, session.begin():
             removed = session.execute(delete(PortalIdentityRow).where(PortalIdentityRow.sender_id == sender_id))
             return removed.rowcount > 0
-
-    @staticmethod
-    def _bound(row: PortalIdentityRow) -> BoundIdentity:
-        return BoundIdentity(
-            row.sender_id, row.subject_type, row.display_name_masked, row.token, _utc(row.token_expires_at)
-        )

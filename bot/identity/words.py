@@ -44,6 +44,11 @@ def purpose_of(code: str | None) -> Purpose:
 HUMAN_BUTTON = Button("转人工服务", "/request_human")
 
 
+def retention_days() -> str:
+    days = settings.retention_days
+    return f"{days:g}"
+
+
 def consent_request(purpose: str | None, subject: str | None = None) -> Reply:
     why = purpose_of(purpose)
     if subject == "enterprise":
@@ -56,10 +61,12 @@ def consent_request(purpose: str | None, subject: str | None = None) -> Reply:
         f"{why.task}需要先核验{who}的身份。核验前请您了解：\n"
         f"1. 用到的信息：{used}（用来发验证码）。\n"
         f"2. 用途：只用于向示例市一网通办平台核实您的身份，并{why.use}，不作他用。\n"
-        f"3. 保存：核验通过后，我只保存平台发放的登录凭证和{kept}，"
-        "下次就不用再核验；凭证到期自动失效，您也可以随时说“解除绑定”。\n"
+        f"3. 保存：核验通过后，我只保存平台发放的登录凭证（加密保存，到期自动失效）和{kept}，"
+        "下次就不用再核验。您输入的姓名、身份证号和验证码，聊天记录里只存加密或隐去后的形式，"
+        f"其他号码打码保存；聊天记录{retention_days()}天后删除。\n"
         f"4. 您可以拒绝：不同意也没关系，可以拨打{settings.hotline}政务服务便民热线，"
         "或带身份证到政务服务中心窗口办理。\n"
+        "5. 撤回：您随时可以说“撤回授权”或“解除绑定”，登录凭证立即作废。\n"
         "您同意用以上信息核验身份吗？"
     )
     return Reply(text, (Button("同意", "/affirm"), Button("不同意", "/deny")))
@@ -74,6 +81,10 @@ BAD_NAME = "这好像不是姓名。请输入您身份证上的姓名（例如�
 BAD_ID_NUMBER = "这个身份证号码好像不对（位数或最后一位校验码对不上），请核对后重新输入18位号码："
 BAD_CODE = "验证码是6位数字，请查看手机短信后输入："
 CODE_RESENT = "验证码已失效，我重新给您发一条。"
+CODE_NOT_RECEIVED = (
+    "没收到验证码的话，可能是填写的信息与平台登记的不一致，或者这个证件没有登记手机号"
+    "（同一手机每分钟也只能收一条）。请核对后重新输入；仍收不到的话，可以转人工服务或到政务服务中心窗口办理。"
+)
 
 
 def refused() -> Reply:
@@ -105,5 +116,16 @@ def try_again_later(portal_message: str, purpose: str | None) -> Reply:
     )
 
 
-UNBOUND = "已解除绑定，平台发放的登录凭证已作废。下次查询办件时需要重新核验身份。"
+def fresh_login_needed(act: str) -> str:
+    minutes = f"{settings.fresh_login_minutes:g}"
+    return (
+        f"为保护您的办件安全，{act}前需要重新核验身份（距上次核验已超过{minutes}分钟），会给您登记的手机发新的验证码。"
+    )
+
+
+def unbound(consents_withdrawn: int) -> str:
+    withdrawn = f"，您对{consents_withdrawn}项办事的信息调取授权也已撤回" if consents_withdrawn else ""
+    return f"已解除绑定，平台发放的登录凭证已作废{withdrawn}。下次查询或办理时需要重新核验身份。"
+
+
 NOTHING_TO_UNBIND = "您目前没有绑定身份，无需解除。"

@@ -97,6 +97,8 @@ def main(production: bool = False) -> int:
         print("\n".join(busy), file=sys.stderr)
         print("请先停止占用端口的程序，或用对应的环境变量换一个端口。", file=sys.stderr)
         return 1
+    # every file the servers create (databases, index generations, logs) is the owner's alone
+    os.umask(0o077)
     model = ensure_model()
     root = settings.project_root
     print(f"==> 知识库：检查 {settings.knowledge_dir} 是否有更新（首次导入约需一两分钟）", flush=True)
@@ -115,6 +117,9 @@ def main(production: bool = False) -> int:
     manager.add_process("actions", _shell(action_server_cmd(settings.action_port)), cwd=str(root), env=env)
     manager.add_process("console", _shell(console), cwd=str(root), env=env)
     manager.add_process("portal", _shell(portal_cmd(settings.portal_port)), cwd=str(root), env=env)
+    # what is kept longer than the consent text promises is deleted at start and then daily
+    retention = [sys.executable, "-m", "bot", "retention", "--every", "86400"]
+    manager.add_process("retention", _shell(retention), cwd=str(root), env=env)
     if production:
         gateway = GatewayConfig(
             settings.public_host,

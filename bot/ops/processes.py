@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from bot.ops.model_cache import rasa_executable
+from bot.private_files import private_sqlite_file
 from bot.settings import secret, settings
 
 SECRET_HEADER = "X-Banshi-Action-Secret"
@@ -76,18 +77,24 @@ def console_cmd(port: int, public_url: str | None = None) -> list[str]:
     return [sys.executable, "-m", "console", "--host", settings.bind_host, "--port", str(port), *extra]
 
 
+PRIVATE_TRACKER_STORE = "bot.tracker_store.PrivateSQLTrackerStore"
+"""Rasa's SQL tracker store keeping personal data masked or sealed (bot/tracker_store.py)."""
+
+
 def write_endpoints(path: Path, action_port: int, tracker_db: Path, root: Path | None = None) -> Path:
     """An endpoints file for servers on non-default ports or with their own tracker database.
 
-    It carries the action server's shared secret, so it is written readable by its owner only.
+    It carries the action server's shared secret, so it is written readable by its owner only,
+    and the tracker database Rasa will create is made 0600 first.
     """
+    private_sqlite_file(tracker_db)
     path.write_text(
         "action_endpoint:\n"
         f'  url: "http://127.0.0.1:{action_port}/webhook"\n'
         "  headers:\n"
         f'    {SECRET_HEADER}: "{secret("action_secret", root)}"\n'
         "tracker_store:\n"
-        "  type: SQL\n"
+        f"  type: {PRIVATE_TRACKER_STORE}\n"
         "  dialect: sqlite\n"
         f"  db: {tracker_db}\n"
         "lock_store:\n"

@@ -160,6 +160,9 @@ class PortalClient:
         items = parse(lambda body: body["items"], self._json(response))
         return [parse(Consent.from_json, item) for item in items]
 
+    async def withdraw_consent(self, token: str, consent_id: int) -> None:
+        await self._request("DELETE", f"/me/consents/{consent_id}", token=token)
+
     async def grant_consent(self, token: str, purpose: str, fields: Sequence[str]) -> Consent:
         """Records consent to release `fields` for `purpose`; granting the same twice is harmless."""
         response = await self._request(

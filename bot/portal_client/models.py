@@ -38,13 +38,13 @@ class BindingStarted:
     """An SMS code is on its way to the phone on record."""
 
     binding_id: str
-    phone_masked: str
+    phone_masked: str | None
     expires_at: datetime
     message: str
 
     @classmethod
     def from_json(cls, body: dict) -> BindingStarted:
-        return cls(body["binding_id"], body["phone_masked"], _instant(body["expires_at"]), body["message"])
+        return cls(body["binding_id"], body.get("phone_masked"), _instant(body["expires_at"]), body["message"])
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from bot.dialogue import Turn
 from bot.identity.store import BoundIdentity, IdentityStore
 from bot.portal_client.client import PortalClient, connect
 from bot.portal_client.errors import AuthRequired, PortalError, PortalUnavailable
 from bot.privacy import mask_identifier
+from bot.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,23 @@ class PortalServices:
 
     async def forget(self, sender_id: str) -> None:
         await asyncio.to_thread(self.store.forget, sender_id)
+
+    async def end(self, sender_id: str, identity: BoundIdentity) -> None:
+        """Logs out: the token is revoked at the portal (best effort: it expires anyway) and forgotten."""
+        try:
+            async with self.connect() as client:
+                await client.logout(identity.token)
+        except PortalError as error:
+            log.warning("token of %s not revoked at the portal: %s", mask_identifier(sender_id), error)
+        await self.forget(sender_id)
+
+    @staticmethod
+    def fresh_enough_to_act(identity: BoundIdentity) -> bool:
+        """Acts on a case (submitting, 催办) need an identity verified in the last
+        BANSHI_FRESH_LOGIN_MINUTES: an unattended phone or a shared kiosk cannot be used to act
+        in someone's name days after they verified; reading a status needs only a live binding."""
+        age = datetime.now(timezone.utc) - identity.bound_at
+        return age <= timedelta(minutes=settings.fresh_login_minutes)
 
     async def attempt(self, work: Awaitable[Turn], answers: Answers, sender_id: str, doing: str) -> Turn:
         """Runs one step that talks to the portal and turns a failure into the citizen's answer.

@@ -20,7 +20,6 @@ from bot.identity.binding import CONSENT, NEEDS_IDENTITY, cleared, identity_need
 from bot.identity.store import BoundIdentity
 from bot.portal_client.errors import AuthRequired, NotFound, PortalError, PortalUnavailable
 from bot.portal_client.services import Answers, PortalServices
-from bot.privacy import mask_identifier
 from bot.status import words as status_replies
 
 log = logging.getLogger(__name__)
@@ -74,6 +73,9 @@ async def _ask_portal(
     identity = await services.identity(sender_id)
     if identity is None:
         return identity_needed(purpose, consent_given)
+    if purpose == binding_replies.PURPOSE_URGE and not services.fresh_enough_to_act(identity):
+        await services.end(sender_id, identity)
+        return identity_needed(purpose, consent_given, why=binding_replies.fresh_login_needed("催办"))
     number = number.strip().upper() if number else None
     answers: Answers = {
         AuthRequired: lambda _: identity_needed(purpose, False, expired=True),
@@ -143,10 +145,20 @@ async def unbind(services: PortalServices, sender_id: str) -> Turn:
     identity = await services.identity(sender_id)
     if identity is None:
         return Turn([Reply(binding_replies.NOTHING_TO_UNBIND)])
+    withdrawn = await _withdraw_consents(services, identity)
+    await services.end(sender_id, identity)
+    return Turn([Reply(binding_replies.unbound(withdrawn))], {CONSENT: None})
+
+
+async def _withdraw_consents(services: PortalServices, identity: BoundIdentity) -> int:
+    """撤回授权 means the standing consents to release data too, not only the login (best effort:
+    a portal that is away keeps them, and the citizen can withdraw them in the portal)."""
     try:
         async with services.connect() as client:
-            await client.logout(identity.token)
+            standing = [c for c in await client.list_consents(identity.token) if not c.withdrawn]
+            for consent in standing:
+                await client.withdraw_consent(identity.token, consent.id)
+        return len(standing)
     except PortalError as error:
-        log.warning("token of %s not revoked at the portal: %s", mask_identifier(sender_id), error)
-    await services.forget(sender_id)
-    return Turn([Reply(binding_replies.UNBOUND)], {CONSENT: None})
+        log.warning("consents not withdrawn at the portal: %s", error)
+        return 0

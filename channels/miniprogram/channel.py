@@ -43,9 +43,11 @@ from sanic.response import HTTPResponse
 from bot.privacy import mask_identifier
 from channels.http_body import read_body
 from channels.miniprogram import texts
-from channels.miniprogram.render import render_messages
+from channels.miniprogram.render import button_payloads, render_messages
 from channels.miniprogram.sessions import Session, SessionProblem, SessionStore
 from channels.miniprogram.settings import MiniProgramSettings
+from channels.payloads import SentButtons
+from channels.rate import MessageRate
 from channels.wechat.api import WeChatAPI, WeChatAPIError
 
 logger = logging.getLogger(__name__)
@@ -131,6 +133,8 @@ class MiniProgramInput(InputChannel):
             settings.api_base, settings.app_id, settings.app_secret, timeout_seconds=settings.wechat_timeout_seconds
         )
         self.sessions = SessionStore(settings.session_ttl_seconds, settings.max_sessions)
+        self.sent = SentButtons()
+        self.rate = MessageRate()
         self._turns: set[asyncio.Task] = set()
         logger.info("miniprogram: channel ready (API %s)", settings.api_base)
 
@@ -240,6 +244,9 @@ class MiniProgramInput(InputChannel):
             raise _Refused(400, "empty_message")
         if len(text) > self.settings.max_message_chars:
             raise _Refused(400, "message_too_long", limit=self.settings.max_message_chars)
+        if not self.rate.allow(session.openid):
+            raise _Refused(429, "too_many_messages")
+        text = self.sent.admit(SENDER_PREFIX + session.openid, text)
         # A client that disconnects must not cancel a turn half-way: it runs as its own task.
         turn = asyncio.ensure_future(self._run_turn(session.openid, text, on_new_message))
         self._turns.add(turn)
@@ -255,6 +262,7 @@ class MiniProgramInput(InputChannel):
             logger.exception("miniprogram: the dialogue failed on a message from %s", mask_identifier(openid))
             return [{"type": "text", "text": texts.DIALOGUE_FAILED}]
         rendered = render_messages(collector.messages)
+        self.sent.remember(SENDER_PREFIX + openid, button_payloads(rendered))
         if not rendered:
             # Rasa swallows a failing custom action (it only logs it): an empty turn is how an
             # unreachable action server shows. Every user message deserves an answer.

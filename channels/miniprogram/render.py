@@ -113,3 +113,8 @@ def render_messages(messages: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
         if isinstance(message, Mapping):
             rendered.extend(render_message(message))
     return rendered
+
+
+def button_payloads(rendered: Iterable[dict[str, Any]]) -> list[str]:
+    """The payloads of every button in rendered messages (buttons and cards alike)."""
+    return [button["payload"] for message in rendered for button in message.get("buttons") or ()]

@@ -19,6 +19,7 @@ Errors never surface as a 5xx: WeChat would retry, and the user would see "该�
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
 import logging
 import re
@@ -37,6 +38,9 @@ from wechatpy.utils import check_signature, random_string
 
 from bot.privacy import mask_identifier
 from channels.http_body import is_ascii_number, read_body
+from channels.memory import BoundedMap
+from channels.payloads import as_typed
+from channels.rate import MessageRate, too_fast
 from channels.wechat import texts
 from channels.wechat.api import WeChatAPI
 from channels.wechat.inbound import Inbound, InboundRejected, parse_xml, read_inbound
@@ -82,6 +86,10 @@ class WeChatInput(InputChannel):
         self.sender = CustomerServiceSender(self.api, self.memory)
         self.crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.safe_mode else None
         self._background: set[asyncio.Task] = set()
+        self.rate = MessageRate()
+        # (timestamp, nonce) → digest of the body first signed with them; WeChat's own retries
+        # resend the same body, anything else under a seen nonce is a replay
+        self.nonces: BoundedMap[str] = BoundedMap(ttl=2 * settings.max_clock_skew_seconds, size=100_000)
         logger.info("wechat: channel ready (%s mode, API %s)", "safe" if self.crypto else "plain", settings.api_base)
 
     def get_output_channel(self) -> OutputChannel | None:
@@ -153,8 +161,14 @@ class WeChatInput(InputChannel):
         if body is None:
             logger.warning("wechat: request body over %d bytes rejected", self.settings.max_body_bytes)
             return response.text("payload too large", status=413)
+        nonce = f"{request.args.get('timestamp')}:{request.args.get('nonce')}"
+        digest = hashlib.sha256(body).hexdigest()
+        if self.nonces.get(nonce) not in (None, digest):
+            return self._forbidden(request, "nonce replayed with another body")
         try:
-            inbound = read_inbound(parse_xml(self._open(body, request.args)))
+            opened = self._open(body, request.args)
+            self.nonces.put(nonce, digest)  # only a request that proved itself spends its nonce
+            inbound = read_inbound(parse_xml(opened))
         except _Forbidden as error:
             return self._forbidden(request, str(error))
         except InboundRejected as error:
@@ -237,10 +251,12 @@ class WeChatInput(InputChannel):
         """One dialogue turn; returns the reply as parts that each fit a WeChat text."""
         if inbound.direct_reply is not None:
             return [inbound.direct_reply]
+        if not self.rate.allow(inbound.openid):
+            return [too_fast()]
         text = inbound.to_dialogue or ""
         option = choose_option(text, self.memory.options(inbound.openid))
-        if option is not None:
-            text = option.payload
+        # a typed "/intent{…}" is words, not a button: only the numbered options carry payloads
+        text = option.payload if option is not None else as_typed(text)
         collector = CollectingOutputChannel()
         message = UserMessage(
             text,

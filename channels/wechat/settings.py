@@ -11,10 +11,13 @@ forge messages. The lookup and that check are shared with the mini-program (chan
 from __future__ import annotations
 
 import os
+import secrets
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.settings import secret
 from channels.config import ChannelConfigError, check_api_base, setting
 
 # (credentials key, environment variable, development default)
@@ -25,6 +28,13 @@ AES_KEY = ("encoding_aes_key", "BANSHI_WECHAT_AES_KEY", "")  # empty: plain (明
 API_BASE = ("api_base", "BANSHI_WECHAT_API_BASE", "http://127.0.0.1:8011")
 
 PRODUCTION_API_BASE = "https://api.weixin.qq.com"
+
+
+def installation_aes_key() -> str:
+    """The EncodingAESKey made once for this installation (data/secrets/wechat_aes_key): 43
+    letters and digits, the form 公众号后台 accepts when the operator pastes it there."""
+    alphabet = string.ascii_letters + string.digits
+    return secret("wechat_aes_key", make=lambda: "".join(secrets.choice(alphabet) for _ in range(43)))
 
 
 class WeChatConfigError(ChannelConfigError):
@@ -61,11 +71,15 @@ class WeChatSettings:
         def value(spec: tuple[str, str, str]) -> str:
             return setting(spec, credentials, environ)
 
+        aes_key = value(AES_KEY)
+        if not aes_key and credentials.get("safe_mode") == "required":
+            # the production profile: never plain mode, where the signature does not cover the body
+            aes_key = installation_aes_key()
         settings = cls(
             token=value(TOKEN),
             app_id=value(APP_ID),
             app_secret=value(APP_SECRET),
-            aes_key=value(AES_KEY),
+            aes_key=aes_key,
             api_base=value(API_BASE).rstrip("/"),
             passive_reply_seconds=float(credentials.get("passive_reply_seconds") or 4.0),
             followup_delay_seconds=float(credentials.get("followup_delay_seconds") or 1.0),

@@ -6,6 +6,10 @@
  * Options as data attributes on that tag: data-rasa-url (where the browser reaches Rasa's
  * socket.io; defaults to what the console was configured with), data-open="true" (start open).
  * The UI lives in a shadow root so the host page's CSS cannot break it, and vice versa.
+ * The conversation is a session the console issues (POST /chat/session: a signed token whose
+ * subject is the sender id): kept in sessionStorage with the transcript (numbers masked), so
+ * it ends with the tab; 退出 revokes the portal login, clears both and starts afresh. Only
+ * the 大字号 and open/closed preferences go to localStorage.
  * Own code rather than rasa-webchat: it needs 大字号 (large text for elderly users), a 转人工
  * button, citations rendered as links to the guides and a 375 px layout, and stays ~300 lines
  * with no build step; the socket.io client comes from npm and is served by the console.
@@ -16,7 +20,8 @@
   var script = document.currentScript;
   var origin = new URL(script.src, location.href).origin;
   var rasaUrl = script.getAttribute("data-rasa-url") || DEFAULTS.rasaUrl;
-  var KEY = { session: "banshi.session_id", transcript: "banshi.transcript", large: "banshi.large_text", open: "banshi.open" };
+  var KEY = { session: "banshi.session", transcript: "banshi.transcript", large: "banshi.large_text", open: "banshi.open" };
+  var LEGACY = ["banshi.session_id", "banshi.transcript"];
   var MAX_TRANSCRIPT = 80;
   var CITATION = /来源：《([^》]+)》/;
 
@@ -32,13 +37,21 @@
     ".panel.open { display: flex; }",
     ".panel.large { font-size: 21px; }",
     "@media (max-width: 480px) { .panel { right: 0; bottom: 0; width: 100vw; max-width: 100vw; height: 100vh; max-height: 100vh; border-radius: 0; } }",
-    "header { display: flex; align-items: center; gap: 6px; padding: 10px 12px; background: #c7000b; color: #fff; }",
-    "header h2 { flex: 1; margin: 0; font-size: 1.05em; }",
+    "header { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; padding: 10px 12px; background: #c7000b; color: #fff; }",
+    "header h2 { flex: 1; min-width: 0; margin: 0; font-size: 1.05em; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }",
+    ".tools { display: flex; gap: 4px; order: 1; }",
+    ".close { order: 2; }",
+    /* on a phone, or in 大字号, the tools get a row of their own under the title */
+    "@media (max-width: 480px) { .tools { order: 3; flex-basis: 100%; } }",
+    ".panel.large .tools { order: 3; flex-basis: 100%; }",
     "header button { border: 1px solid rgba(255,255,255,.7); background: transparent; color: #fff; border-radius: 14px;",
-    "  padding: 4px 10px; font-size: .85em; cursor: pointer; white-space: nowrap; }",
+    "  padding: 3px 8px; font-size: .8em; cursor: pointer; white-space: nowrap; }",
     "header button[aria-pressed='true'] { background: #fff; color: #c7000b; }",
     ".status { font-size: .75em; padding: 2px 12px; background: #fff1f0; color: #a8071a; display: none; }",
     ".status.shown { display: block; }",
+    ".confirm { display: none; align-items: center; flex-wrap: wrap; gap: 8px; padding: 8px 12px; background: #fffbe6; font-size: .9em; }",
+    ".confirm.shown { display: flex; }",
+    ".confirm button { border: 1px solid #c7000b; background: #fff; color: #c7000b; border-radius: 14px; padding: 4px 10px; cursor: pointer; }",
     "ol { flex: 1; overflow-y: auto; list-style: none; margin: 0; padding: 12px; }",
     "li { margin: 8px 0; display: flex; flex-direction: column; }",
     ".bubble { max-width: 88%; padding: 10px 14px; border-radius: 12px; line-height: 1.6; white-space: pre-wrap; word-break: break-word; }",
@@ -60,10 +73,21 @@
     return node;
   }
 
-  function load(key, fallback) {
-    try { var v = localStorage.getItem(key); return v === null ? fallback : JSON.parse(v); } catch (e) { return fallback; }
+  function store(kind) { try { return window[kind]; } catch (e) { return null; } }
+  var kept = store("localStorage"), tab = store("sessionStorage");
+  function load(where, key, fallback) {
+    try { var v = where.getItem(key); return v === null ? fallback : JSON.parse(v); } catch (e) { return fallback; }
   }
-  function save(key, value) { try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ } }
+  function save(where, key, value) { try { where.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode */ } }
+  function drop(where, key) { try { where.removeItem(key); } catch (e) { /* private mode */ } }
+  // earlier versions kept the session id and the transcript in localStorage: remove them
+  LEGACY.forEach(function (key) { drop(kept, key); });
+
+  // What is kept in the tab never holds a whole ID, phone or credit code, or a code typed in.
+  var NUMBERS = /[0-9A-Za-z]{6,}/g;
+  function masked(text) {
+    return text.replace(NUMBERS, function (m) { return /[0-9]/.test(m) ? m.slice(0, 2) + "****" + m.slice(-2) : m; });
+  }
 
   var host = el("div", { id: "banshi-widget" });
   document.body.appendChild(host);
@@ -76,15 +100,25 @@
   header.appendChild(el("h2", {}, "示例市政务服务助手"));
   var largeBtn = el("button", { type: "button", "aria-pressed": "false", title: "大字号" }, "大字号");
   var humanBtn = el("button", { type: "button" }, "转人工");
-  var closeBtn = el("button", { type: "button", "aria-label": "关闭" }, "×");
-  [largeBtn, humanBtn, closeBtn].forEach(function (b) { header.appendChild(b); });
+  var leaveBtn = el("button", { type: "button", title: "退出登录并清空本机上的聊天记录" }, "退出");
+  var closeBtn = el("button", { type: "button", class: "close", "aria-label": "关闭" }, "×");
+  var tools = el("div", { class: "tools" });
+  [largeBtn, humanBtn, leaveBtn].forEach(function (b) { tools.appendChild(b); });
+  header.appendChild(tools);
+  header.appendChild(closeBtn);
   var status = el("div", { class: "status", role: "status" });
+  var confirmBar = el("div", { class: "confirm", role: "alertdialog", "aria-label": "确认退出" });
+  confirmBar.appendChild(el("span", {}, "将退出登录并清空本机上的聊天记录，确定吗？"));
+  var confirmYes = el("button", { type: "button" }, "确定退出");
+  var confirmNo = el("button", { type: "button" }, "取消");
+  confirmBar.appendChild(confirmYes);
+  confirmBar.appendChild(confirmNo);
   var list = el("ol", { role: "log", "aria-live": "polite" });
   var form = el("form", { autocomplete: "off" });
   var input = el("input", { maxlength: "1000", placeholder: "请输入您要办的事，例如：孩子出生了要办什么", "aria-label": "输入消息" });
   form.appendChild(input);
   form.appendChild(el("button", { type: "submit" }, "发送"));
-  [header, status, list, form].forEach(function (n) { panel.appendChild(n); });
+  [header, status, confirmBar, list, form].forEach(function (n) { panel.appendChild(n); });
   root.appendChild(launcher);
   root.appendChild(panel);
 
@@ -105,7 +139,7 @@
     });
   }
 
-  var transcript = load(KEY.transcript, []);
+  var transcript = load(tab, KEY.transcript, []);
 
   function show(entry) {
     var item = el("li", { class: entry.who });
@@ -129,20 +163,20 @@
 
   function record(entry) {
     show(entry);
-    transcript.push(entry);
+    transcript.push(entry.who === "user" ? { who: "user", text: masked(entry.text) } : entry);
     transcript = transcript.slice(-MAX_TRANSCRIPT);
-    save(KEY.transcript, transcript);
+    save(tab, KEY.transcript, transcript);
   }
 
   function setLarge(on) {
     panel.classList.toggle("large", on);
     largeBtn.setAttribute("aria-pressed", on ? "true" : "false");
-    save(KEY.large, on);
+    save(kept, KEY.large, on);
   }
   function setOpen(on) {
     panel.classList.toggle("open", on);
     launcher.style.display = on ? "none" : "";
-    save(KEY.open, on);
+    save(kept, KEY.open, on);
     if (on) { input.focus(); }
   }
   function setStatus(text) {
@@ -151,21 +185,64 @@
   }
 
   transcript.forEach(show);
-  setLarge(load(KEY.large, false));
-  setOpen(script.getAttribute("data-open") === "true" || load(KEY.open, false));
+  setLarge(load(kept, KEY.large, false));
+  setOpen(script.getAttribute("data-open") === "true" || load(kept, KEY.open, false));
   launcher.addEventListener("click", function () { setOpen(true); });
   closeBtn.addEventListener("click", function () { setOpen(false); });
   largeBtn.addEventListener("click", function () { setLarge(!panel.classList.contains("large")); });
   humanBtn.addEventListener("click", function () { send("/request_human", "转人工"); });
 
-  var sessionId = load(KEY.session, null);
+  var session = load(tab, KEY.session, null);
+  var sessionId = null;
   var socket = null;
+  var refusals = 0;
 
   function send(message, shown) {
     if (!message || !socket || !sessionId) { setStatus("正在连接服务，请稍候再发送。"); return; }
     if (shown) { record({ who: "user", text: shown }); }
-    socket.emit("user_uttered", { message: message, session_id: sessionId });
+    socket.emit("user_uttered", { message: message });
   }
+
+  function live(s) { return s && s.token && Date.parse(s.expires_at) > Date.now() + 60000; }
+
+  function newSession() {
+    return fetch(origin + "/chat/session", { method: "POST", credentials: "omit" }).then(function (answer) {
+      if (!answer.ok) { throw new Error("session " + answer.status); }
+      return answer.json();
+    }).then(function (issued) {
+      session = issued;
+      save(tab, KEY.session, issued);
+      return issued;
+    });
+  }
+
+  function forget() {
+    transcript = [];
+    drop(tab, KEY.transcript);
+    drop(tab, KEY.session);
+    session = null;
+    sessionId = null;
+    while (list.firstChild) { list.removeChild(list.firstChild); }
+  }
+
+  function restart(note) {
+    forget();
+    if (socket) { socket.disconnect(); }
+    newSession().then(function () {
+      if (note) { setStatus(note); }
+      socket.connect();
+    }, function () { setStatus("暂时无法开始新的对话，请刷新页面或拨打" + DEFAULTS.hotline + "。"); });
+  }
+
+  leaveBtn.addEventListener("click", function () { confirmBar.classList.add("shown"); confirmNo.focus(); });
+  confirmNo.addEventListener("click", function () { confirmBar.classList.remove("shown"); });
+  confirmYes.addEventListener("click", function () {
+    confirmBar.classList.remove("shown");
+    if (socket && socket.connected && sessionId) {
+      socket.emit("user_uttered", { message: "/unbind_identity" });  // revokes the portal login
+    }
+    setTimeout(function () { restart("已退出，本机上的聊天记录已清空。"); }, 300);
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -176,22 +253,41 @@
   });
 
   function connect() {
-    socket = window.io(rasaUrl, { path: "/socket.io", transports: ["websocket"] });
+    socket = window.io(rasaUrl, {
+      path: "/socket.io",
+      transports: ["websocket"],
+      autoConnect: false,
+      auth: function (give) { give({ token: session ? session.token : "" }); }
+    });
     socket.on("connect", function () {
-      setStatus("");
-      socket.emit("session_request", { session_id: sessionId });
+      refusals = 0;
+      if (status.textContent.indexOf("已") !== 0) { setStatus(""); }
+      socket.emit("session_request", {});
     });
     socket.on("session_confirm", function (id) {
-      var fresh = id !== sessionId || transcript.length === 0;
       sessionId = id;
-      save(KEY.session, id);
-      if (fresh) { socket.emit("user_uttered", { message: "/greet", session_id: sessionId }); }
+      if (transcript.length === 0) { socket.emit("user_uttered", { message: "/greet" }); }
     });
-    socket.on("disconnect", function () { setStatus("连接已断开，正在重新连接…"); });
-    socket.on("connect_error", function () { setStatus("暂时连不上服务，正在重试；紧急事项请拨打" + DEFAULTS.hotline + "。"); });
+    socket.on("disconnect", function (reason) {
+      if (reason !== "io client disconnect") { setStatus("连接已断开，正在重新连接…"); }
+    });
+    socket.on("connect_error", function () {
+      if (!socket.active) {  // the server refused the session (expired): a new conversation
+        refusals += 1;
+        if (refusals > 2) { setStatus("服务暂时无法接入，请稍后刷新页面，或拨打" + DEFAULTS.hotline + "。"); return; }
+        restart("上一次对话已过期，已为您开始新的对话。");
+        return;
+      }
+      setStatus("暂时连不上服务，正在重试；紧急事项请拨打" + DEFAULTS.hotline + "。");
+    });
     socket.on("bot_uttered", function (msg) {
       record({ who: "bot", text: msg.text || "", buttons: msg.quick_replies || msg.buttons || [] });
     });
+    if (live(session)) {
+      socket.connect();
+    } else {
+      restart(transcript.length ? "上一次对话已过期，已为您开始新的对话。" : "");
+    }
   }
 
   if (window.io) {

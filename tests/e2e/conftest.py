@@ -29,6 +29,7 @@ from bot.ops.processes import (
     write_endpoints,
 )
 from bot.settings import secret
+from tests.support.portal_limits import RELAXED
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 240
@@ -89,7 +90,9 @@ def stack(tmp_path_factory) -> Stack:
         "BANSHI_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
         "BANSHI_PORTAL_DB_URL": f"sqlite:///{work / 'portal.db'}",
         "BANSHI_PORTAL_DEV": "1",
+        "BANSHI_WIDGET_ORIGINS": ",".join(origins),
         "BANSHI_PORTAL_TICK_SECONDS": "0",
+        **RELAXED,
     }
 
     imported = subprocess.run(kb_import_cmd(ROOT / "knowledge"), cwd=ROOT, env=env, capture_output=True, text=True)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 import socketio
 import yaml
@@ -16,6 +17,7 @@ import yaml
 from bot.ops.gateway import GatewayConfig, gateway_cmd
 from bot.ops.processes import SECRET_HEADER, free_port, wait_healthy
 from bot.settings import secret
+from tests.support import web_chat
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = Path("/usr/sbin/nginx")
@@ -91,10 +93,48 @@ def test_cors_admits_only_the_widget_hosts(stack):
     assert "access-control-allow-origin" not in foreign.headers
 
 
+def test_socket_io_admits_only_sessions_the_console_issued(stack):
+    for token in (None, "", "not-a-token", jwt.encode({"sub": "web:mine", "exp": 4102444800}, "guessed-key")):
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            web_chat.connect(stack.rasa_url, token)
+
+
+def test_socket_io_refuses_a_browser_on_a_foreign_page(stack):
+    token = web_chat.new_session(stack.console_url)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        web_chat.connect(stack.rasa_url, token, origin="https://evil.example")
+    web_chat.connect(stack.rasa_url, token, origin=stack.console_url).disconnect()
+
+
+def test_nobody_chooses_whose_conversation_they_are_in(stack, sender):
+    """Another browser's session id, or a WeChat / mini-program openid, asked for over socket.io,
+    is ignored: the sender is the token's subject, and the victim's tracker is untouched."""
+    stack.say("你好", sender)
+    victims = (sender, "oWECHAT0PENID0000000000000", "mp:oMINI0PENID00000000000")
+    before = {victim: len(stack.tracker(victim)["events"]) for victim in victims}
+    with web_chat.connect(stack.rasa_url, web_chat.new_session(stack.console_url)) as client:
+        for victim in victims:
+            assert web_chat.session_id(client, asked=victim) != victim
+            client.emit("user_uttered", {"message": "我的申请到哪一步了", "session_id": victim})
+            web_chat.replies(client)
+    assert {victim: len(stack.tracker(victim)["events"]) for victim in victims} == before
+
+
+def test_the_console_gives_session_tokens_only_to_the_widget_pages(stack):
+    mine = httpx.post(stack.console_url + "/chat/session", headers={"Origin": stack.console_url}, timeout=10)
+    assert mine.headers.get("access-control-allow-origin") == stack.console_url
+    assert mine.headers.get("cache-control") == "no-store"
+    foreign = httpx.post(stack.console_url + "/chat/session", headers={"Origin": "https://evil.example"}, timeout=10)
+    assert "access-control-allow-origin" not in foreign.headers
+    assert mine.json()["token"] != foreign.json()["token"]
+
+
 def test_the_production_channels_leave_out_rest():
     production = yaml.safe_load((ROOT / "credentials.production.yml").read_text(encoding="utf-8"))
     development = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
     assert "rest" not in production and "rest" in development
+    wechat = "channels.wechat.WeChatInput"
+    assert production[wechat].pop("safe_mode") == "required"
     assert production == {name: value for name, value in development.items() if name != "rest"}
 
 
@@ -128,14 +168,10 @@ def test_the_gateway_serves_the_pages_and_the_chat(gateway):
     assert page.status_code == 200 and "widget.js" in page.text
     assert page.headers["x-content-type-options"] == "nosniff"
     assert "server" not in page.headers or "nginx/" not in page.headers["server"]
-    with socketio.SimpleClient() as client:
-        client.connect(url, transports=["websocket"])
-        client.emit("session_request", {"session_id": None})
-        event, session_id = client.receive(timeout=30)
-        assert event == "session_confirm"
-        client.emit("user_uttered", {"message": "你好", "session_id": session_id})
-        event, data = client.receive(timeout=60)
-        assert event == "bot_uttered" and data.get("text")
+    with web_chat.connect(url, web_chat.new_session(url)) as client:
+        assert web_chat.session_id(client).startswith("web:")
+        client.emit("user_uttered", {"message": "你好"})
+        assert web_chat.replies(client)[0].get("text")
 
 
 @pytest.mark.parametrize(
@@ -157,10 +193,24 @@ def test_the_gateway_exposes_nothing_of_rasa_the_actions_or_the_portal(gateway, 
     assert answer.status_code == 404, (path, answer.status_code, answer.text[:200])
 
 
-def test_the_gateway_refuses_large_bodies(gateway):
+def _streamed(total: int, chunk: int = 1 << 20):
+    """A body of `total` bytes sent as it is made: 100 MB never sits in the test's memory."""
+    sent = 0
+    while sent < total:
+        piece = min(chunk, total - sent)
+        sent += piece
+        yield b"x" * piece
+
+
+@pytest.mark.parametrize("size", [1_000_000, 100_000_000], ids=["1MB", "100MB"])
+@pytest.mark.parametrize("path", ["/webhooks/wechat/webhook", "/webhooks/miniprogram/webhook", "/socket.io/?EIO=4"])
+def test_the_gateway_refuses_large_bodies(gateway, path, size):
     url, _ = gateway
-    answer = httpx.post(url + "/webhooks/wechat/webhook", content=b"<xml>" + b"x" * 1_000_000, timeout=30)
-    assert answer.status_code == 413
+    try:
+        answer = httpx.post(url + path, content=_streamed(size), timeout=60)
+    except httpx.TransportError:
+        return  # nginx answered 413 and closed the connection while the body was still coming
+    assert answer.status_code == 413, answer.status_code
 
 
 def test_the_gateway_limits_a_flood_from_one_address(gateway):
@@ -180,5 +230,8 @@ def test_the_gateway_log_keeps_no_query_string(gateway):
 def test_the_console_names_itself_from_its_configuration_not_the_host_header(stack):
     forged = httpx.get(stack.console_url + "/", headers={"Host": "evil.example"}, timeout=10)
     assert forged.status_code == 200 and "evil.example" not in forged.text
-    for header, value in (("x-content-type-options", "nosniff"), ("content-security-policy", "frame-ancestors 'self'")):
-        assert forged.headers.get(header) == value
+    assert forged.headers.get("x-content-type-options") == "nosniff"
+    policy = forged.headers.get("content-security-policy", "")
+    for rule in ("default-src 'none'", "script-src 'self'", "frame-ancestors 'self'", "base-uri 'none'"):
+        assert rule in policy, policy
+    assert "ws://localhost:" + stack.rasa_url.rsplit(":", 1)[1] in policy, "the widget may reach Rasa's socket.io"

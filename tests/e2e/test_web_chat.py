@@ -6,7 +6,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import socketio
+
+from tests.support import web_chat
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"
@@ -38,19 +39,16 @@ def test_citations_link_to_readable_guides(stack):
     assert httpx.get(stack.console_url + "/guides/by-title/不存在的指南", timeout=10).status_code == 404
 
 
-def test_socketio_round_trip_with_session_persistence(stack):
-    with socketio.SimpleClient() as client:
-        client.connect(stack.rasa_url, transports=["websocket"])
-        client.emit("session_request", {"session_id": None})
-        event, session_id = client.receive(timeout=30)
-        assert event == "session_confirm"
-        client.emit("user_uttered", {"message": "你好", "session_id": session_id})
-        replies = []
-        while len(replies) < 3:
-            event, data = client.receive(timeout=60)
-            if event == "bot_uttered":
-                replies.append(data)
-        assert any(data.get("quick_replies") for data in replies)
+def test_socketio_round_trip_in_a_session_the_console_issued(stack):
+    token = web_chat.new_session(stack.console_url)
+    with web_chat.connect(stack.rasa_url, token, origin=stack.console_url) as client:
+        sender = web_chat.session_id(client)
+        assert sender.startswith("web:")
+        client.emit("user_uttered", {"message": "你好"})
+        assert any(data.get("quick_replies") for data in web_chat.replies(client, 3))
+    # the same token reconnects to the same conversation (a reload of the page)
+    with web_chat.connect(stack.rasa_url, token) as client:
+        assert web_chat.session_id(client) == sender
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by scripts/setup.sh")
@@ -82,7 +80,32 @@ def test_widget_in_a_real_browser(stack):
         widget.get_by_role("button", name="新生儿出生", exact=True).first.wait_for(timeout=30_000)
         assert widget.locator("li").count() == shown, "the conversation survives a reload"
         assert page.evaluate("localStorage.getItem('banshi.large_text')") == "true"
+        kept = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('banshi.'))")
+        assert sorted(kept) == ["banshi.large_text", "banshi.open"], "nothing of the conversation in localStorage"
+
+        widget.get_by_role("textbox").fill("我的身份证号是110101199003074514")
+        widget.get_by_role("button", name="发送").click()
+        widget.get_by_text("110101199003074514").wait_for(timeout=10_000)
+        assert "110101199003074514" not in page.evaluate("sessionStorage.getItem('banshi.transcript')")
+        token_before = page.evaluate("JSON.parse(sessionStorage.getItem('banshi.session')).token")
+
+        widget.get_by_role("button", name="退出", exact=True).click()
+        widget.get_by_role("button", name="确定退出").click()
+        widget.get_by_text("本机上的聊天记录已清空").wait_for(timeout=30_000)
+        widget.get_by_role("button", name="新生儿出生", exact=True).first.wait_for(timeout=60_000)
+        assert "110101199003074514" not in widget.locator("ol").inner_text()
+        assert page.evaluate("JSON.parse(sessionStorage.getItem('banshi.session')).token") != token_before
+        page.screenshot(path=str(OUTPUT / "widget-after-leaving.png"))
 
         widget.get_by_role("button", name="转人工", exact=True).click()
         widget.get_by_text("登记号", exact=False).first.wait_for(timeout=60_000)
+
+        desktop = browser.new_page(viewport={"width": 1280, "height": 860})
+        desktop.goto(stack.console_url + "/")
+        desktop.locator("#banshi-widget").get_by_role("button", name="新生儿出生", exact=True).wait_for(timeout=60_000)
+        header = desktop.locator("#banshi-widget header")
+        assert header.evaluate("el => el.getBoundingClientRect().height") < 60, "one row on a desktop"
+        title = desktop.locator("#banshi-widget h2")
+        assert title.evaluate("el => el.scrollWidth <= el.clientWidth"), "the title is not cut off"
+        desktop.screenshot(path=str(OUTPUT / "widget-desktop.png"))
         browser.close()

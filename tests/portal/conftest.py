@@ -19,6 +19,7 @@ import jsonschema
 import pytest
 
 from bot.ops.processes import free_port
+from tests.support.portal_limits import RELAXED
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_DSN = os.environ.get("BANSHI_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -125,7 +126,8 @@ class Portal:
             time.sleep(0.2)
 
 
-def start_portal(work: Path, db_url: str, dev: bool = True) -> tuple[subprocess.Popen, Portal]:
+def start_portal(work: Path, db_url: str, dev: bool = True, relaxed: bool = True) -> tuple[subprocess.Popen, Portal]:
+    """A portal process; `relaxed` loosens the binding limits for suites that bind often."""
     port = free_port()
     log = work / f"portal-{port}.log"
     env = os.environ | {
@@ -133,6 +135,7 @@ def start_portal(work: Path, db_url: str, dev: bool = True) -> tuple[subprocess.
         "BANSHI_PORTAL_DEV": "1" if dev else "0",
         "BANSHI_PORTAL_TICK_SECONDS": "0.1",
         "BANSHI_PORTAL_CORRECTION_RATE": "0",
+        **(RELAXED if relaxed else {}),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "--host", "127.0.0.1", "--port", str(port)],
@@ -213,6 +216,10 @@ def portal(request, tmp_path_factory) -> Portal:
 @pytest.fixture(scope="session")
 def demo(portal: Portal) -> dict[str, dict]:
     """The demo people and enterprises as the portal's database holds them, by name."""
+    return demo_people(portal)
+
+
+def demo_people(portal: Portal) -> dict[str, dict]:
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import Session
 

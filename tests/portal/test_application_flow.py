@@ -4,14 +4,18 @@ takes (help after failed tries, corrections, pausing and coming back, 容缺, an
 
 from __future__ import annotations
 
+import asyncio
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.applications.form import get_form
+from bot.portal_client import services as services_module
 from bot.portal_client.services import PortalServices
+from bot.status import check as status_check
 from tests.portal.application_chat import FlowChat, bind_token, services_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,3 +181,32 @@ def test_a_draft_submitted_elsewhere_is_not_filled_again(portal, chat_for):
     portal.post(f"/applications/{number}/submit", chat.token, headers={"Idempotency-Key": "elsewhere"})
     assert "已经提交过了" in chat.say("确认提交")
     assert chat.slots["application"] is None
+
+
+def test_submitting_long_after_verifying_asks_for_a_fresh_verification(portal, chat_for, monkeypatch):
+    """An identity verified long ago (a phone left unlocked, a kiosk) cannot submit in that
+    person's name: the login is ended at the portal and the citizen verifies again."""
+    scenario = SCENARIOS["social_security_card"]
+    chat = chat_for(scenario["subject"])
+    chat.start("social_security_card", consent=True)
+    for answer in scenario["answers"]:
+        chat.say(answer)
+    assert chat.step == "review", chat.transcript[-2:]
+    old_token = chat.services.store.current(chat.sender).token
+    monkeypatch.setattr(services_module, "settings", replace(services_module.settings, fresh_login_minutes=0))
+    refused = chat.say("确认提交")
+    assert "重新核验身份" in refused and "继续办理" in refused and "申请已提交" not in refused
+    assert chat.services.store.current(chat.sender) is None
+    assert portal.get("/me", old_token).status_code == 401, "the old login is revoked at the portal"
+
+
+def test_withdrawing_consent_in_the_chat_withdraws_it_at_the_portal(portal, chat_for):
+    """ "撤回授权": the login is revoked and the standing consents to release data are withdrawn."""
+    scenario = SCENARIOS["social_security_card"]
+    subject = scenario["subject"]
+    chat = chat_for(subject)
+    chat.start("social_security_card", consent=True)
+    turn = asyncio.run(status_check.unbind(chat.services, chat.sender))
+    assert "信息调取授权也已撤回" in turn.replies[0].text and chat.services.store.current(chat.sender) is None
+    consents = portal.get("/me/consents", portal.bind(subject["name"], subject["id_number"])).json()["items"]
+    assert consents and all(c["withdrawn_at"] for c in consents)

@@ -3,6 +3,7 @@ does not exist."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 
@@ -52,3 +53,41 @@ def test_enterprises_see_only_their_own(portal, enterprise_token, citizen_token)
     rep_as_citizen = citizen_token("郭涛")
     _same_as_missing(portal, rep_as_citizen, number)
     assert portal.get(f"/applications/{number}", owner).status_code == 200
+
+
+def _social_security_draft(portal, token) -> str:
+    portal.post(
+        "/me/consents",
+        token,
+        json={"purpose": "social_security_card", "fields": ["name", "id_number", "phone", "address"]},
+    )
+    fields = {"request_type": "首次申领", "delivery": "邮寄到家"}
+    answer = portal.post("/applications", token, json={"service_code": "social_security_card", "fields": fields})
+    return answer.json()["number"]
+
+
+def _submit_as(portal, token, number: str, name: str, id_number: str | None = None):
+    """Names the applicant on the draft and submits it (a fresh Idempotency-Key each time)."""
+    fields = {"applicant_name": name} | ({"applicant_id_number": id_number} if id_number else {})
+    portal.patch(f"/applications/{number}", token, json={"fields": fields})
+    return portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": uuid.uuid4().hex})
+
+
+def test_nobody_applies_in_a_strangers_name(portal, citizen_token, demo):
+    token = citizen_token("周杰")
+    number = _social_security_draft(portal, token)
+    refused = _submit_as(portal, token, number, "吴婷", demo["吴婷"]["id_number"])
+    assert refused.status_code == 422 and refused.json()["code"] == "applicant_not_self"
+    assert "窗口" in refused.json()["message"]
+    renamed = _submit_as(portal, token, number, "周某", demo["周杰"]["id_number"])
+    assert renamed.status_code == 422 and renamed.json()["code"] == "applicant_name_mismatch"
+    own = _submit_as(portal, token, number, "周杰")
+    assert own.status_code == 200, own.text
+
+
+def test_a_spouse_on_record_may_apply_and_it_is_recorded(portal, citizen_token, demo):
+    token = citizen_token("张伟")
+    number = _social_security_draft(portal, token)
+    done = _submit_as(portal, token, number, "李娜", demo["李娜"]["id_number"])
+    assert done.status_code == 200, done.text
+    assert any("配偶代为提交" in event["message"] for event in done.json()["events"])

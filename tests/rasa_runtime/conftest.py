@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import secrets
 import socket
 import time
 import uuid
@@ -130,8 +131,10 @@ class Harness:
     def crypto(self) -> WeChatCrypto:
         return WeChatCrypto(self.token, AES_KEY, APP_ID)
 
-    def query(self, timestamp: int | None = None, nonce: str = "1234567", **extra: str) -> dict[str, str]:
+    def query(self, timestamp: int | None = None, nonce: str | None = None, **extra: str) -> dict[str, str]:
+        """A signed query as WeChat sends it: a fresh nonce each time unless one is given."""
         ts = str(timestamp if timestamp is not None else int(time.time()))
+        nonce = nonce or str(secrets.randbelow(10**9))
         return {"signature": sign(self.token, ts, nonce), "timestamp": ts, "nonce": nonce, **extra}
 
     async def post(
@@ -147,7 +150,7 @@ class Harness:
         XML (decrypted in safe mode) or `success`."""
         if not self.aes:
             return await self.post(xml)
-        timestamp, nonce = str(int(time.time())), "987654"
+        timestamp, nonce = str(int(time.time())), str(secrets.randbelow(10**9))
         envelope = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
         query = self.query(
             timestamp=int(timestamp), nonce=nonce, encrypt_type="aes", msg_signature=envelope["MsgSignature"]

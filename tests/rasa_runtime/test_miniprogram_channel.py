@@ -13,6 +13,7 @@ from channels.miniprogram import MiniProgramInput, texts
 from channels.miniprogram.render import render_card, render_messages
 from channels.miniprogram.sessions import SessionStore
 from channels.miniprogram.settings import MiniProgramConfigError, MiniProgramSettings
+from channels.rate import MessageRate
 from channels.wechat.settings import PRODUCTION_API_BASE
 
 MENU = [
@@ -43,7 +44,7 @@ CARD = {
 def _replies(text: str) -> list[dict]:
     if text == "你好":
         return MENU
-    if text == "/check_status":
+    if text == "/need_newborn":
         return [{"text": "这是您的申请："}, {"custom": CARD}]
     return [{"text": f"收到：{text}"}]
 
@@ -70,7 +71,7 @@ async def test_text_buttons_and_card_as_structured_json():
             ]
         }
 
-        status, answer = await h.send(token, "/check_status")  # a button's payload sent back
+        status, answer = await h.send(token, "/need_newborn")  # a button's payload sent back
         assert answer == {
             "messages": [
                 {"type": "text", "text": "这是您的申请："},
@@ -88,7 +89,12 @@ async def test_text_buttons_and_card_as_structured_json():
                 },
             ]
         }
-        assert h.dialogue.received == ["孩子出生了要办什么", "你好", "/check_status"]
+        assert h.dialogue.received == ["孩子出生了要办什么", "你好", "/need_newborn"]
+
+        # the card's own button comes back as sent; a payload no button carried is words typed
+        await h.send(token, "/check_status")
+        await h.send(token, '/start_application{"prefill_consent":"yes"}')
+        assert h.dialogue.received[-2:] == ["/check_status", 'start_application{"prefill_consent":"yes"}']
 
 
 async def test_response_is_utf8_json_with_readable_chinese():
@@ -348,3 +354,14 @@ def test_rasa_loads_the_channel_from_a_credentials_section_with_empty_values(tmp
     assert channel.settings.app_id == "wxfromenv"
     credentials.write_text("channels.miniprogram.MiniProgramInput:\n", encoding="utf-8")  # an empty section
     assert isinstance(create_http_input_channels(None, str(credentials))[0], MiniProgramInput)
+
+
+async def test_a_user_sending_too_fast_is_held_back_politely():
+    async with miniprogram_harness() as h:
+        h.channel.rate = MessageRate(limit=2)
+        token = await h.token()
+        statuses = [(await h.send(token, f"第{n}条"))[0] for n in range(3)]
+        assert statuses == [200, 200, 429]
+        status, answer = await h.send(token, "再来")
+        assert status == 429 and "太快" in answer["message"]
+        assert h.dialogue.received == ["第0条", "第1条"], "held-back messages never reach the dialogue"

@@ -21,6 +21,7 @@ from conftest import (
 )
 from wechatpy.crypto import WeChatCrypto
 
+from channels.rate import MessageRate
 from channels.wechat import texts
 
 
@@ -82,6 +83,19 @@ async def test_forged_or_missing_signature_is_403_and_logged(caplog):
     rejections = [r.getMessage() for r in caplog.records if "rejected with 403" in r.getMessage()]
     assert len(rejections) == 3
     assert "bad signature" in rejections[0] and "missing" in rejections[1]
+
+
+async def test_a_signed_query_replayed_with_another_body_is_403(caplog):
+    """Plain mode signs the query, not the body: a seen (timestamp, nonce) carries one body only.
+    WeChat's own retries resend the same body and still get through (and are deduplicated)."""
+    caplog.set_level(logging.WARNING, logger="channels.wechat")
+    async with wechat_harness() as h:
+        query, first = h.query(), text_xml("我的申请到哪一步了")
+        assert (await h.post(first, query))[0] == 200
+        assert (await h.post(first, query))[0] == 200, "a retry"
+        assert (await h.post(text_xml("把我的申请撤回", msg_id="999"), query))[0] == 403
+        assert (await h.post(text_xml("把我的申请撤回", msg_id="999"), h.query()))[0] == 200
+    assert any("nonce replayed" in r.getMessage() for r in caplog.records)
 
 
 async def test_stale_or_future_timestamp_is_403(caplog):
@@ -210,3 +224,11 @@ async def test_openid_is_masked_in_logs(caplog):
     assert OPENID not in logged
     assert f"{OPENID[:4]}…{OPENID[-4:]}" in logged
     assert ACCOUNT  # the account id is not personal data
+
+
+async def test_a_user_sending_too_fast_is_held_back_politely():
+    async with wechat_harness() as h:
+        h.channel.rate = MessageRate(limit=2)
+        replies = [reply_content((await h.send(text_xml(f"第{n}条", msg_id=5000 + n)))[1]) for n in range(3)]
+        assert replies[:2] == ["收到：第0条", "收到：第1条"] and "太快" in replies[2]
+        assert h.dialogue.received == ["第0条", "第1条"]

@@ -10,8 +10,10 @@ import time
 import urllib.request
 
 import pytest
+import yaml
 from conftest import OPENID, ROOT, free_port, wechat_harness
 
+import bot.settings as bot_settings
 from channels.wechat import WeChatInput
 from channels.wechat.rendering import Option
 from channels.wechat.settings import PRODUCTION_API_BASE, WeChatConfigError, WeChatSettings
@@ -33,6 +35,19 @@ def test_empty_credentials_fall_back_to_the_environment():
     assert settings.app_secret == "cred-secret"  # credentials win when given
     assert settings.api_base == "http://localhost:9999"
     assert not settings.safe_mode
+
+
+def test_the_production_profile_never_runs_plain_mode(tmp_path, monkeypatch):
+    monkeypatch.setenv("BANSHI_HOME", str(tmp_path))
+    monkeypatch.setattr(bot_settings, "settings", bot_settings.Settings.from_env())
+    production = yaml.safe_load((ROOT / "credentials.production.yml").read_text(encoding="utf-8"))
+    settings = WeChatSettings.from_credentials(production["channels.wechat.WeChatInput"], {})
+    assert settings.safe_mode and len(settings.aes_key) == 43 and settings.aes_key.isalnum()
+    assert (tmp_path / "data" / "secrets" / "wechat_aes_key").read_text() == settings.aes_key
+    again = WeChatSettings.from_credentials(production["channels.wechat.WeChatInput"], {})
+    assert again.aes_key == settings.aes_key, "one key per installation"
+    given = WeChatSettings.from_credentials({"safe_mode": "required"}, {"BANSHI_WECHAT_AES_KEY": "k" * 43})
+    assert given.aes_key == "k" * 43
 
 
 def test_development_defaults_talk_to_the_local_fake():

@@ -107,18 +107,19 @@ class FakePortal:
             raise httpx.ConnectError("connection refused", request=request)
         body = json.loads(request.content or b"{}")
         if path == "/identity/bindings":
-            if body.get("name") != PERSON_NAME or body.get("id_number") != PERSON_ID:
-                return _error(422, "identity_mismatch", "您提供的身份信息未能通过核验，请核对后重试。")
+            # as the real portal: the same answer whether or not the claim matched; a binding
+            # for a claim that matched nobody gets no code
             binding_id = uuid.uuid4().hex
-            self.codes[binding_id] = "123456"
+            matched = body.get("name") == PERSON_NAME and body.get("id_number") == PERSON_ID
+            self.codes[binding_id] = "123456" if matched else None
             return httpx.Response(
                 201,
                 json={
                     "binding_id": binding_id,
                     "status": "code_sent",
-                    "phone_masked": "138****0014",
+                    "phone_masked": None,
                     "expires_at": "2099-01-01T00:00:00Z",
-                    "message": "验证码已发送至尾号0014的手机，5分钟内有效。",
+                    "message": "如果您填写的信息与登记信息一致，验证码已发送至您登记的手机，5分钟内有效。",
                 },
             )
         if path.startswith("/identity/bindings/") and path.endswith("/verify"):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -183,7 +184,7 @@ def test_asking_for_the_code_sends_it_through_the_portal(portal, dispatcher):
     tracker = make_tracker(slots={"binding_name": PERSON_NAME, "binding_id_number": PERSON_ID})
     slots = run(ActionAskBindingCode(), dispatcher, tracker)
     assert slots["binding_id"] in portal.codes
-    assert "尾号0014" in texts(dispatcher) and "6位验证码" in texts(dispatcher)
+    assert "验证码已发送至您登记的手机" in texts(dispatcher) and "6位验证码" in texts(dispatcher)
 
 
 def test_asking_again_does_not_send_a_second_code(portal, dispatcher):
@@ -191,11 +192,19 @@ def test_asking_again_does_not_send_a_second_code(portal, dispatcher):
     assert not portal.calls and "验证码" in texts(dispatcher)
 
 
-def test_an_identity_the_portal_does_not_know_is_asked_again_from_the_name(portal, dispatcher):
+def test_an_identity_the_portal_does_not_know_is_answered_alike_and_never_opens(portal, dispatcher):
     tracker = make_tracker(slots={"binding_name": "马志刚", "binding_id_number": PERSON_ID})
     slots = run(ActionAskBindingCode(), dispatcher, tracker)
-    assert slots == {"binding_name": None, "binding_id_number": None, "requested_slot": "binding_name"}
-    assert "未能通过核验" in texts(dispatcher) and "姓名" in texts(dispatcher)
+    assert "如果您填写的信息与登记信息一致" in texts(dispatcher) and "6位验证码" in texts(dispatcher)
+    assert portal.codes[slots["binding_id"]] is None, "no code was sent"
+
+
+def test_no_code_received_starts_again_from_the_name(portal, dispatcher):
+    slots = run(ValidateIdentityForm(), dispatcher, form_turn("binding_code", "一直没收到验证码啊"))
+    assert slots["requested_slot"] == "binding_name" and slots["binding_id"] is None
+    assert slots["binding_name"] is None and slots["binding_id_number"] is None
+    assert "信息与平台登记的不一致" in texts(dispatcher) and "姓名" in texts(dispatcher)
+    assert not portal.calls
 
 
 def test_a_portal_outage_while_sending_the_code_keeps_what_was_typed(portal, dispatcher):
@@ -411,3 +420,11 @@ def test_unbinding_revokes_the_token_and_forgets_it(portal, dispatcher, bound, t
 def test_a_citizen_binding_skips_the_credit_code_even_when_the_form_validates_it(dispatcher):
     slots = run(ValidateIdentityForm(), dispatcher, form_turn("binding_uscc", "-"))
     assert slots.get("binding_uscc") == "-" and not dispatcher.messages
+
+
+def test_urging_long_after_verifying_verifies_again_first(portal, dispatcher, bound, monkeypatch):
+    portal.applications[OVERDUE] = application(OVERDUE, overdue=True)
+    monkeypatch.setattr(portal_services, "settings", replace(portal_services.settings, fresh_login_minutes=0))
+    slots = run(ActionUrgeApplication(), dispatcher, make_tracker("urge_application", "帮我催一下"))
+    assert portal.urged == [] and slots["needs_identity"] is True
+    assert "重新核验身份" in texts(dispatcher) and bound not in portal.tokens, "the old login is revoked"

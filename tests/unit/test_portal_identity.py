@@ -1,4 +1,5 @@
-"""The store of verified identities: masked names only, expiry honoured, forgetting works."""
+"""The store of verified identities: masked names only, tokens encrypted, expiry honoured,
+forgetting works."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def test_a_binding_is_kept_with_the_name_masked(tmp_db_url):
     assert found.token_expires_at > NOW
     with create_engine(tmp_db_url).connect() as conn:
         stored = " ".join(str(v) for row in conn.execute(text("SELECT * FROM portal_identities")) for v in row)
-    assert "欧阳娜娜" not in stored
+    assert "欧阳娜娜" not in stored and "tok-123" not in stored
     assert store.current("someone-else") is None
 
 
@@ -46,3 +47,9 @@ def test_forgetting(tmp_db_url):
     store = IdentityStore(tmp_db_url)
     store.save("web-1", "rest", token(timedelta(days=7)), NOW)
     assert store.forget("web-1") is True and store.current("web-1") is None
+
+
+def test_a_token_is_readable_only_with_the_installation_key(tmp_db_url):
+    IdentityStore(tmp_db_url, key="key-one").save("web-1", "rest", token(timedelta(days=7)), NOW)
+    assert IdentityStore(tmp_db_url, key="key-one").current("web-1").token == "tok-123"
+    assert IdentityStore(tmp_db_url, key="key-two").current("web-1") is None, "another key reads nothing"

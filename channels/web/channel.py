@@ -1,0 +1,127 @@
+"""Rasa's socket.io channel, with sessions the server issued.
+
+Rasa 3.6's `SocketIOInput` takes the sender id from the `session_id` the browser sends, so a
+client could speak in anyone's conversation, and its `jwt_key` only admits or refuses a
+connection. Here the connection must present a token signed by the console
+(`auth: {token}`); its subject is the sender id and the socket.io room, and whatever session id
+or metadata the client sends is ignored. python-socketio is created, as Rasa does, with
+`cors_allowed_origins=[]` (it would otherwise add CORS headers a second time), so the Origin a
+browser sends is checked here at the handshake against BANSHI_WIDGET_ORIGINS; a client that
+sends no Origin (not a browser) still needs a valid token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from socketio import AsyncServer
+
+from bot.identity import web_session
+from bot.privacy import mask_identifier
+from bot.settings import settings
+from channels.payloads import SentButtons
+from channels.rate import MessageRate, too_fast
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+
+
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socket.io output, remembering the buttons it showed (see channels/payloads)."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str, sent: SentButtons) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = sent
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        self.sent.remember(recipient_id, (button.get("payload") for button in buttons))
+        await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+
+
+class WebChatInput(SocketIOInput):
+    """The `socketio` channel (same name, so trackers and handoffs read as before)."""
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        credentials = credentials or {}
+        return cls(
+            credentials.get("user_message_evt", "user_uttered"),
+            credentials.get("bot_message_evt", "bot_uttered"),
+            socketio_path=credentials.get("socketio_path", "/socket.io"),
+        )
+
+    def __init__(
+        self,
+        user_message_evt: str = "user_uttered",
+        bot_message_evt: str = "bot_uttered",
+        socketio_path: str = "/socket.io",
+        key: str | None = None,
+        origins: tuple[str, ...] | None = None,
+    ) -> None:
+        super().__init__(user_message_evt, bot_message_evt, socketio_path=socketio_path)
+        self.key = key or web_session.session_key()
+        self.origins = frozenset(origins if origins is not None else settings.widget_origins)
+        self.sent = SentButtons()
+        self.rate = MessageRate()
+
+    def get_output_channel(self) -> WebChatOutput | None:
+        return WebChatOutput(self.sio, self.bot_message_evt, self.sent) if self.sio else None
+
+    def _admits(self, environ: dict[str, Any], auth: Any) -> str | None:
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and origin.rstrip("/") not in self.origins:
+            log.info("socket.io 握手被拒绝：来源 %s 不在允许列表中", origin[:100])
+            return None
+        token = auth.get("token") if isinstance(auth, dict) else None
+        return web_session.verify(self.key, token)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # 64 KB per socket.io message, as at the gateway (python-socketio's default is 1 MB)
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], max_http_buffer_size=64 * 1024)
+        webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect")
+        async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+            subject = self._admits(environ, auth)
+            if subject is None:
+                return False
+            await sio.save_session(sid, {"subject": subject})
+            sio.enter_room(sid, subject)  # python-socketio < 5.10: not a coroutine
+            return True
+
+        @sio.on("session_request")
+        async def session_request(sid: str, _data: Any = None) -> None:
+            subject = (await sio.get_session(sid)).get("subject")
+            await sio.emit("session_confirm", subject, room=sid)
+
+        @sio.on(self.user_message_evt)
+        async def handle_message(sid: str, data: Any) -> None:
+            subject = (await sio.get_session(sid)).get("subject")
+            text = data.get("message") if isinstance(data, dict) else None
+            if not subject or not isinstance(text, str) or not text.strip():
+                return
+            if not self.rate.allow(subject):
+                await sio.emit(self.bot_message_evt, {"text": too_fast()}, room=sid)
+                return
+            if len(text) > MAX_MESSAGE_CHARS:
+                log.info("会话 %s 的消息过长（%d 字），已截断", mask_identifier(subject), len(text))
+                text = text[:MAX_MESSAGE_CHARS]
+            text = self.sent.admit(subject, text.strip())
+            output = WebChatOutput(sio, self.bot_message_evt, self.sent)
+            await on_new_message(UserMessage(text, output, subject, input_channel=self.name()))
+
+        return webhook

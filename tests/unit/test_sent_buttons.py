@@ -1,0 +1,28 @@
+"""`/intent{json}` passes only as a button the bot showed that sender (channels/payloads)."""
+
+from __future__ import annotations
+
+from channels.payloads import SentButtons, as_typed
+
+FORGED = '/start_application{"prefill_consent":"yes"}'
+
+
+def test_a_payload_passes_only_for_the_sender_it_was_shown_to():
+    sent = SentButtons()
+    sent.remember("web:a", [FORGED, "/deny", "not a payload"])
+    assert sent.admit("web:a", FORGED) == FORGED
+    assert sent.admit("web:b", FORGED) == 'start_application{"prefill_consent":"yes"}'
+    assert sent.admit("web:a", "/affirm") == "affirm"
+
+
+def test_words_and_the_widget_controls_pass_unchanged():
+    for text in ("孩子出生了要办什么", "/greet", "/request_human", "/unbind_identity"):
+        assert as_typed(text) == text
+    assert as_typed("///") == "？"
+
+
+def test_only_the_latest_buttons_are_kept_per_sender():
+    sent = SentButtons()
+    sent.remember("web:a", [f"/choose_{n}" for n in range(100)])
+    assert sent.admit("web:a", "/choose_99") == "/choose_99"
+    assert sent.admit("web:a", "/choose_0") == "choose_0"
