@@ -71,18 +71,26 @@ $PY - "$WORK/events.ndjson" <<'PYEOF'
 import json, sys, collections
 cases = 0
 statuses = collections.Counter()
+per_operation = collections.defaultdict(collections.Counter)
 for line in open(sys.argv[1], encoding="utf-8"):
     event = json.loads(line)
     for kind, payload in event.items():
         if kind != "ScenarioFinished":
             continue
-        for case in (payload.get("recorder") or {}).get("interactions", {}).values():
+        recorder = payload.get("recorder") or {}
+        for case in recorder.get("interactions", {}).values():
             response = case.get("response")
             cases += 1
             if response:
                 statuses[response["status_code"]] += 1
+                per_operation[recorder.get("label")][response["status_code"]] += 1
 five = sum(n for s, n in statuses.items() if s >= 500)
+# an authenticated operation the fuzzer only ever saw refused (401/403) was not exercised
+unexercised = [op for op, seen in per_operation.items() if seen and set(seen) <= {401, 403}]
+for op, seen in sorted(per_operation.items()):
+    print(f"   {op}: {dict(sorted(seen.items()))}")
 print(f"\n== fuzz summary: {cases} requests, {five} with 5xx; status counts: {dict(sorted(statuses.items()))}")
+print(f"== operations answered only 401/403: {len(unexercised)} {unexercised}")
 PYEOF
 [ -n "$PORTAL_PID" ] && grep -c "未处理的错误" "$WORK/portal.log" | sed 's/^/portal log unhandled errors: /' || true
 exit $STATUS

@@ -72,6 +72,8 @@ def _announce_when_ready(production: bool) -> None:
         lines = (
             f"  banshi 已启动（生产配置）。对外入口（网关）：{settings.public_url}/\n"
             "  其余服务只在本机回环地址监听，外部无法访问。\n"
+            "  微信公众号为安全模式：未设置 BANSHI_WECHAT_AES_KEY 时，EncodingAESKey 见\n"
+            "  data/secrets/wechat_aes_key，请填入公众号后台的“消息加解密密钥”。\n"
         )
     else:
         lines = (

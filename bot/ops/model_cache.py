@@ -53,6 +53,10 @@ def rasa_executable(root: Path | None = None) -> Path:
     return (root or settings.project_root) / ".venv-rasa" / "bin" / "rasa"
 
 
+def rasa_python(root: Path | None = None) -> Path:
+    return (root or settings.project_root) / ".venv-rasa" / "bin" / "python"
+
+
 def rasa_env(root: Path | None = None) -> dict[str, str]:
     """Environment for Rasa subprocesses: telemetry off, quiet TensorFlow."""
     root = root or settings.project_root

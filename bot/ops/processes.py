@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.ops.model_cache import rasa_executable
+from bot.ops.model_cache import rasa_python
 from bot.private_files import private_sqlite_file
 from bot.settings import secret, settings
 
@@ -29,14 +29,16 @@ def rasa_server_cmd(
     origins: tuple[str, ...] | None = None,
 ) -> list[str]:
     """Rasa's HTTP API needs the token (`rasa_token`) on every route but the channels' webhooks
-    and `GET /`; CORS admits only the pages allowed to embed the widget."""
+    and `GET /`; the server reads it itself, off the command line. CORS admits only the pages
+    allowed to embed the widget."""
     root = root or settings.project_root
+    secret("rasa_token", root)  # made now, before the server reads it (bot/ops/rasa_server.py)
     return [
-        str(rasa_executable(root)),
+        str(rasa_python(root)),
+        "-m",
+        "bot.ops.rasa_server",
         "run",
         "--enable-api",
-        "--auth-token",
-        secret("rasa_token", root),
         "--interface",
         settings.bind_host,
         "--cors",

@@ -62,6 +62,22 @@ def test_rasa_api_answers_nobody_without_the_token(stack, method, path):
     assert answer.status_code == 401, (path, answer.status_code, answer.text[:200])
 
 
+def test_rasa_refuses_large_bodies_even_on_loopback(stack):
+    answer = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", content=b"x" * 2_000_000, timeout=30)
+    assert answer.status_code == 413
+
+
+def test_no_process_shows_a_secret_on_its_command_line(stack):
+    """`ps` shows every process's arguments to every account on the machine."""
+    secrets = [secret(name, ROOT) for name in ("rasa_token", "action_secret", "web_session_key")]
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            arguments = cmdline.read_bytes().decode(errors="replace")
+        except OSError:
+            continue  # the process ended meanwhile
+        assert not any(value in arguments for value in secrets), cmdline.parent.name
+
+
 def test_rasa_api_answers_with_the_token(stack, sender):
     stack.say("你好", sender)
     assert stack.tracker(sender)["sender_id"] == sender

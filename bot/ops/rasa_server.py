@@ -1,0 +1,30 @@
+"""`rasa run` with the HTTP API's token taken from the installation's secret (BANSHI_RASA_TOKEN or
+data/secrets/rasa_token) inside the process, never from its command line: `ps` shows every
+process's arguments to every account on the machine, while a process's environment and the
+secret file are its owner's alone. Run by the Rasa runtime: `python -m bot.ops.rasa_server run …`.
+
+Request bodies are capped at 1 MB (Sanic reads SANIC_REQUEST_MAX_SIZE; Rasa's own default is
+100 MB): nothing we receive is larger, and the gateway's 64 KB does not cover loopback callers.
+Replacing the model over the API (PUT /model) is therefore off; models are loaded at start.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from bot.settings import secret
+
+MAX_BODY_BYTES = 1 << 20
+
+
+def run() -> None:
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))  # read when Rasa makes its app
+    from rasa.__main__ import main
+
+    sys.argv = ["rasa", *sys.argv[1:], "--auth-token", secret("rasa_token")]
+    main()
+
+
+if __name__ == "__main__":
+    run()
