@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv-actions/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp lexicon stories golden format audit fuzz clean
+.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp lexicon stories golden format audit fuzz eval-dialogues clean
 
 run: setup
 	@$(PY) -m bot run
@@ -27,6 +27,11 @@ train: setup
 
 eval-nlu: setup-dev
 	@bash scripts/eval_nlu.sh
+
+# The held-out multi-turn dialogues (eval/dialogues.yml): pass rates per category, against a real stack.
+eval-dialogues: setup-dev
+	@$(PY) -m bot model-path > /dev/null
+	@$(PY) scripts/eval_dialogues.py
 
 eval-smp: setup-dev
 	@bash scripts/eval_smp.sh

@@ -28,6 +28,7 @@ from bot.ops.model_cache import model_path, rasa_env
 from bot.ops.processes import (
     action_server_cmd,
     free_port,
+    kb_import_cmd,
     portal_cmd,
     rasa_health_url,
     rasa_server_cmd,
@@ -103,8 +104,13 @@ def measure(chat: Chat, portal_url: str, n: int) -> int:
     return 0 if p50 * 1000 <= TARGET_P50_MS else 1
 
 
-def start_stack(work: Path, processes: list[subprocess.Popen]) -> tuple[str, str]:
-    """Starts portal, action server and Rasa; `processes` collects them, even if one fails."""
+KB_DB_URL = f"sqlite:///{ROOT / 'data' / 'db' / 'test-kb.db'}"
+"""The demo knowledge base the end-to-end tests keep between runs (the import is idempotent)."""
+
+
+def start_stack(work: Path, processes: list[subprocess.Popen], knowledge: bool = False) -> tuple[str, str]:
+    """Starts portal, action server and Rasa; `processes` collects them, even if one fails.
+    `knowledge`: with the demo knowledge base imported (for policy questions)."""
     model = model_path(ROOT)
     if not model.exists():
         sys.exit(f"no model at {model}: run `make train` first")
@@ -119,6 +125,9 @@ def start_stack(work: Path, processes: list[subprocess.Popen]) -> tuple[str, str
         "BANSHI_PORTAL_TICK_SECONDS": "0",
         **RELAXED,
     }
+    if knowledge:
+        env["BANSHI_KB_DB_URL"] = KB_DB_URL
+        subprocess.run(kb_import_cmd(ROOT / "knowledge"), cwd=ROOT, env=env, check=True, capture_output=True)
     specs = [
         (portal_cmd(portal_port), f"{portal_url}/health"),
         (action_server_cmd(action_port), f"http://127.0.0.1:{action_port}/health"),
@@ -133,13 +142,13 @@ def start_stack(work: Path, processes: list[subprocess.Popen]) -> tuple[str, str
 
 
 @contextmanager
-def running_stack(prefix: str) -> Iterator[tuple[str, str, Path]]:
+def running_stack(prefix: str, knowledge: bool = False) -> Iterator[tuple[str, str, Path]]:
     """Rasa URL, portal URL and the work folder (its services database is `banshi.db`) of a
     stack started for the benchmark and stopped after it."""
     work = Path(tempfile.mkdtemp(prefix=prefix))
     processes: list[subprocess.Popen] = []
     try:
-        rasa_url, portal_url = start_stack(work, processes)
+        rasa_url, portal_url = start_stack(work, processes, knowledge)
         yield rasa_url, portal_url, work
     finally:
         for process in processes:
