@@ -73,7 +73,13 @@ def service_confirmation(item: ServiceItem, prefill_labels: list[str]) -> Reply:
     return Reply(text, (start, Button("转人工服务", "/request_human")))
 
 
-ASK_AFFIRMATION = "抱歉，我不太确定您的意思。您是想办理下面的事吗？"
+ASK_AFFIRMATION = (
+    "抱歉，我不太确定您的意思。您是想办理下面的事吗？\n"
+    "都不是的话：护照、公积金、失业金、驾驶证、婚姻登记等其他事项，可以在“示例市一网通办”网站或“示例办”"
+    f"小程序搜索办理，也可以到示例市政务服务中心（示例大道100号）或拨打{settings.hotline}咨询。"
+)
+"""The first stage of the two-stage fallback; its second line is for needs outside the 13,
+which land here most often, so they hear at once where to go instead."""
 NONE_OF_THESE = Button("都不是", "/out_of_scope")
 GAVE_UP = Reply(
     "抱歉，我还是没能理解。您可以说“你好”查看服务菜单，说“转人工”联系工作人员，"
