@@ -12,7 +12,9 @@ from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import say
+from actions.handoff import hand_off
 from bot.dialogue import Button, Reply
+from bot.safety import in_crisis
 from bot.words import ASK_AFFIRMATION, GAVE_UP, NONE_OF_THESE, intent_label
 
 MAX_CANDIDATES = 3
@@ -40,6 +42,8 @@ class ActionDefaultAskAffirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if in_crisis(tracker.latest_message.get("text")):
+            return hand_off(dispatcher, tracker, "distress")
         ranking = tracker.latest_message.get("intent_ranking") or []
         buttons = candidate_buttons(ranking) or candidate_buttons(FALLBACK_CANDIDATES)
         say(dispatcher, Reply(ASK_AFFIRMATION, (*buttons, NONE_OF_THESE)))

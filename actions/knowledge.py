@@ -11,6 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entity, relay, say
+from actions.handoff import hand_off
 from bot.applications import flow as application_flow
 from bot.applications import state as application_state
 from bot.dialogue import Reply
@@ -18,6 +19,7 @@ from bot.knowledge.answering import reply_for
 from bot.knowledge.config import KnowledgeSettings
 from bot.knowledge.retriever import get_retriever
 from bot.portal_client import services as portal_services
+from bot.safety import in_crisis
 
 log = logging.getLogger(__name__)
 KB_UNIT = "kb_unit"
@@ -44,6 +46,8 @@ class ActionAnswerQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         question = tracker.latest_message.get("text") or ""
+        if in_crisis(question):
+            return hand_off(dispatcher, tracker, "distress")
         if tracker.active_loop_name == application_state.FORM and application_flow.reads_as_answer(
             tracker.get_slot(application_state.SLOT), question
         ):

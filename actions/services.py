@@ -9,8 +9,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, say
+from actions.handoff import hand_off
 from bot.applications.form import consent_labels, get_form
 from bot.catalogue import code_for_intent, get_item
+from bot.safety import in_crisis
 from bot.words import WHICH_ITEM, service_confirmation, service_menu
 
 
@@ -28,6 +30,8 @@ class ActionConfirmService(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if in_crisis(tracker.latest_message.get("text")):
+            return hand_off(dispatcher, tracker, "distress")  # the service can wait
         code = code_for_intent(latest_intent(tracker)) or tracker.get_slot("service_item")
         item = get_item(code) if code else None
         if item is None:

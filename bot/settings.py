@@ -76,6 +76,8 @@ class Settings:
     """Submitting or 催办 needs an identity verified this recently, else a fresh SMS code."""
     """How long conversations and 转人工 transcripts are kept (the consent text quotes it)."""
     hotline: str
+    crisis_line: str
+    """The psychological-aid line (心理援助热线) said to anyone in distress."""
     human_hours: str
     portal_url: str
     portal_connect_timeout: float
@@ -119,6 +121,7 @@ class Settings:
             retention_days=float(env_value("BANSHI_RETENTION_DAYS", "90")),
             fresh_login_minutes=float(env_value("BANSHI_FRESH_LOGIN_MINUTES", "30")),
             hotline=env_value("BANSHI_HOTLINE", "12345"),
+            crisis_line=env_value("BANSHI_CRISIS_LINE", "12356"),
             human_hours=env_value("BANSHI_HUMAN_HOURS", "工作日 9:00—17:00"),
             # The portal client: where the 一网通办 platform is and how patiently to call it.
             portal_url=env_value("BANSHI_PORTAL_URL", f"http://localhost:{portal_port}").rstrip("/"),

@@ -112,6 +112,43 @@ def handoff_confirmation(ticket: str) -> str:
     )
 
 
+def distress_reply(ticket: str | None) -> str:
+    """Safety first, then the human path; said even when the handoff could not be recorded."""
+    human = (
+        f"办事遇到的难处，我已经为您转人工（登记号 {ticket}），工作人员会尽快联系您；"
+        if ticket
+        else "办事遇到的难处，请交给工作人员："
+    )
+    return (
+        f"听到您这么说，我很担心您。如果您有伤害自己的念头，请马上拨打心理援助热线{settings.crisis_line}"
+        "（24小时有人接听）；如果现在有危险，请立即拨打110或120。\n"
+        f"{human}您也可以直接拨打{settings.hotline}，或到示例市政务服务中心一楼A01“办不成事”反映窗口，"
+        "能当场解决的当场解决。"
+    )
+
+
+def complaint_reply(ticket: str) -> str:
+    return (
+        f"您的投诉已经登记并转给工作人员（登记号 {ticket}），会在{settings.human_hours}通过本对话窗口联系您。"
+        f"也可以拨打{settings.hotline}投诉：承办部门1个工作日内联系您，一般诉求5个工作日内办结。"
+        "对窗口服务不满意，可以在“示例办”或窗口评价器给“好差评”，差评1个工作日内回访核实；"
+        "事情在窗口办不成的，可以到示例市政务服务中心一楼A01“办不成事”反映窗口。"
+    )
+
+
+def help_reply() -> Reply:
+    text = (
+        "别着急，我来帮您，慢慢来。最省事的办法有这几个：\n"
+        "1. 点下面的“转人工服务”，工作人员会在这个窗口联系您；\n"
+        f"2. 拨打{settings.hotline}，7×24小时有人工接听；\n"
+        "3. 到示例市政务服务中心（示例大道100号），一楼A05帮办代办服务台免费帮您填表、申报，"
+        "A06老年人和残疾人绿色通道优先办理；\n"
+        "4. 家里人可以在“示例办”用“亲情代办”帮您办，“示例办”长辈版字大、有语音播报。\n"
+        "您也可以直接发语音，告诉我想办什么。"
+    )
+    return Reply(text, (Button("转人工服务", "/request_human"), Button("查看服务菜单", "/greet")))
+
+
 HANDOFF_FAILED = (
     f"抱歉，人工服务登记暂时没有成功。请直接拨打{settings.hotline}政务服务便民热线（7×24小时），工作人员会为您处理。"
 )

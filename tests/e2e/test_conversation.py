@@ -43,7 +43,8 @@ def test_conversation_basics(stack, sender):
     thanks = texts(stack.say("谢谢你", sender))
     assert "不客气" in thanks or "不用谢" in thanks  # utter_thank has two variants
     assert "再见" in texts(stack.say("再见", sender))
-    assert "服务范围" in texts(stack.say("今天天气怎么样", sender))
+    elsewhere = texts(stack.say("今天天气怎么样", sender))
+    assert "服务范围" in elsewhere and "示例市一网通办" in elsewhere, "outside the 13: where to go instead"
     assert "来源：《新生儿出生一件事》" in texts(stack.say("出生医学证明上名字写错了怎么改", sender))
     assert "核验您的身份" in texts(stack.say("我的申请到哪一步了", sender))
 
@@ -57,6 +58,27 @@ def test_request_human_records_the_handoff_masked(stack, sender):
     assert mine[0].ticket in texts(replies)
     stored = str(mine[0].transcript)
     assert "110101196505071234" not in stored and "110101********1234" in stored
+
+
+@pytest.mark.parametrize(
+    "message, reason, said",
+    [
+        ("办个社保卡跑了五趟 真不想活了", "distress", ("12356", "110", "120")),
+        ("我要投诉你们的窗口 态度太差", "complaint", ("投诉已经登记", "好差评")),
+    ],
+)
+def test_people_in_trouble_are_heard_and_handed_to_a_human(stack, sender, message, reason, said):
+    reply = texts(stack.say(message, sender))
+    assert all(part in reply for part in said), reply
+    [request] = [r for r in open_requests(stack.db_url) if r.sender_id == sender]
+    assert request.reason == reason and request.ticket in reply
+
+
+def test_someone_who_cannot_cope_gets_the_simplest_paths(stack, sender):
+    replies = stack.say("我眼神不好 也不会打字 你说的我弄不明白", sender)
+    reply = texts(replies)
+    assert "12345" in reply and "A05" in reply and "亲情代办" in reply
+    assert any(b["payload"] == "/request_human" for m in replies for b in m.get("buttons", []))
 
 
 def test_unclear_message_gets_candidates_then_a_pick_continues(stack, sender):

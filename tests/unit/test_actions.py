@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from actions.fallback import ActionDefaultAskAffirmation, ActionDefaultFallback
-from actions.handoff import ActionHandoffToHuman
+from actions.handoff import ActionHandoffToHuman, ActionOfferHelp
 from actions.menu import ActionShowMenu
 from actions.services import ActionConfirmService
 from bot.catalogue import SERVICE_CODES
@@ -118,3 +118,44 @@ def test_handoff_failure_still_gives_the_hotline(dispatcher, monkeypatch):
     monkeypatch.setattr(handoff_module, "record_handoff", broken)
     run(ActionHandoffToHuman(), dispatcher, make_tracker("request_human", "人工"))
     assert "12345" in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "intent, text, reason, said",
+    [
+        ("distress", "活着真没意思", "distress", ("12356", "110", "120", "A01")),
+        ("complain", "我想投诉窗口", "complaint", ("投诉已经登记", "好差评", "A01")),
+        ("request_human", "转人工", "user_request", ("已为您登记转人工服务",)),
+    ],
+)
+def test_a_handoff_says_what_its_reason_needs_and_records_the_reason(
+    dispatcher, tmp_db_url, monkeypatch, intent, text, reason, said
+):
+    import actions.handoff as handoff_module
+    from bot import handoff
+
+    monkeypatch.setattr(handoff_module, "record_handoff", lambda **kw: handoff.record_handoff(db_url=tmp_db_url, **kw))
+    run(ActionHandoffToHuman(), dispatcher, make_tracker(intent, text))
+    reply = dispatcher.messages[0]["text"]
+    assert all(part in reply for part in said), reply
+    [request] = open_requests(tmp_db_url)
+    assert request.reason == reason and request.ticket in reply
+
+
+def test_distress_hears_the_crisis_lines_even_when_the_handoff_fails(dispatcher, monkeypatch):
+    import actions.handoff as handoff_module
+
+    def broken(**_kw):
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(handoff_module, "record_handoff", broken)
+    run(ActionHandoffToHuman(), dispatcher, make_tracker("distress", "我不想活下去了"))
+    assert "12356" in dispatcher.messages[0]["text"] and "110" in dispatcher.messages[0]["text"]
+
+
+def test_someone_who_cannot_cope_gets_the_simplest_paths(dispatcher):
+    run(ActionOfferHelp(), dispatcher, make_tracker("ask_for_help", "我不太会打字"))
+    reply = dispatcher.messages[0]
+    for part in ("12345", "A05", "A06", "亲情代办", "长辈版"):
+        assert part in reply["text"]
+    assert [b["payload"] for b in reply["buttons"]] == ["/request_human", "/greet"]
