@@ -27,7 +27,7 @@ import yaml
 
 from bot.identity.store import IdentityStore
 from bot.settings import secret
-from tests.support.application_runs import START_PAYLOAD, portal_token
+from tests.support.application_runs import START_PAYLOAD, portal_token, say
 from tests.support.golden import SCENARIOS
 
 from bench_status import running_stack
@@ -54,13 +54,8 @@ class Stack:
         self.rasa_url, self.portal_url, self.services_db_url = rasa_url, portal_url, services_db_url
 
     def say(self, sender: str, text: str) -> str:
-        request = urllib.request.Request(
-            f"{self.rasa_url}/webhooks/rest/webhook",
-            data=json.dumps({"sender": sender, "message": text}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=120) as response:
-            messages = json.loads(response.read() or b"[]")
+        """The turn's reply as checked: every text, then its buttons' titles."""
+        _text, messages = say(self.rasa_url, sender, text)
         lines = []
         for message in messages:
             lines.append(message.get("text") or "")
