@@ -8,11 +8,14 @@ from typing import Any
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity, latest_intent, relay, say, typed_values_only
-from actions.knowledge import knowledge_replies
+from actions.common import latest_entity, latest_intent, relay, say, typed_button, typed_values_only
+from actions.handoff import hand_off, in_danger
+from actions.knowledge import answer_in_context, knowledge_replies
 from bot.applications import flow as application_flow
+from bot.applications import words
 from bot.applications.state import ANSWER, SLOT
 from bot.catalogue import code_for_intent
+from bot.dialogue import Reply
 from bot.portal_client import services as portal_services
 
 
@@ -36,9 +39,15 @@ class ActionStartApplication(Action):
                 tracker.sender_id,
                 code,
                 tracker.get_slot(SLOT),
-                consent_given=latest_entity(tracker, "prefill_consent") == "yes",
+                consent_given=latest_entity(tracker, "prefill_consent") == "yes" or _typed_consent(tracker),
             )
         return relay(dispatcher, turn)
+
+
+def _typed_consent(tracker: Tracker) -> bool:
+    """Typed, "同意" for the button "同意调取，开始办理" gives the consent the button gives."""
+    button = typed_button(tracker)
+    return button is not None and '"prefill_consent":"yes"' in str(button.get("payload", ""))
 
 
 class ValidateApplicationForm(FormValidationAction):
@@ -50,9 +59,19 @@ class ValidateApplicationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         text = tracker.latest_message.get("text") or str(value or "")
+        if in_danger(tracker):
+            hand_off(dispatcher, tracker, "distress")  # safety first; the draft stays as it is
+            return {ANSWER: None}
         if application_flow.reads_as_question(tracker.get_slot(SLOT), text):
+            if application_flow.not_known(text):
+                say(dispatcher, Reply(words.NOT_SURE))
             say(dispatcher, await knowledge_replies(tracker, text))
             return {ANSWER: None}
+        if application_flow.explains_instead(tracker.get_slot(SLOT), text):
+            answered = await answer_in_context(tracker, text)
+            if answered.answered:
+                say(dispatcher, answered.replies)
+                return {ANSWER: None}
         turn = await application_flow.answer(
             portal_services.services(),
             tracker.sender_id,

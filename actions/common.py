@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -10,7 +11,16 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.applications.form import consent_labels, get_form
+from bot.catalogue import ServiceItem
 from bot.dialogue import Reply, Turn
+from bot.language.text import normalize
+
+
+def start_labels(item: ServiceItem) -> list[str]:
+    """What pre-fill will read for the item's first kind of applicant (the start button's consent)."""
+    form = get_form(item.code)
+    return consent_labels(form, form.subjects[0])
 
 
 def say(dispatcher: CollectingDispatcher, replies: Reply | Iterable[Reply]) -> None:
@@ -33,6 +43,47 @@ def latest_entity(tracker: Tracker, name: str) -> str | None:
     """The first value of entity `name` in this turn (a button payload's or the NLU's), as text."""
     value = next(tracker.get_latest_entity_values(name), None)
     return None if value is None else str(value)
+
+
+_YES = re.compile(
+    r"^(好|好的|行|可以|同意|我同意|是的|对|嗯|开始|开始吧|办吧|办理|开始办理|现在办|那就办吧)[。.!！吧啊]*$"
+)
+
+
+def typed_button(tracker: Tracker) -> dict | None:
+    """The button of the bot's last message that the citizen's typed words stand for: its title
+    or the start of it ("同意" for "同意调取，开始办理"), or a plain yes when the message offered
+    exactly one start button. Typed, a button does what the button does."""
+    text = normalize(tracker.latest_message.get("text") or "")
+    if not text or text.startswith("/"):
+        return None
+    for button in _last_buttons(tracker.events):
+        title = normalize(button.get("title") or "")
+        if text == title or (len(text) >= 2 and title.startswith(text)):
+            return button
+    starts = [b for b in _last_buttons(tracker.events) if str(b.get("payload", "")).startswith("/start_application")]
+    return starts[0] if len(starts) == 1 and _YES.match(text) else None
+
+
+def _last_buttons(events: list[dict]) -> list[dict]:
+    """The buttons the bot showed between the citizen's last two messages."""
+    for event in reversed(_last_bot_events(events)):
+        if (event.get("data") or {}).get("buttons"):
+            return event["data"]["buttons"]
+    return []
+
+
+def _last_bot_events(events: list[dict]) -> list[dict]:
+    users = [i for i, e in enumerate(events) if e.get("event") == "user"]
+    if not users:
+        return []
+    before = users[-2] if len(users) > 1 else -1
+    return [e for e in events[before + 1 : users[-1]] if e.get("event") == "bot"]
+
+
+def last_said(tracker: Tracker) -> str:
+    """What the bot said between the citizen's last two messages, as one text."""
+    return "\n".join(e.get("text") or "" for e in _last_bot_events(tracker.events))
 
 
 def transcript(tracker: Tracker) -> list[tuple[str, str]]:

@@ -18,7 +18,8 @@ from bot.applications.state import ACTIVE
 from bot.dialogue import Reply
 from bot.handoff import record_handoff
 from bot.privacy import mask_identifier
-from bot.safety import in_crisis
+from bot.safety import in_crisis, runaround, still_hopeless
+from bot.settings import settings
 from bot.words import HANDOFF_FAILED, complaint_reply, distress_reply, handoff_confirmation, help_reply
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,15 @@ class ActionHandoffToHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        reason = "distress" if in_crisis(tracker.latest_message.get("text")) else REASONS.get(intent, "user_request")
-        return hand_off(dispatcher, tracker, reason)
+        reason = "distress" if in_danger(tracker) else REASONS.get(intent, "user_request")
+        events = hand_off(dispatcher, tracker, reason)
+        if reason == "complaint":  # "燃气公司说红线外的管子也要我出钱": the rule is told too
+            from actions.knowledge import answer_in_context
+
+            answered = await answer_in_context(tracker, tracker.latest_message.get("text") or "")
+            if answered.answered:
+                say(dispatcher, answered.replies)
+        return events
 
 
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict[str, Any]]:
@@ -74,5 +82,26 @@ class ActionOfferHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        reason = urgent_reason(tracker)
+        if reason:  # "没人帮得了我" after the crisis lines: the lines again, and a human
+            return hand_off(dispatcher, tracker, reason)
         say(dispatcher, help_reply())
         return []
+
+
+def in_danger(tracker: Tracker) -> bool:
+    """A crisis cue now, or hopelessness after the crisis lines were given in this conversation."""
+    text = tracker.latest_message.get("text")
+    if in_crisis(text):
+        return True
+    crisis_line = f"心理援助热线{settings.crisis_line}"
+    return still_hopeless(text) and any(crisis_line in said for who, said in transcript(tracker) if who == "bot")
+
+
+def urgent_reason(tracker: Tracker) -> str | None:
+    """Why this message must go to a human before anything else: danger, or a 办不成事 complaint."""
+    if in_danger(tracker):
+        return "distress"
+    if runaround(tracker.latest_message.get("text")):
+        return "complaint"
+    return None

@@ -5,23 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, say
-from actions.handoff import hand_off
-from bot.applications.form import consent_labels, get_form
+from actions.common import latest_intent, say, start_labels, transcript
+from actions.handoff import hand_off, urgent_reason
+from actions.knowledge import answer_in_context, elsewhere, personal_reply
 from bot.catalogue import code_for_intent, get_item
-from bot.safety import in_crisis
-from bot.words import WHICH_ITEM, service_confirmation, service_menu
+from bot.language.text import normalize
+from bot.reading import ELDERLY, asks_status, read
+from bot.words import WHICH_ITEM, application_offer, service_confirmation, service_menu
+
+HOME_VISIT_QUESTION = "老年人行动不便，能预约上门办理或者让家人代办吗"
+
+
+def _elderly(tracker: Tracker) -> bool:
+    return any(ELDERLY.search(normalize(said)) for who, said in transcript(tracker) if who == "user")
 
 
 class ActionConfirmService(Action):
     """Confirms the recognised need in one sentence and says what comes next.
 
-    The slot is set here as well as by its `from_intent` mapping: after a two-stage
-    fallback the mapping's SlotSet is reverted with the unclear message, and the slot
-    must still hold the code the user picked.
+    A question that names a service ("补办社保卡要钱吗") is answered, with the way to apply
+    offered after it, rather than taken for a request to apply; a message carrying a need and a
+    question ("想开个面馆，要多久能开业？") gets both; a need the classifier could only map onto
+    one of the 13 ("我想跑网约车") hears where it is done instead.
     """
 
     def name(self) -> str:
@@ -30,13 +38,42 @@ class ActionConfirmService(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        if in_crisis(tracker.latest_message.get("text")):
-            return hand_off(dispatcher, tracker, "distress")  # the service can wait
+        text = tracker.latest_message.get("text") or ""
+        reason = urgent_reason(tracker)
+        if reason:
+            return hand_off(dispatcher, tracker, reason)  # the service can wait
+        if asks_status(text):
+            return [FollowupAction("action_check_status")]  # about an application made, not a new one
         code = code_for_intent(latest_intent(tracker)) or tracker.get_slot("service_item")
         item = get_item(code) if code else None
         if item is None:
             say(dispatcher, service_menu(WHICH_ITEM))
             return []
-        form = get_form(item.code)
-        say(dispatcher, service_confirmation(item, consent_labels(form, form.subjects[0])))
-        return [SlotSet("service_item", item.code)]
+        outside = elsewhere(tracker, text) if not text.startswith("/") else None
+        if outside is not None:
+            say(dispatcher, outside.replies)
+            return [SlotSet("service_item", None)]  # the item the classifier mapped it onto is not the topic
+        labels = start_labels(item)
+        events: list[dict[str, Any]] = [SlotSet("service_item", item.code)]
+        reading = read(text)
+        personal = personal_reply(tracker, text, item.code)
+        if personal is not None:
+            events += personal.events
+        if personal is not None and personal.answered:
+            answered = personal
+        elif reading.asks:
+            answered = await answer_in_context(tracker, text, item.code)
+        else:
+            answered = None
+        if answered is None or not answered.answered:
+            say(dispatcher, service_confirmation(item, labels))
+            if _elderly(tracker):  # "八十多了…就想办个社保卡": the way without a trip or a phone
+                home = await answer_in_context(tracker, HOME_VISIT_QUESTION, item.code)
+                if home.answered:
+                    say(dispatcher, home.replies)
+            return events
+        if reading.wants:
+            say(dispatcher, [*answered.replies, service_confirmation(item, labels)])
+        else:
+            say(dispatcher, [*answered.replies, application_offer(item, labels)])
+        return events + [e for e in answered.events if e.get("name") != "service_item"]

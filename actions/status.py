@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import relay
-from bot.identity.binding import CONSENT
+from actions.common import latest_entity, relay, say
+from actions.knowledge import answer_in_context
+from bot.identity.binding import CONSENT, NEEDS_IDENTITY
 from bot.portal_client import services as portal_services
+from bot.reading import asks_status, read
 from bot.status import check as status_check
 
 
@@ -20,6 +23,12 @@ class ActionCheckStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        if read(text).asks and not asks_status(text) and not latest_entity(tracker, status_check.APPLICATION_NO):
+            # "公示完了过了期限没去申请会咋样" is about the rule, not about an application made
+            answered = await answer_in_context(tracker, text)
+            say(dispatcher, answered.replies)
+            return [*answered.events, SlotSet(NEEDS_IDENTITY, False)]
         turn = await status_check.check_status(
             portal_services.services(),
             tracker.sender_id,

@@ -19,3 +19,23 @@ _CRISIS = re.compile(
 
 def in_crisis(text: str | None) -> bool:
     return bool(_CRISIS.search(text or ""))
+
+
+_HOPELESS = re.compile(
+    r"没人帮得了|没有人帮得了|没人能帮|没有人能帮|帮不了我|没希望|撑不下去|受不了了|不想再|算了吧|没用的"
+)
+"""Said after the crisis lines were given, these mean the danger is not over."""
+
+_RUNAROUND = re.compile(
+    r"(跑|补|去|办|交)了?(好几|[两三四五六七八九十几]+|很多|无数)(回|趟|次|遍).{0,10}(没|不|还)|"
+    r"推来推去|踢皮球|来回跑|跑断腿|办不下来|没人管|不给办|互相推"
+)
+"""A 办不成事 complaint, whatever service it names: "残疾证跑了五趟了还没办下来"."""
+
+
+def still_hopeless(text: str | None) -> bool:
+    return bool(_HOPELESS.search(text or ""))
+
+
+def runaround(text: str | None) -> bool:
+    return bool(_RUNAROUND.search(text or ""))

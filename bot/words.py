@@ -66,11 +66,26 @@ def service_confirmation(item: ServiceItem, prefill_labels: list[str]) -> Reply:
             f"我可以现在就帮您在线申请：经您同意，从政府已有数据中调取您的{'、'.join(prefill_labels)}预填申请表，"
             "只问您还缺的几项。也可以先问我要准备哪些材料、怎么办理。"
         )
-        start = Button("同意调取，开始办理", '/start_application{"prefill_consent":"yes"}')
     else:
         text += "我可以现在就帮您在线申请，一次问一项；也可以先问我要准备哪些材料、怎么办理。"
-        start = Button("开始在线办理", "/start_application")
-    return Reply(text, (start, Button("转人工服务", "/request_human")))
+    return Reply(text, (start_button(prefill_labels), Button("转人工服务", "/request_human")))
+
+
+def start_button(prefill_labels: list[str]) -> Button:
+    """The start button; with pre-fill it carries the consent its title gives."""
+    if prefill_labels:
+        return Button("同意调取，开始办理", '/start_application{"prefill_consent":"yes"}')
+    return Button("开始在线办理", "/start_application")
+
+
+def application_offer(item: ServiceItem, prefill_labels: list[str]) -> Reply:
+    """After answering a question about an item: the way to apply, without taking the question
+    for a request to apply."""
+    data = f"，经您同意可以从政府已有数据中调取您的{'、'.join(prefill_labels)}预填" if prefill_labels else ""
+    return Reply(
+        f"如果要办理「{item.title}」，我可以帮您在线申请{data}。",
+        (start_button(prefill_labels), Button("转人工服务", "/request_human")),
+    )
 
 
 ASK_AFFIRMATION = (
@@ -89,7 +104,6 @@ GAVE_UP = Reply(
 """The second stage of the two-stage fallback: what the assistant says once it gives up."""
 
 OTHER_INTENT_LABELS = {
-    "ask_question": "咨询办事政策问题",
     "check_status": "查询办件进度",
     "request_human": "转人工服务",
     "ask_capabilities": "了解我能办什么",
@@ -127,9 +141,12 @@ def distress_reply(ticket: str | None) -> str:
     )
 
 
+COMPLAINT_RECORDED = "您的投诉已经登记"
+
+
 def complaint_reply(ticket: str) -> str:
     return (
-        f"您的投诉已经登记并转给工作人员（登记号 {ticket}），会在{settings.human_hours}通过本对话窗口联系您。"
+        f"{COMPLAINT_RECORDED}并转给工作人员（登记号 {ticket}），会在{settings.human_hours}通过本对话窗口联系您。"
         f"也可以拨打{settings.hotline}投诉：承办部门1个工作日内联系您，一般诉求5个工作日内办结。"
         "对窗口服务不满意，可以在“示例办”或窗口评价器给“好差评”，差评1个工作日内回访核实；"
         "事情在窗口办不成的，可以到示例市政务服务中心一楼A01“办不成事”反映窗口。"

@@ -82,6 +82,10 @@ def _step(day: date, days: int, direction: int, calendar: OfficialCalendar) -> d
         day += timedelta(days=direction)
         if calendar.is_working_day(day):
             remaining -= 1
-    if day.year not in calendar.years:
+    if day.year not in calendar.years and day.year not in _warned:
+        _warned.add(day.year)  # once per year and process, not on every count
         log.warning("%d年的法定节假日安排不在 official_calendar.yml 中，按周末休息推算", day.year)
     return day
+
+
+_warned: set[int] = set()

@@ -48,6 +48,7 @@ from bot.portal_client.client import PortalClient
 from bot.portal_client.errors import AuthRequired, Conflict, NotFound, PortalError, PortalRejected, PortalUnavailable
 from bot.portal_client.models import Application
 from bot.portal_client.services import Answers, PortalServices
+from bot.reading import read
 from bot.working_days import add_working_days, today
 
 log = logging.getLogger(__name__)
@@ -345,6 +346,14 @@ _QUESTION_WORDS = re.compile(
 
 
 _ASKS = re.compile(r"[？?]|吗|呢")
+_STRONG_QUESTION = re.compile(
+    r"什么|啥|哪个|哪些|哪里|哪儿|哪家|去哪|在哪|怎么|咋|如何|为什么|为啥|多少|多久|能不能|可不可以|是不是|有没有|要不要|"
+    r"区别|一定要|帮我查|查一下|查查"
+)
+"""Words no answer to a form question carries ("个体户和公司注销有啥区别" is not a choice)."""
+_NOT_KNOWN = re.compile(
+    r"记不清|记不得|不记得|忘了|忘记|不知道|不晓得|不清楚|不确定|想不起|搞不清|拿不准|好像是|大概是|可能是|也许是|说不准"
+)
 """A question mark or particle makes a message a question, even if it holds a usable value."""
 
 
@@ -353,7 +362,7 @@ def reads_as_answer(slot: object, raw_text: str) -> bool:
     field being asked ("东湖区湖滨路8号" for an address): no question words, and it parses."""
     state = ApplicationState.from_slot(slot)
     text = normalize(raw_text)
-    if state is None or not text or _QUESTION_WORDS.search(text):
+    if state is None or not text or _QUESTION_WORDS.search(text) or not_known(text):
         return False
     if state.step == DEFER_DATE:
         return parse_answer("date", text).ok
@@ -362,19 +371,45 @@ def reads_as_answer(slot: object, raw_text: str) -> bool:
 
 
 def reads_as_question(slot: object, raw_text: str) -> bool:
-    """Whether a message inside the form is a policy question rather than an answer, whatever
-    the NLU said ("开餐饮店一共要多久？" came back as need_restaurant): it asks, and it is not
-    a value the current question accepts."""
+    """Whether a message inside the form is a policy question or a non-answer rather than an
+    answer, whatever the NLU said ("开餐饮店一共要多久？" came back as need_restaurant): it
+    asks, or says the citizen does not know ("文号我记不清了 好像是118号" is not a document
+    number), and it is not a value the current question accepts."""
     state = ApplicationState.from_slot(slot)
     text = normalize(raw_text)
-    if state is None or raw_text.startswith("/") or not _QUESTION_WORDS.search(text):
+    if state is None or raw_text.startswith("/") or state.step in (CONSENT, PAUSE, DEFER_CONFIRM):
         return False
-    if state.step in (CONSENT, PAUSE, DEFER_CONFIRM):
+    if not_known(text) or _STRONG_QUESTION.search(text):
+        return True
+    if not (_QUESTION_WORDS.search(text) or read(text).asks):
         return False
     if _ASKS.search(text):
         return True
     spec = get_form(state.code).field(state.field_name or "")
     return spec is None or not _parse(spec, text).ok
+
+
+_FREE_TEXT = ("text", "name", "address")
+STATEMENT_CHARS = 8
+
+
+def explains_instead(slot: object, raw_text: str) -> bool:
+    """Whether a message at a field that takes a date, a number or a choice is a sentence about
+    the citizen's situation the field cannot read ("罚款是在银行交的，缴款记录系统里还没显示"):
+    worth an answer from the guide before the field is asked again."""
+    state = ApplicationState.from_slot(slot)
+    text = normalize(raw_text)
+    if state is None or raw_text.startswith("/") or not (state.step or "").startswith(FIELD_PREFIX):
+        return False
+    spec = get_form(state.code).field(state.field_name or "")
+    if spec is None or spec.kind in _FREE_TEXT or len(text) < STATEMENT_CHARS:
+        return False
+    return not _parse(spec, text).ok
+
+
+def not_known(text: str) -> bool:
+    """Whether it says "不知道", "记不清了", "好像是…": a form field is never filled with a guess."""
+    return bool(_NOT_KNOWN.search(normalize(text)))
 
 
 async def answer(
@@ -520,6 +555,12 @@ async def _fill(
         problem = parsed.problem or words.not_read(spec)
         reply = words.help_after_failures(spec, problem) if state.retries >= 2 else Reply(problem)
         return _continue(state, reply)
+    if spec.not_before:
+        earlier = form.field(spec.not_before)
+        current = await client.get_application(identity.token, state.number or "")
+        before = current.fields.get(spec.not_before)
+        if earlier is not None and before and str(parsed.value) < str(before):  # ISO dates order as text
+            return _continue(state, words.dates_contradict(spec, str(parsed.value), earlier, str(before)))
     application = await client.update_application(identity.token, state.number or "", {spec.name: parsed.value})
     if spec.name not in state.answered:
         state.answered.append(spec.name)
@@ -528,7 +569,12 @@ async def _fill(
 
 def _parse(spec: FieldSpec, text: str):  # noqa: ANN202 - field_parsing.Parsed
     return parse_answer(
-        spec.kind, text, choices=spec.choices, minimum=spec.minimum, maximum=spec.maximum, label=spec.label
+        spec.kind,
+        spec.in_choice_terms(text),
+        choices=spec.choices,
+        minimum=spec.minimum,
+        maximum=spec.maximum,
+        label=spec.label,
     )
 
 

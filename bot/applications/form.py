@@ -83,6 +83,18 @@ class FieldSpec:
     """Asked (and required) only when another field holds one of these values."""
     takes_changes: bool = False
     """Its answers naturally say "X换成Y" (变更后内容): such wording answers it, never corrects X."""
+    not_before: str | None = None
+    """Another date field this one cannot precede (a fine is paid after it is decided)."""
+    choice_words: tuple[tuple[str, str], ...] = ()
+    """(word, choice): everyday words for a choice ("爸爸" → 随父, "凉菜" → 冷食类制售), longest first."""
+
+    def in_choice_terms(self, text: str) -> str:
+        """`text` with everyday words replaced by the choices they mean ("主要卖面条 也有凉菜" →
+        "主要卖热食类制售 也有冷食类制售"), so that a choice is picked in the citizen's words."""
+        for word, choice in self.choice_words:
+            if choice not in text:
+                text = text.replace(word, choice)
+        return text
 
     def applies(self, values: dict) -> bool:
         if self.when is None:
@@ -160,7 +172,18 @@ def _field(code: str, raw: dict) -> FieldSpec:
         aliases=tuple(str(a) for a in raw.get("aliases") or ()),
         when=_condition(code, raw),
         takes_changes=bool(raw.get("takes_changes", False)),
+        choice_words=_choice_words(code, raw, choices),
+        not_before=raw.get("not_before") or None,
     )
+
+
+def _choice_words(code: str, raw: dict, choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    words = raw.get("choice_words") or {}
+    unknown = set(words) - set(choices)
+    if unknown:
+        raise FormSpecError(f"{code}.{raw['name']}: choice_words for unknown choices {sorted(unknown)}")
+    pairs = [(str(word), str(choice)) for choice, said in words.items() for word in said]
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
 
 
 def parse_form(code: str, raw: dict) -> Form:
@@ -168,6 +191,9 @@ def parse_form(code: str, raw: dict) -> Form:
     names = [f.name for f in fields]
     if not fields or len(set(names)) != len(names):
         raise FormSpecError(f"{code}: fields missing or repeated")
+    for spec in fields:
+        if spec.not_before and (spec.not_before not in names or spec.kind != "date"):
+            raise FormSpecError(f"{code}.{spec.name}: not_before must name another date field")
     for spec in fields:
         if spec.when and spec.when[0] not in names[: names.index(spec.name)]:
             raise FormSpecError(f"{code}.{spec.name}: when must refer to an earlier field")

@@ -227,6 +227,22 @@ def corrected(spec: FieldSpec, value: object) -> Reply:
 
 UNKNOWN_CORRECTION = "抱歉，我没听出要改哪一项。请说“某某改为……”，比如“电话改为13800990001”。"
 CANNOT_CHANGE_PREFILLED_IDENTITY = "申请人身份信息来自核验过的登记数据，不能在这里修改；如有错误，请转人工服务处理。"
+
+
+def dates_contradict(spec: FieldSpec, value: str, earlier: FieldSpec, before: str) -> Reply:
+    """Two dates that cannot both be right: asked again, nothing stored."""
+    return Reply(
+        f"{spec.label}（{_iso_words(value)}）早于{earlier.label}（{_iso_words(before)}），两个日期对不上。"
+        f"请核对后重新告诉我{spec.label}；如果是{earlier.label}填错了，可以说“修改{earlier.label}”。"
+    )
+
+
+def _iso_words(value: str) -> str:
+    year, month, day = (int(part) for part in value.split("-"))
+    return f"{year}年{month}月{day}日"
+
+
+NOT_SURE = "不确定的内容我先不填，以免填错影响审核；您查清楚后再告诉我就行。"
 NOT_UNDERSTOOD_CONSENT = "请点“同意调取”或“不同意，我自己填”。"
 NOT_UNDERSTOOD_CONFIRM = "请点“确认提交”，或者直接告诉我要修改哪一项。"
 

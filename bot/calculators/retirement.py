@@ -52,7 +52,7 @@ class Retirement:
         return f"{self.year}年{self.month}月"
 
 
-def _plus(year: int, month: int, months: int) -> tuple[int, int]:
+def plus_months(year: int, month: int, months: int) -> tuple[int, int]:
     index = year * 12 + month - 1 + months
     return index // 12, index % 12 + 1
 
@@ -64,14 +64,14 @@ def retirement(birth_year: int, birth_month: int, category: str) -> Retirement:
     after = (birth_year - start_year) * 12 + birth_month - start_month
     delay = 0 if after < 0 else min(rule.most_months, after // rule.birth_months_per_month + 1)
     age_months = rule.original_age * 12 + delay
-    year, month = _plus(birth_year, birth_month, age_months)
+    year, month = plus_months(birth_year, birth_month, age_months)
     earliest_age = max(rule.original_age * 12, age_months - FLEXIBLE_MONTHS)
     return Retirement(
         age_months,
         year,
         month,
-        _plus(birth_year, birth_month, earliest_age),
-        _plus(birth_year, birth_month, age_months + FLEXIBLE_MONTHS),
+        plus_months(birth_year, birth_month, earliest_age),
+        plus_months(birth_year, birth_month, age_months + FLEXIBLE_MONTHS),
     )
 
 

@@ -9,6 +9,7 @@ comparison in `kb eval`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,6 +31,11 @@ SERVICE_BOOST = 0.01
 """Added to the fused score of units of the 一件事 the conversation is about: it settles
 near-ties between guides (every guide has a 申请材料), it does not override a clear winner."""
 ANSWER, SUGGEST, ABSTAIN = "answer", "suggest", "abstain"
+REFERENCE_SECTIONS = frozenset({"政策依据"})
+_ASKS_FOR_LAWS = re.compile(r"依据|法规|法律|条例|规定|文件|政策")
+CONTEXT_MARGIN = 0.25
+"""How much less confident the reading in the conversation's context may be and still win over
+a reading that lands in another guide."""
 
 
 @dataclass(frozen=True)
@@ -196,27 +202,41 @@ class Retriever:
             return SUGGEST
         return ABSTAIN
 
-    def search(self, query: str, k: int = 5, service_code: str | None = None, mode: str = HYBRID) -> SearchResult:
+    def search(
+        self, query: str, k: int = 5, service_code: str | None = None, mode: str = HYBRID, follow_up: bool = False
+    ) -> SearchResult:
         """The best units for `query`. With the 一件事 the conversation is about, the question
-        is read in that context (「需要什么材料」 → 「企业注销登记一件事 需要什么材料」) when it
+        is also read in that context (「需要什么材料」 → 「企业注销登记一件事 需要什么材料」) when it
         cannot be answered on its own; a question clear by itself (「孩子上学要什么条件」 in the
-        middle of a company's deregistration) keeps its own answer."""
+        middle of a company's deregistration) keeps its own answer. A `follow_up` (a question
+        that names nothing but a side of the topic: 「窗口在哪里 几点上班」) is read in context
+        unless that reading is much less sure, so a grandmother in a newborn conversation is
+        sent to the newborn counter, not to the freight-transport one."""
         result = self._search(query, k, service_code, mode)
         title = self._service_title(service_code) if service_code and mode == HYBRID else None
-        if title and result.decision != ANSWER and title not in normalize(query):
-            in_context = self._search(f"{title} {query}", k, service_code, mode)
-            if in_context.confidence >= result.confidence:
-                return SearchResult(
-                    query, in_context.hits, in_context.confidence, in_context.decision, in_context.generation
-                )
+        if not title or title in normalize(query):
+            return result
+        own_guide = result.best is not None and result.best.service_code == service_code
+        if result.decision == ANSWER and (own_guide or not follow_up):
+            return result
+        in_context = self._search(f"{title} {query}", k, service_code, mode, in_context=True)
+        margin = CONTEXT_MARGIN if follow_up and not own_guide else 0.0
+        if in_context.hits and in_context.confidence + margin >= result.confidence:
+            return SearchResult(
+                query, in_context.hits, in_context.confidence, in_context.decision, in_context.generation
+            )
         return result
 
-    def _search(self, query: str, k: int, service_code: str | None, mode: str) -> SearchResult:
+    def _search(
+        self, query: str, k: int, service_code: str | None, mode: str, in_context: bool = False
+    ) -> SearchResult:
         snapshot, evidence = self.evidence(query, mode)
         generation = snapshot.generation if snapshot else None
         if evidence is None:
             return SearchResult(query, [], 0.0, ABSTAIN, generation)
         scored = self.scored(evidence, mode, service_code)
+        if in_context or not _ASKS_FOR_LAWS.search(query):  # a list of laws answers no practical question
+            scored = [c for c in scored if c.unit.section not in REFERENCE_SECTIONS]
         confidence = self.confidence(evidence, scored, mode)
         hits = [_hit(c.unit, c.document, c.score) for c in scored[:k]]
         return SearchResult(query, hits, confidence, self.decide(confidence) if hits else ABSTAIN, generation)

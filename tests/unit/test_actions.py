@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from actions.fallback import ActionDefaultAskAffirmation, ActionDefaultFallback
+from actions.fallback import ActionDefaultFallback, clarification
 from actions.handoff import ActionHandoffToHuman, ActionOfferHelp
 from actions.menu import ActionShowMenu
 from actions.services import ActionConfirmService
@@ -55,7 +55,7 @@ def test_confirmation_without_any_item_offers_the_menu(dispatcher):
     assert any(m.get("buttons") for m in dispatcher.messages)
 
 
-def test_fallback_offers_the_top_candidates_as_buttons(dispatcher):
+def test_clarification_offers_the_top_candidates_as_buttons():
     ranking = [
         ("nlu_fallback", 0.5),
         ("need_newborn", 0.41),
@@ -64,17 +64,21 @@ def test_fallback_offers_the_top_candidates_as_buttons(dispatcher):
         ("check_status", 0.1),
         ("need_retirement", 0.05),
     ]
-    run(ActionDefaultAskAffirmation(), dispatcher, make_tracker("nlu_fallback", "那个娃那个", ranking=ranking))
-    message = dispatcher.messages[0]
-    assert "您是想" in message["text"]
-    payloads = [b["payload"] for b in message["buttons"]]
+    reply = clarification([{"name": name, "confidence": value} for name, value in ranking])
+    assert "您是想" in reply.text
+    payloads = [b.payload for b in reply.buttons]
     assert payloads == ["/need_newborn", "/need_disability", "/check_status", "/out_of_scope"]
-    assert "新生儿出生一件事" in message["buttons"][0]["title"]
+    assert "新生儿出生一件事" in reply.buttons[0].title
 
 
-def test_fallback_without_useful_candidates_still_offers_a_way_on(dispatcher):
-    run(ActionDefaultAskAffirmation(), dispatcher, make_tracker("nlu_fallback", "???", ranking=[("nlu_fallback", 1.0)]))
-    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+def test_clarification_never_offers_a_button_that_would_lose_the_question():
+    """A "咨询办事政策问题" button sent the literal `/ask_question`: the words typed were lost."""
+    reply = clarification([{"name": "ask_question", "confidence": 0.4}, {"name": "need_retirement", "confidence": 0.3}])
+    assert [b.payload for b in reply.buttons] == ["/need_retirement", "/out_of_scope"]
+
+
+def test_clarification_without_useful_candidates_still_offers_a_way_on():
+    payloads = [b.payload for b in clarification([{"name": "nlu_fallback", "confidence": 1.0}]).buttons]
     assert "/request_human" in payloads and "/out_of_scope" in payloads
 
 
@@ -159,3 +163,49 @@ def test_someone_who_cannot_cope_gets_the_simplest_paths(dispatcher):
     for part in ("12345", "A05", "A06", "亲情代办", "长辈版"):
         assert part in reply["text"]
     assert [b["payload"] for b in reply["buttons"]] == ["/request_human", "/greet"]
+
+
+def _offered(text: str, buttons: list[tuple[str, str]]) -> list[dict]:
+    return [
+        {"event": "user", "text": "想开个小饭馆"},
+        {
+            "event": "bot",
+            "text": "好的，您要办的是…",
+            "data": {"buttons": [{"title": t, "payload": p} for t, p in buttons]},
+        },
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": text},
+    ]
+
+
+CONSENT_START = ("同意调取，开始办理", '/start_application{"prefill_consent":"yes"}')
+
+
+@pytest.mark.parametrize("typed", ["同意", "同意调取，开始办理", "好的", "开始办理吧"])
+def test_a_typed_reply_to_the_start_button_starts_the_application(dispatcher, typed):
+    from actions.unclear import ActionReplyInContext
+
+    tracker = make_tracker("affirm", typed, events=_offered(typed, [CONSENT_START, ("转人工服务", "/request_human")]))
+    events = run(ActionReplyInContext(), dispatcher, tracker)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_start_application"}]
+    from actions.application import _typed_consent
+
+    assert _typed_consent(tracker) == (typed in ("同意", "同意调取，开始办理", "好的", "开始办理吧"))
+
+
+def test_a_yes_without_a_start_button_on_screen_is_only_a_yes():
+    from actions.common import typed_button
+
+    tracker = make_tracker("affirm", "好的", events=_offered("好的", [("转人工服务", "/request_human")]))
+    assert typed_button(tracker) is None
+    old = _offered("先看看", [CONSENT_START])[:3] + [
+        {"event": "user", "text": "先看看"},
+        {"event": "user", "text": "同意"},
+    ]
+    assert typed_button(make_tracker("affirm", "同意", events=old)) is None, "only the buttons just shown count"
+
+
+def test_why_is_my_application_not_done_checks_the_status_not_a_new_application(dispatcher):
+    events = run(ActionConfirmService(), dispatcher, make_tracker("need_retirement", "我退休的手续咋还没办好"))
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_check_status"}]
+    assert dispatcher.messages == []

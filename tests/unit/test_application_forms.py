@@ -121,3 +121,16 @@ def test_the_summary_hides_identifiers_and_marks_prefilled_and_shared():
     assert "申请人姓名：张伟（已预填）" in text and "免提交" in text
     assert "邮寄地址" not in text  # does not apply to 申请点自取
     assert shown(form.field("medical_insurance"), True) == "是"
+
+
+def test_choices_are_understood_in_the_citizens_own_words():
+    """What a button says, said in words: "随爸爸" for 随父, "主要卖面条 也有凉菜" for 热食类 and 冷食类."""
+    from bot.applications.flow import _parse
+    from bot.applications.form import get_form
+
+    hukou = get_form("newborn").field("hukou_with")
+    assert _parse(hukou, "随爸爸").value == "随父" and _parse(hukou, "跟孩子妈").value == "随母"
+    menu = get_form("restaurant").field("menu_scope")
+    assert _parse(menu, "主要卖面条 也有凉菜").value == ["热食类制售", "冷食类制售"]
+    assert _parse(menu, "做炒菜，也卖奶茶").value == ["热食类制售", "自制饮品制售"]
+    assert _parse(get_form("restaurant").field("drainage"), "还没装").value == "尚未安装"

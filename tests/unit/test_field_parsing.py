@@ -790,3 +790,20 @@ def test_two_grades_at_once_are_not_one_choice(text):
 def test_one_grade_is_still_read():
     assert parse_answer("choice", "三级吧", choices=("一级", "二级", "三级", "四级")).value == "三级"
     assert parse_answer("choice", "4级", choices=("一级", "二级", "三级", "四级")).value == "四级"
+
+
+@pytest.mark.parametrize(
+    ("said", "iso"),
+    [
+        ("1966年农历七月初八", "1966-08-23"),
+        ("2025年农历闰六月十五", "2025-08-08"),
+        ("2026年阴历八月十五", "2026-09-25"),
+    ],
+)
+def test_a_lunar_date_is_its_gregorian_day_never_the_same_month_and_day(said, iso):
+    assert parse_answer("date", said, label="出生日期").value == iso
+
+
+def test_a_lunar_date_the_year_does_not_have_is_refused_in_words():
+    parsed = parse_answer("date", "2026年农历闰六月十五", label="出生日期")
+    assert parsed.value is None and "没有闰6月15日" in parsed.problem

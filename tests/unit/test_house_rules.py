@@ -66,6 +66,8 @@ def test_the_domain_knows_exactly_the_catalogues_items():
     assert slot["values"] == list(SERVICE_CODES)
     mapped = [(m["intent"], m["value"]) for m in slot["mappings"] if m["type"] == "from_intent"]
     assert mapped == [(f"need_{code}", code) for code in SERVICE_CODES]
+    # a need read in the middle of a form never changes the item being applied for
+    assert all(m.get("conditions") == [{"active_loop": None}] for m in slot["mappings"])
 
 
 def test_the_confirmation_rule_takes_every_item():

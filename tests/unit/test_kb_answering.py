@@ -41,7 +41,9 @@ class FakeRetriever:
         self.result = SearchResult("", hits, {ANSWER: 0.9, SUGGEST: 0.2, ABSTAIN: 0.01}[decision], decision, generation)
         self.asked: list[tuple[str, str | None]] = []
 
-    def search(self, question: str, k: int = 5, service_code: str | None = None) -> SearchResult:
+    def search(
+        self, question: str, k: int = 5, service_code: str | None = None, follow_up: bool = False
+    ) -> SearchResult:
         self.asked.append((question, service_code))
         return self.result
 

@@ -172,7 +172,7 @@ def parse_choice(text: str, field: Field) -> Parsed:
 _ALL = re.compile(r"^(?:我们|我)?(?:全部|所有|全都|都|全)(?:都)?(?:要|需要|办|选|开通|申请)?(?:的)?(?:吧|啊)?$")
 _ALL_BUT = re.compile(r"^除(?:了)?(.+?)(?:以外|之外|外)?(?:其他|其余|别的)?(?:的)?(?:都|全)")
 _SEPARATORS = re.compile(r"[、,，;；/+\s]|以及|还有|和|及|跟|与|加")
-_SEGMENT_LEAD = re.compile(r"^(?:我们|我|就|也|还|都|要|需要|选|办|开通|申请)+")
+_SEGMENT_LEAD = re.compile(r"^(?:我们|我|就|也|还|都|要|需要|选|办|开通|申请|主要|平时|另外|卖|做|有|经营|搞)+")
 _SEGMENT_TAIL = re.compile(r"(?:全都要|都要|都需要|都办|也要|都|要|需要|吧|啊|的|这几个|这几项|这些)+$")
 _MAX_SPLIT_CHARS = 30
 """Splitting tries every cut of a segment; beyond this length it is a sentence, not a list."""

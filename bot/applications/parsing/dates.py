@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from bot.applications.parsing.common import SPACES, Field, Parsed, arabic_numerals, problem
+from bot.calculators.lunar import find_lunar, to_solar
 
 _RELATIVE = {"上上": -2, "上": -1, "这": 0, "本": 0, "下": 1, "下下": 2}
 _RELATIVE_YEARS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1, "后年": 2}
@@ -128,12 +129,30 @@ _DATE_RULES: tuple[_DateRule, ...] = (
 """Most explicit first: "2026年5月1日" must not be read as "5月1日" or as "1日"."""
 
 
+_LUNAR_YEAR = re.compile(r"(?<!\d)(\d{4})年")
+
+
+def _lunar_date(text: str, lunar: tuple[int, int, bool], today: date) -> Parsed:
+    """A lunar date ("农历八月十五") is the Gregorian day of that date in this lunar year, or in
+    the year said ("1966年农历七月初八"), never 15 August."""
+    month, day, leap = lunar
+    said = _LUNAR_YEAR.search(arabic_numerals(text))
+    year = int(said[1]) if said else today.year
+    try:
+        return Parsed(to_solar(year, month, day, leap).isoformat())
+    except ValueError as error:
+        return problem(f"{error}，请核对后重新输入。")
+
+
 def parse_date(text: str, field: Field) -> Parsed:
     """Dates as people say them, relative to `today`; "5月1日" is always this year's.
 
     A form cannot tell whether it asks about the past or the future, so a date without a
     year is not moved to next year; the citizen sees the full date when the form confirms.
     """
+    lunar = find_lunar(text)
+    if lunar is not None:
+        return _lunar_date(text, lunar, field.today)
     spoken = arabic_numerals(SPACES.sub("", text))
     for pattern, meaning in _DATE_RULES:
         match = pattern.search(spoken)
