@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv-actions/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp lexicon stories golden format audit fuzz eval-dialogues clean
+.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp eval-msgabench lexicon stories golden format audit fuzz eval-dialogues clean
 
 run: setup
 	@$(PY) -m bot run
@@ -35,6 +35,10 @@ eval-dialogues: setup-dev
 
 eval-smp: setup-dev
 	@bash scripts/eval_smp.sh
+
+# The knowledge-base engine on MSGABench 政务问答 (../shared, evaluation only): dev and held-out splits.
+eval-msgabench: setup-dev
+	@$(PY) scripts/eval_msgabench.py
 
 lexicon: setup
 	@$(PY) -m bot lexicon
