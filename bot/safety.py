@@ -4,21 +4,24 @@
 lights, hears the service. A person who says they do not want to live must hear the crisis line
 first, so the actions that would otherwise confirm a service, answer a question or offer
 choices check the text itself against these cues (a deterministic net under the `distress`
-intent; a false alarm costs a kind word and a human, a miss costs much more).
+intent; a false alarm costs a kind word and a human, a miss costs much more). The text is
+normalised first, so "活著沒意思" and "跑了五趟還沒辦下來" are heard too.
 """
 
 from __future__ import annotations
 
 import re
 
+from bot.language.text import normalize
+
 _CRISIS = re.compile(
-    r"不想活|活不下去|活着(真|还|也)?没(意思|意义|用)|活着还有什么(意思|用)|想死|死了算了|不如死了|"
+    r"不想活|活不下去|活[着著](真|还|也)?没(意思|意义|用)|活[着著]还有什么(意思|用)|想死|死了算了|不如死了|"
     r"自杀|轻生|寻短见|一了百了|结束(自己的)?生命|跳楼|跳河|割腕|伤害自己|离开这个世界"
 )
 
 
 def in_crisis(text: str | None) -> bool:
-    return bool(_CRISIS.search(text or ""))
+    return bool(_CRISIS.search(normalize(text or "")))
 
 
 _HOPELESS = re.compile(
@@ -34,8 +37,8 @@ _RUNAROUND = re.compile(
 
 
 def still_hopeless(text: str | None) -> bool:
-    return bool(_HOPELESS.search(text or ""))
+    return bool(_HOPELESS.search(normalize(text or "")))
 
 
 def runaround(text: str | None) -> bool:
-    return bool(_RUNAROUND.search(text or ""))
+    return bool(_RUNAROUND.search(normalize(text or "")))

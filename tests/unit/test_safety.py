@@ -34,3 +34,9 @@ def test_a_need_said_with_a_crisis_cue_gets_the_crisis_line_first(dispatcher, tm
     reply = dispatcher.messages[0]["text"]
     assert "12356" in reply and "一卡通" not in reply
     assert handoff.open_requests(tmp_db_url)[0].reason == "distress"
+
+
+def test_the_cues_are_heard_in_traditional_characters_too():
+    from bot.safety import runaround, still_hopeless
+
+    assert in_crisis("活著沒意思") and still_hopeless("沒人幫得了我") and runaround("殘疾證跑了五趟了還沒辦下來")
