@@ -9,8 +9,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entity, latest_intent, relay, say, typed_button, typed_values_only
+from actions.context import answer_in_context
 from actions.handoff import hand_off, in_danger
-from actions.knowledge import answer_in_context, knowledge_replies
+from actions.knowledge import knowledge_replies
 from bot.applications import flow as application_flow
 from bot.applications import words
 from bot.applications.state import ANSWER, SLOT

@@ -15,12 +15,23 @@ from bot.applications.form import consent_labels, get_form
 from bot.catalogue import ServiceItem
 from bot.dialogue import Reply, Turn
 from bot.language.text import normalize
+from bot.words import application_offer, service_confirmation
 
 
-def start_labels(item: ServiceItem) -> list[str]:
+def _start_labels(item: ServiceItem) -> list[str]:
     """What pre-fill will read for the item's first kind of applicant (the start button's consent)."""
     form = get_form(item.code)
     return consent_labels(form, form.subjects[0])
+
+
+def confirmation(item: ServiceItem) -> Reply:
+    """The need confirmed, with the start button carrying the consent to pre-fill."""
+    return service_confirmation(item, _start_labels(item))
+
+
+def offer(item: ServiceItem) -> Reply:
+    """The way to apply, after a question about the item was answered."""
+    return application_offer(item, _start_labels(item))
 
 
 def say(dispatcher: CollectingDispatcher, replies: Reply | Iterable[Reply]) -> None:

@@ -14,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import say, transcript
+from actions.context import answer_in_context
 from bot.applications.state import ACTIVE
 from bot.dialogue import Reply
 from bot.handoff import record_handoff
@@ -48,8 +49,6 @@ class ActionHandoffToHuman(Action):
         reason = "distress" if in_danger(tracker) else REASONS.get(intent, "user_request")
         events = hand_off(dispatcher, tracker, reason)
         if reason == "complaint":  # "燃气公司说红线外的管子也要我出钱": the rule is told too
-            from actions.knowledge import answer_in_context
-
             answered = await answer_in_context(tracker, tracker.latest_message.get("text") or "")
             if answered.answered:
                 say(dispatcher, answered.replies)

@@ -8,13 +8,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, say, start_labels, transcript
+from actions.common import confirmation, latest_intent, offer, say, transcript
+from actions.context import answer_in_context, elsewhere, personal_reply
 from actions.handoff import hand_off, urgent_reason
-from actions.knowledge import answer_in_context, elsewhere, personal_reply
 from bot.catalogue import code_for_intent, get_item
 from bot.language.text import normalize
 from bot.reading import ELDERLY, asks_status, read
-from bot.words import WHICH_ITEM, application_offer, service_confirmation, service_menu
+from bot.words import WHICH_ITEM, service_menu
 
 HOME_VISIT_QUESTION = "老年人行动不便，能预约上门办理或者让家人代办吗"
 
@@ -53,27 +53,20 @@ class ActionConfirmService(Action):
         if outside is not None:
             say(dispatcher, outside.replies)
             return [SlotSet("service_item", None)]  # the item the classifier mapped it onto is not the topic
-        labels = start_labels(item)
         events: list[dict[str, Any]] = [SlotSet("service_item", item.code)]
         reading = read(text)
-        personal = personal_reply(tracker, text, item.code)
-        if personal is not None:
-            events += personal.events
-        if personal is not None and personal.answered:
-            answered = personal
-        elif reading.asks:
+        if reading.asks:  # the calculators come first in answer_in_context too
             answered = await answer_in_context(tracker, text, item.code)
         else:
-            answered = None
+            answered = personal_reply(tracker, text, item.code)
+        if answered is not None:
+            events += [e for e in answered.events if e.get("name") != "service_item"]
         if answered is None or not answered.answered:
-            say(dispatcher, service_confirmation(item, labels))
+            say(dispatcher, confirmation(item))
             if _elderly(tracker):  # "八十多了…就想办个社保卡": the way without a trip or a phone
                 home = await answer_in_context(tracker, HOME_VISIT_QUESTION, item.code)
                 if home.answered:
                     say(dispatcher, home.replies)
             return events
-        if reading.wants:
-            say(dispatcher, [*answered.replies, service_confirmation(item, labels)])
-        else:
-            say(dispatcher, [*answered.replies, application_offer(item, labels)])
-        return events + [e for e in answered.events if e.get("name") != "service_item"]
+        say(dispatcher, [*answered.replies, confirmation(item) if reading.wants else offer(item)])
+        return events

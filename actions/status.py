@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entity, relay, say
-from actions.knowledge import answer_in_context
+from actions.context import answer_in_context
 from bot.identity.binding import CONSENT, NEEDS_IDENTITY
 from bot.portal_client import services as portal_services
 from bot.reading import asks_status, read

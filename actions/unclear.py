@@ -16,14 +16,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, say, start_labels, typed_button
+from actions.common import confirmation, latest_intent, say, typed_button
+from actions.context import answer_in_context, elsewhere, likely_need, personal_reply, record_turn
 from actions.fallback import clarification
 from actions.handoff import hand_off, urgent_reason
-from actions.knowledge import answer_in_context, elsewhere, likely_need, personal_reply, record_turn
 from bot.knowledge.retriever import SUGGEST
 from bot.language.text import normalize
 from bot.reading import CONTINUATION, read
-from bot.words import service_confirmation
 
 SHORT_REPLIES = {
     "affirm": "utter_affirm_ack",
@@ -32,9 +31,9 @@ SHORT_REPLIES = {
     "out_of_scope": "utter_out_of_scope",
 }
 UNSURE = ("nlu_fallback", "out_of_scope")
+"""Intents under which any question is worth a try in the knowledge base."""
 QUEUED_AS = {"nlu_fallback": "fallback", "out_of_scope": "out_of_scope"}
 """How an unanswered turn of these intents shows in the editors' queue."""
-"""Intents under which any question is worth a try in the knowledge base."""
 
 
 class ActionReplyInContext(Action):
@@ -52,34 +51,36 @@ class ActionReplyInContext(Action):
         button = typed_button(tracker)
         if button is not None and str(button.get("payload", "")).startswith("/start_application"):
             return [FollowupAction("action_start_application")]
-        personal = personal_reply(tracker, text, tracker.get_slot("service_item"))
-        if personal is not None and personal.answered:  # "孩子2022年9月5号出生的，哪年能上一年级？"
-            say(dispatcher, personal.replies)
-            return personal.events
         reading = read(text)
         continuation = bool(tracker.get_slot("service_item")) and bool(CONTINUATION.match(normalize(text)))
         tried = reading.topic_question or (intent in UNSURE and (reading.asks or continuation))
-        if tried:
+        if tried:  # the calculators come first in answer_in_context too
             answered = await answer_in_context(tracker, text, unanswered_as=QUEUED_AS.get(intent))
             need = likely_need(tracker) if intent == "nlu_fallback" and not answered.answered else None
             if need is not None:  # "帮帮我 孩子生了 我啥也不懂 要办啥": the need, not a list of questions
-                say(dispatcher, service_confirmation(need, start_labels(need)))
+                say(dispatcher, confirmation(need))
                 return [SlotSet("service_item", need.code)]
             suggestions = intent == "nlu_fallback" and reading.asks and answered.decision == SUGGEST
             if answered.answered or suggestions:
                 say(dispatcher, answered.replies)
                 return answered.events
-        elif intent in UNSURE and not text.startswith("/"):
-            outside = elsewhere(tracker, text)
+            remembered = answered.events
+        else:
+            personal = personal_reply(tracker, text, tracker.get_slot("service_item"))
+            if personal is not None and personal.answered:  # "孩子2022年9月5号出生的，哪年能上一年级？"
+                say(dispatcher, personal.replies)
+                return personal.events
+            remembered = personal.events if personal is not None else []
+            outside = elsewhere(tracker, text) if intent in UNSURE and not text.startswith("/") else None
             if outside is not None:
                 say(dispatcher, outside.replies)
-                return []
+                return remembered
         if intent == "nlu_fallback":
             if not tried and not text.startswith("/"):  # a question tried is in the queue already
                 record_turn(tracker, text, "fallback")
             say(dispatcher, clarification(tracker.latest_message.get("intent_ranking") or []))
-            return []
+            return remembered  # "2026年5月20日被罚的" is kept for the question that follows
         if intent == "out_of_scope" and not tried and not text.startswith("/"):
             record_turn(tracker, text, "out_of_scope")
         dispatcher.utter_message(response=SHORT_REPLIES.get(intent, "utter_ask_rephrase"))
-        return []
+        return remembered

@@ -346,6 +346,7 @@ _QUESTION_WORDS = re.compile(
 
 
 _ASKS = re.compile(r"[？?]|吗|呢")
+"""A question mark or particle makes a message a question, even if it holds a usable value."""
 _STRONG_QUESTION = re.compile(
     r"什么|啥|哪个|哪些|哪里|哪儿|哪家|去哪|在哪|怎么|咋|如何|为什么|为啥|多少|多久|能不能|可不可以|是不是|有没有|要不要|"
     r"区别|一定要|帮我查|查一下|查查"
@@ -354,7 +355,6 @@ _STRONG_QUESTION = re.compile(
 _NOT_KNOWN = re.compile(
     r"记不清|记不得|不记得|忘了|忘记|不知道|不晓得|不清楚|不确定|想不起|搞不清|拿不准|好像是|大概是|可能是|也许是|说不准"
 )
-"""A question mark or particle makes a message a question, even if it holds a usable value."""
 
 
 def reads_as_answer(slot: object, raw_text: str) -> bool:

@@ -40,7 +40,7 @@ for one naming the list ("要准备哪些材料" wants the list from its start).
 def excerpt(text: str, limit: int = EXCERPT_CHARS, question: str = "") -> str:
     """The unit's text, cut when it is long: a chat bubble, not a page. A long list is cut
     around the lines that share most words with the question ("排水水质检测报告还没做出来" finds
-    item 7 of the materials), keeping the list's order; otherwise at a sentence end."""
+    item 12 of the materials), keeping the list's order; otherwise at a sentence end."""
     if len(text) <= limit:
         return text
     focused = _focused(text, limit, question) if question else None

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import select
 
+from actions import context as context_module
 from actions import knowledge as knowledge_action
 from bot.db import session_factory
 from bot.knowledge import answering, words
@@ -117,7 +118,7 @@ def test_a_suggestion_button_answers_that_unit_or_says_it_changed(tmp_db_url):
 @pytest.fixture
 def fake_retriever(monkeypatch, tmp_db_url):
     retriever = FakeRetriever(tmp_db_url, ANSWER, [_hit(5)])
-    monkeypatch.setattr(knowledge_action, "get_retriever", lambda: retriever)
+    monkeypatch.setattr(context_module, "get_retriever", lambda: retriever)  # where the actions search
     return retriever
 
 
