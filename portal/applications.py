@@ -190,6 +190,55 @@ def _check_draft_limits(session: Session, subject: Subject, code: str, now: date
         )
 
 
+def _check_same_case(
+    session: Session, subject: Subject, item: ServiceItem, fields: dict, own_id: int | None = None
+) -> None:
+    """Refuses a second application for a case already in hand or done (the same baby applied for
+    by the other parent, or twice). Only the family sees the first one's number and status; to
+    anyone else the refusal says no more than that the case exists."""
+    form = FORMS[item.code]
+    values = [str(fields.get(name) or "").strip().upper() for name in form.same_case]
+    if not values or not all(values):
+        return
+    candidates = session.scalars(
+        select(Application)
+        .where(
+            Application.service_code == item.code,
+            Application.status.not_in(("draft", "rejected")),
+            Application.id != (own_id or 0),
+        )
+        .order_by(Application.id)
+    )
+    earlier = next(
+        (a for a in candidates if [str(a.fields.get(n) or "").strip().upper() for n in form.same_case] == values),
+        None,
+    )
+    if earlier is None:
+        return
+    if _family(session, subject, earlier):
+        pointer = f"（办件号 {earlier.number}，{STATUS_TEXT[earlier.status]}）"
+        where = "您可以随时查询办理进度。"
+    else:
+        pointer = ""
+        where = f"办理进度请提交申请的家人查询；如有疑问，请拨打{settings.hotline}。"
+    raise ApiError(
+        409,
+        "same_case_exists",
+        f"{form.same_case_label}的「{item.title}」已经提交过了{pointer}，无需重复申请。{where}",
+        [{"field": f"fields.{name}", "problem": "已有在办或已办结的申请"} for name in form.same_case],
+    )
+
+
+def _family(session: Session, subject: Subject, app: Application) -> bool:
+    """The applicant themself, or their spouse as the registers record it."""
+    if app.subject_type == subject.type and app.subject_id == subject.id:
+        return True
+    if subject.type != CITIZEN or app.subject_type != CITIZEN:
+        return False
+    spouse = session.get_one(Citizen, subject.id).spouse
+    return spouse is not None and spouse.id == app.subject_id
+
+
 def create_draft(
     db: Database, config: PortalConfig, subject: Subject, request: ApplicationCreate, key: str | None
 ) -> tuple[ApplicationOut, bool]:
@@ -233,6 +282,7 @@ def create_draft(
                                 values[spec.name] = value
                                 prefilled.append(spec.name)
             values.update(given)
+            _check_same_case(session, subject, item, values)
             app = Application(
                 number=next_number(session, today()),
                 subject_type=subject.type,
@@ -417,6 +467,7 @@ def _submit(
             [{"field": f"fields.{m}", "problem": "缺少必填项"} for m in missing],
         )
     agent = _applicant_relation(session, subject, app.fields)
+    _check_same_case(session, subject, item, app.fields, own_id=app.id)
     now = utcnow()
     day = today()
     deferred: list[DeferredMaterial] = []

@@ -225,6 +225,7 @@ async def start(
     answers: Answers = {
         AuthRequired: lambda _: identity_turn(item, form, None, expired=True),
         PortalUnavailable: lambda _: _stopped(words.portal_unavailable(), state=state),
+        Conflict: lambda error: _stopped(words.same_case(error.user_message)),
         PortalError: lambda error: _stopped(Reply(error.user_message, (words.HUMAN_BUTTON,))),
     }
     return await services.attempt(open_draft(), answers, sender_id, "application start")
@@ -709,6 +710,10 @@ async def _store_fix(
     return _continue(state.go(back), words.corrected(spec, value))
 
 
+SAME_CASE = "same_case_exists"
+"""The portal's code for a second application of a case already in hand (the same baby)."""
+
+
 def _submit_key(state: ApplicationState) -> str:
     """Stable for the same submission (a retry after an outage is not a second one)."""
     digest = hashlib.sha256(json.dumps([state.number, state.deferred, state.due_date]).encode()).hexdigest()[:24]
@@ -752,7 +757,9 @@ async def finish(services: PortalServices, sender_id: str, slot: object) -> Turn
         AuthRequired: lambda _: _stopped(Reply(AuthRequired.default_message + words.AFTER_EXPIRY), state=state),
         PortalUnavailable: lambda _: _stopped(words.submit_unavailable(state.number), state=state),
         # submitted already (another channel, or a lost answer): nothing to redo
-        Conflict: lambda _: _stopped(words.already_submitted(state.number)),
+        Conflict: lambda error: _stopped(
+            words.same_case(error.user_message) if error.code == SAME_CASE else words.already_submitted(state.number)
+        ),
         PortalRejected: lambda error: _stopped(words.submit_refused(error.user_message), state=state),
     }
     return await services.attempt(submit(), answers, sender_id, "submit")

@@ -121,6 +121,11 @@ class Form:
     """Who may apply: "citizen", "enterprise" or both (开办 services start from a person)."""
     fields: tuple[FieldSpec, ...]
     materials: tuple[Material, ...]
+    same_case: tuple[str, ...] = ()
+    """Fields that name the case itself (a baby's birth certificate): a second application with
+    the same values, while the first is in hand or done, is refused with a pointer to the first."""
+    same_case_label: str = ""
+    """Who or what the case is about, in the refusal ("这个宝宝")."""
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -209,8 +214,18 @@ def parse_form(code: str, raw: dict) -> Form:
         )
         for m in raw.get("materials") or ()
     )
+    same_case = raw.get("same_case") or {}
+    case_fields = tuple(str(n) for n in same_case.get("fields") or ())
+    if any(n not in names for n in case_fields) or (same_case and not case_fields):
+        raise FormSpecError(f"{code}: same_case must name fields of the form")
     return Form(
-        code=code, title_hint=str(raw.get("title_hint") or code), subjects=subjects, fields=fields, materials=materials
+        code=code,
+        title_hint=str(raw.get("title_hint") or code),
+        subjects=subjects,
+        fields=fields,
+        materials=materials,
+        same_case=case_fields,
+        same_case_label=str(same_case.get("label") or "同一事项"),
     )
 
 

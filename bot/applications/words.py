@@ -23,6 +23,7 @@ BACK = "__back__"
 DEFER = "__defer__"
 EDIT = "__edit__"
 HUMAN_BUTTON = Button("转人工服务", "/request_human")
+STATUS_BUTTON = Button("查询进度", "/check_status")
 LATER_BUTTON = Button("先保存，回头再办", "/stop_application")
 YES_NO = (Button("是", "/affirm"), Button("否", "/deny"))
 
@@ -265,14 +266,20 @@ def submitted(item: ServiceItem, application: Application) -> Reply:
         due = material.due_date
         lines.append(f"请记得在{due.year}年{due.month}月{due.day}日前补交{material.name}。")
     lines.append("之后随时问我“我的申请到哪一步了”，就能查看办理进度。")
-    return Reply("\n".join(lines), (Button("查询进度", "/check_status"),))
+    return Reply("\n".join(lines), (STATUS_BUTTON,))
 
 
 def already_submitted(number: str | None) -> Reply:
     return Reply(
         f"申请 {number or ''} 已经提交过了，无需重复提交。说“我的申请到哪一步了”就能查看办理进度。",
-        (Button("查询进度", "/check_status"),),
+        (STATUS_BUTTON,),
     )
+
+
+def same_case(portal_message: str) -> Reply:
+    """The case already has an application (the other parent applied for the baby): the portal's
+    message points to it; nothing new is started."""
+    return Reply(portal_message, (STATUS_BUTTON, HUMAN_BUTTON))
 
 
 def submit_refused(portal_message: str) -> Reply:
@@ -292,7 +299,7 @@ def draft_gone(number: str | None) -> Reply:
     return Reply(
         f"草稿 {number or ''} 已经提交或不再可用，无法继续修改。说“查询进度”可以查看办理情况，"
         "或告诉我要办的事重新申请。",
-        (Button("查询进度", "/check_status"),),
+        (STATUS_BUTTON,),
     )
 
 

@@ -46,6 +46,7 @@ class Stack:
     console_url: str
     portal_url: str
     db_url: str
+    portal_db_url: str
     logs: Path
 
     def say(self, text: str, sender: str) -> list[dict]:
@@ -81,6 +82,7 @@ def stack(tmp_path_factory) -> Stack:
     model = ensure_model(ROOT, quiet=True)
     rasa_port, action_port, console_port, portal_port = free_port(), free_port(), free_port(), free_port()
     db_url = f"sqlite:///{work / 'banshi.db'}"
+    portal_db_url = f"sqlite:///{work / 'portal.db'}"
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db", ROOT)
     origins = (f"http://127.0.0.1:{console_port}", f"http://localhost:{console_port}")
     env = rasa_env(ROOT) | {
@@ -88,7 +90,7 @@ def stack(tmp_path_factory) -> Stack:
         "BANSHI_KB_DB_URL": KB_DB_URL,
         "BANSHI_RASA_PUBLIC_URL": f"http://localhost:{rasa_port}",
         "BANSHI_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
-        "BANSHI_PORTAL_DB_URL": f"sqlite:///{work / 'portal.db'}",
+        "BANSHI_PORTAL_DB_URL": portal_db_url,
         "BANSHI_PORTAL_DEV": "1",
         "BANSHI_WIDGET_ORIGINS": ",".join(origins),
         "BANSHI_PORTAL_TICK_SECONDS": "0",
@@ -122,6 +124,7 @@ def stack(tmp_path_factory) -> Stack:
             console_url=f"http://127.0.0.1:{console_port}",
             portal_url=f"http://127.0.0.1:{portal_port}",
             db_url=db_url,
+            portal_db_url=portal_db_url,
             logs=work,
         )
         for _health, process, log in started:

@@ -80,6 +80,12 @@ class Portal:
     def patch(self, path: str, token: str | None = None, **kw) -> httpx.Response:
         return self.request("PATCH", path, token, **kw)
 
+    def withdraw_consents(self, token: str, purpose: str) -> None:
+        """Leaves a demo person's consents as other tests expect them (none for `purpose`)."""
+        for consent in self.get("/me/consents", token).json()["items"]:
+            if consent["purpose"] == purpose:
+                self.request("DELETE", f"/me/consents/{consent['id']}", token)
+
     def start_binding(self, **body) -> httpx.Response:
         body.setdefault("channel", "web")
         body.setdefault("channel_user_id", f"test-{uuid.uuid4().hex[:12]}")

@@ -17,6 +17,7 @@ from bot.portal_client import services as services_module
 from bot.portal_client.services import PortalServices
 from bot.status import check as status_check
 from tests.portal.application_chat import FlowChat, bind_token, services_for
+from tests.support.portal_cases import close_earlier_cases
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = yaml.safe_load((ROOT / "tests" / "application_scenarios.yml").read_text(encoding="utf-8"))
@@ -52,6 +53,7 @@ def chat_for(portal, tmp_path):
 @pytest.mark.parametrize("code", list(SCENARIOS))
 def test_every_item_reaches_an_application_number_asking_only_what_is_missing(portal, chat_for, code):
     scenario = SCENARIOS[code]
+    close_earlier_cases(portal.db_url, code)
     chat = chat_for(scenario["subject"])
     opening = chat.start(code, consent=True)
     assert "预填了" in opening, opening
@@ -105,6 +107,7 @@ def test_help_after_two_failed_tries_then_a_correction_and_a_pause(portal, chat_
 
 def test_deferred_material_is_committed_and_recorded(portal, chat_for):
     scenario = SCENARIOS["newborn"]
+    close_earlier_cases(portal.db_url, "newborn")
     chat = chat_for({"kind": "citizen", "name": "陈晨", "id_number": "990103199003030497"})
     chat.start("newborn", consent=True)
     for answer in scenario["answers"]:
@@ -122,6 +125,22 @@ def test_deferred_material_is_committed_and_recorded(portal, chat_for):
     application = portal.get(f"/applications/{number}", chat.token).json()
     assert [d["name"] for d in application["deferred_materials"]] == ["结婚证照片"]
     assert "承诺" in application["commitment"] and "补交结婚证照片" in done
+
+
+def test_a_second_application_for_the_same_baby_is_refused_with_a_pointer_to_the_first(portal, chat_for, demo):
+    close_earlier_cases(portal.db_url, "newborn")
+    scenario = SCENARIOS["newborn"]
+    father = chat_for(scenario["subject"])
+    father.start("newborn", consent=True)
+    for answer in scenario["answers"]:
+        father.say(answer)
+    number = NUMBER.search(father.say("确认提交")).group(0)
+
+    mother = chat_for(demo["李娜"])
+    refused = mother.start("newborn", consent=True)
+    assert number in refused and "无需重复申请" in refused and "查询" in refused, refused
+    assert not mother.slots.get("application_active") and mother.step is None, mother.slots
+    portal.withdraw_consents(mother.token, "newborn")
 
 
 def test_consent_refused_means_nothing_is_prefilled(portal, chat_for):

@@ -13,6 +13,7 @@ from bot.catalogue import load_catalogue
 from portal.dates import add_working_days, today
 from portal.forms import department_for
 from portal.models import Application, IdempotencyRecord, SubTask
+from tests.support.portal_cases import close_earlier_cases
 
 TERMINAL = ("completed", "partly_completed", "rejected")
 
@@ -129,21 +130,26 @@ def test_rejection_with_a_reason(portal, enterprise_token, demo):
     assert "吊销" in lead["note"] and "不予受理" in done["next_step"]
 
 
-def test_missing_materials_with_commitment(portal, citizen_token):
-    token = citizen_token("陈晨")
+def _newborn_draft(portal, token: str, child_name: str, **fields):
     portal.post(
         "/me/consents",
         token,
         json={"purpose": "newborn", "fields": ["name", "id_number", "spouse", "children", "phone", "address"]},
     )
-    fields = {
-        "child_name": "陈思远",
+    given = {
+        "child_name": child_name,
         "hukou_with": "随父",
         "medical_insurance": True,
         "childcare_subsidy": True,
         "delivery": "邮寄到家",
     }
-    number = portal.post("/applications", token, json={"service_code": "newborn", "fields": fields}).json()["number"]
+    return portal.post("/applications", token, json={"service_code": "newborn", "fields": given | fields})
+
+
+def test_missing_materials_with_commitment(portal, citizen_token):
+    close_earlier_cases(portal.db_url, "newborn")
+    token = citizen_token("陈晨")
+    number = _newborn_draft(portal, token, "陈思远").json()["number"]
 
     refused = portal.post(
         f"/applications/{number}/submit",
@@ -175,11 +181,42 @@ def test_missing_materials_with_commitment(portal, citizen_token):
     assert done["status"] == "completed"  # 容缺: the police accepted it without the certificate
 
     # without the commitment the same couple's marriage cannot be verified: 补正
-    second = portal.post("/applications", token, json={"service_code": "newborn", "fields": fields}).json()["number"]
+    close_earlier_cases(portal.db_url, "newborn")
+    second = _newborn_draft(portal, token, "陈思远").json()["number"]
     portal.post(f"/applications/{second}/submit", token, headers={"Idempotency-Key": "cc-4"})
     waiting = portal.wait_for(second, token, lambda a: a["status"] == "correction")
     police = next(t for t in waiting["subtasks"] if t["status"] == "correction")
     assert "公安" in police["department"] and police["missing_materials"] == ["结婚证照片"]
+
+
+def test_a_second_application_for_the_same_baby_points_to_the_first(portal, citizen_token):
+    close_earlier_cases(portal.db_url, "newborn")
+    father, mother = citizen_token("张伟"), citizen_token("李娜")
+    first = _newborn_draft(portal, father, "张一诺").json()["number"]
+    other = _newborn_draft(portal, mother, "张一诺").json()["number"]  # both parents may start a draft
+    assert (
+        portal.post(f"/applications/{first}/submit", father, headers={"Idempotency-Key": uuid.uuid4().hex}).status_code
+        == 200
+    )
+
+    refused = portal.post(f"/applications/{other}/submit", mother, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert refused.status_code == 409 and refused.json()["code"] == "same_case_exists"
+    assert first in refused.json()["message"] and "无需重复申请" in refused.json()["message"]
+    assert portal.get(f"/applications/{other}", mother).json()["status"] == "draft"
+
+    again = _newborn_draft(portal, father, "张一诺")
+    assert again.status_code == 409 and first in again.json()["message"], again.text
+
+    # someone outside the family learns that the case exists, not its number or status
+    certificate = portal.get(f"/applications/{first}", father).json()["fields"]["birth_certificate_no"]
+    stranger = _newborn_draft(portal, citizen_token("陈晨"), "张一诺", birth_certificate_no=certificate)
+    assert stranger.status_code == 409 and first not in stranger.json()["message"], stranger.text
+
+    # once the first is 不予受理, the waiting draft goes through
+    close_earlier_cases(portal.db_url, "newborn")
+    retried = portal.post(f"/applications/{other}/submit", mother, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert retried.status_code == 200, retried.text
+    portal.withdraw_consents(mother, "newborn")
 
 
 def test_concurrent_submits_with_one_key_create_one(portal, citizen_token):

@@ -26,7 +26,7 @@ def test_profile_needs_consent_per_purpose_and_field(portal, citizen_token, demo
     assert portal.get("/me/profile?purpose=social_security_card", token).status_code == 403
 
     listed = portal.get("/me/consents", token).json()["items"]
-    assert [c["id"] for c in listed] == [record["id"]]
+    assert [c["id"] for c in listed if not c["withdrawn_at"]] == [record["id"]]
     withdrawn = portal.request("DELETE", f"/me/consents/{record['id']}", token).json()
     assert withdrawn["withdrawn_at"]
     assert portal.get("/me/profile?purpose=newborn", token).status_code == 403

@@ -77,11 +77,20 @@ def test_a_conditional_field_applies_only_with_its_trigger():
             },
             "earlier",
         ),
+        (
+            {"subjects": ["citizen"], "fields": [{"name": "a", "label": "甲"}], "same_case": {"fields": ["b"]}},
+            "same_case",
+        ),
     ],
 )
 def test_a_broken_form_file_is_refused_with_the_reason(raw, problem):
     with pytest.raises(FormSpecError, match=problem):
         parse_form("newborn", raw)
+
+
+def test_a_baby_is_applied_for_once_by_its_birth_certificate():
+    assert FORMS["newborn"].same_case == ("birth_certificate_no",) and FORMS["newborn"].same_case_label
+    assert not FORMS["social_security_card"].same_case  # a lost card may be applied for again
 
 
 def test_questions_offer_buttons_for_choices_and_a_skip_for_optional_fields():
