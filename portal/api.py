@@ -108,7 +108,13 @@ def catalogue_out(app_ctx: Any) -> CatalogueOut:
                     for f in form.fields
                 ],
                 materials=[
-                    MaterialOut(name=m.name, deferrable=m.deferrable, shared=m.shared, note=m.note)
+                    MaterialOut(
+                        name=m.name,
+                        deferrable=m.deferrable,
+                        shared=m.shared,
+                        note=m.note,
+                        when={m.when[0]: list(m.when[1])} if m.when else None,
+                    )
                     for m in form.materials
                 ],
                 consent_fields=sorted({name for s in subjects for name in fields_for(s)}),

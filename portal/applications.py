@@ -472,7 +472,7 @@ def _submit(
     day = today()
     deferred: list[DeferredMaterial] = []
     problems: list[dict[str, str]] = []
-    materials = {m.name: m for m in form.materials}
+    materials = {m.name: m for m in form.materials_for(app.fields)}
     for index, entry in enumerate(request.missing_materials):
         material = materials.get(entry.name)
         due = entry.due_date or add_working_days(day, DEFAULT_DEFER_DAYS)

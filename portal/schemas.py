@@ -123,6 +123,7 @@ class MaterialOut(Strict):
     deferrable: bool
     shared: bool = Field(description="免提交：由部门通过数据共享获取，申请人无需提供")
     note: str = ""
+    when: dict[str, list[str]] | None = Field(None, description="仅当申请表某字段取这些值之一时需要")
 
 
 class CatalogueItemOut(Strict):

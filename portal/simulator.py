@@ -143,7 +143,9 @@ class Simulator:
             if code == "deregistration" and "税务" in task.department and float(company.tax_arrears) > 0:
                 return "correction", f"尚有欠税{float(company.tax_arrears):.2f}元未缴清", ["清税证明"]
         if not task.is_lead and self.rng.random() < self.config.correction_rate:
-            needed = [m.name for m in FORMS[code].materials if not m.deferrable and not m.shared] or ["申请表签字页"]
+            needed = [m.name for m in FORMS[code].materials_for(app.fields) if not m.deferrable and not m.shared] or [
+                "申请表签字页"
+            ]
             return "correction", "上传的材料不清晰或不完整，请重新上传", [self.rng.choice(needed)]
         return "reviewing", None, []
 

@@ -97,10 +97,15 @@ class FieldSpec:
         return text
 
     def applies(self, values: dict) -> bool:
-        if self.when is None:
-            return True
-        other, allowed = self.when
-        return values.get(other) in allowed
+        return _holds(self.when, values)
+
+
+def _holds(when: tuple[str, tuple[str, ...]] | None, values: dict) -> bool:
+    """A `when:` condition: no condition, or the named field holds one of the values."""
+    if when is None:
+        return True
+    other, allowed = when
+    return values.get(other) in allowed
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,11 @@ class Material:
     shared: bool = False
     """免提交: the department obtains it through data sharing; the applicant supplies nothing."""
     note: str = ""
+    when: tuple[str, tuple[str, ...]] | None = None
+    """Needed only when a field holds one of these values (清算报告 only for 普通注销)."""
+
+    def applies(self, values: dict) -> bool:
+        return _holds(self.when, values)
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,10 @@ class Form:
     @property
     def deferrable(self) -> tuple[Material, ...]:
         return tuple(m for m in self.materials if m.deferrable)
+
+    def materials_for(self, values: dict) -> tuple[Material, ...]:
+        """The checklist of this case: the materials whose conditions the answers meet."""
+        return tuple(m for m in self.materials if m.applies(values))
 
 
 class FormSpecError(ValueError):
@@ -211,9 +225,13 @@ def parse_form(code: str, raw: dict) -> Form:
             deferrable=bool(m.get("deferrable", False)),
             shared=bool(m.get("shared", False)),
             note=str(m.get("note") or ""),
+            when=_condition(code, m),
         )
         for m in raw.get("materials") or ()
     )
+    for material in materials:
+        if material.when and not _offers(fields, *material.when):
+            raise FormSpecError(f"{code}.{material.name}: when must name a field and values it can hold")
     same_case = raw.get("same_case") or {}
     case_fields = tuple(str(n) for n in same_case.get("fields") or ())
     if any(n not in names for n in case_fields) or (same_case and not case_fields):
@@ -227,6 +245,12 @@ def parse_form(code: str, raw: dict) -> Form:
         same_case=case_fields,
         same_case_label=str(same_case.get("label") or "同一事项"),
     )
+
+
+def _offers(fields: tuple[FieldSpec, ...], name: str, values: tuple[str, ...]) -> bool:
+    """A single-choice field among whose choices the values are."""
+    spec = next((f for f in fields if f.name == name), None)
+    return spec is not None and spec.kind == "choice" and set(values) <= set(spec.choices)
 
 
 def consent_fields(form: Form, subject_type: str) -> list[str]:

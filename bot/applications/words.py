@@ -144,11 +144,11 @@ def summary(
         lines.append(f"{index}. {spec.label}：{shown(spec, values.get(spec.name), spec.name in skipped)}{mark}")
     lines.append("")
     lines.append("材料清单：")
-    lines += [f"· {m.name}：{material_status(m, deferred)}" for m in form.materials]
+    lines += [f"· {m.name}：{material_status(m, deferred)}" for m in form.materials_for(values)]
     lines.append("")
     lines.append("信息无误的话，点“确认提交”；要修改，直接告诉我哪一项改成什么。")
     buttons = [choice_button("确认提交", "确认提交"), choice_button("修改信息", EDIT)]
-    if form.deferrable and not deferred:
+    if any(m.deferrable for m in form.materials_for(values)) and not deferred:
         buttons.insert(1, choice_button("有材料暂缺（容缺受理）", DEFER))
     buttons.append(LATER_BUTTON)
     return Reply("\n".join(lines), tuple(buttons))

@@ -31,6 +31,8 @@ def test_catalogue_lists_the_13_items_from_the_guides(portal):
     one = portal.get("/catalogue/restaurant").json()
     assert set(one["subjects"]) == {"citizen", "enterprise"}
     assert portal.get("/catalogue/nope").status_code == 404
+    materials = {m["name"]: m for m in portal.get("/catalogue/deregistration").json()["materials"]}
+    assert materials["清算报告"]["when"] == {"procedure": ["普通注销"]} and materials["清税信息"]["when"] is None
 
 
 def test_demo_dataset_is_valid_and_covers_every_service(demo):

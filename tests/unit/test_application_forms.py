@@ -81,11 +81,29 @@ def test_a_conditional_field_applies_only_with_its_trigger():
             {"subjects": ["citizen"], "fields": [{"name": "a", "label": "甲"}], "same_case": {"fields": ["b"]}},
             "same_case",
         ),
+        (
+            {
+                "subjects": ["citizen"],
+                "fields": [{"name": "a", "label": "甲", "kind": "choice", "choices": ["x"]}],
+                "materials": [{"name": "证", "when": {"a": "y"}}],
+            },
+            "values it can hold",
+        ),
     ],
 )
 def test_a_broken_form_file_is_refused_with_the_reason(raw, problem):
     with pytest.raises(FormSpecError, match=problem):
         parse_form("newborn", raw)
+
+
+def test_the_checklist_fits_the_answers():
+    simple = [m.name for m in FORMS["deregistration"].materials_for({"procedure": "简易注销"})]
+    general = [m.name for m in FORMS["deregistration"].materials_for({"procedure": "普通注销"})]
+    assert "全体投资人承诺书" in simple and "清算报告" not in simple and "股东会解散决议" not in simple
+    assert "清算报告" in general and "全体投资人承诺书" not in general
+    lost = [m.name for m in FORMS["social_security_card"].materials_for({"request_type": "补领"})]
+    assert "原社保卡" not in lost
+    assert "原社保卡" in [m.name for m in FORMS["social_security_card"].materials_for({"request_type": "换领"})]
 
 
 def test_a_baby_is_applied_for_once_by_its_birth_certificate():
