@@ -197,7 +197,7 @@ def _check_same_case(
     by the other parent, or twice). Only the family sees the first one's number and status; to
     anyone else the refusal says no more than that the case exists."""
     form = FORMS[item.code]
-    values = [str(fields.get(name) or "").strip().upper() for name in form.same_case]
+    values = _case_key(form, fields)
     if not values or not all(values):
         return
     candidates = session.scalars(
@@ -210,7 +210,7 @@ def _check_same_case(
         .order_by(Application.id)
     )
     earlier = next(
-        (a for a in candidates if [str(a.fields.get(n) or "").strip().upper() for n in form.same_case] == values),
+        (a for a in candidates if _case_key(form, a.fields) == values),
         None,
     )
     if earlier is None:
@@ -227,6 +227,11 @@ def _check_same_case(
         f"{form.same_case_label}的「{item.title}」已经提交过了{pointer}，无需重复申请。{where}",
         [{"field": f"fields.{name}", "problem": "已有在办或已办结的申请"} for name in form.same_case],
     )
+
+
+def _case_key(form: Form, fields: dict) -> list[str]:
+    """The values that identify the case, compared without case or surrounding spaces."""
+    return [str(fields.get(name) or "").strip().upper() for name in form.same_case]
 
 
 def _family(session: Session, subject: Subject, app: Application) -> bool:
