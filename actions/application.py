@@ -12,8 +12,9 @@ from actions.common import latest_entity, latest_intent, relay, say, typed_butto
 from actions.context import answer_in_context
 from actions.handoff import hand_off, in_danger
 from actions.knowledge import knowledge_replies
+from bot import uploads
 from bot.applications import flow as application_flow
-from bot.applications import words
+from bot.applications import supplements, words
 from bot.applications.state import ANSWER, SLOT
 from bot.catalogue import code_for_intent
 from bot.dialogue import Reply
@@ -60,6 +61,16 @@ class ValidateApplicationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         text = tracker.latest_message.get("text") or str(value or "")
+        if latest_intent(tracker) == uploads.INTENT:
+            turn = await application_flow.receive_files(
+                portal_services.services(),
+                tracker.sender_id,
+                tracker.get_slot(SLOT),
+                uploads.parse_refs(latest_entity(tracker, uploads.REF_ENTITY)),
+                latest_entity(tracker, "material"),
+            )
+            say(dispatcher, turn.replies)
+            return turn.slots
         if in_danger(tracker):
             hand_off(dispatcher, tracker, "distress")  # safety first; the draft stays as it is
             return {ANSWER: None}
@@ -108,4 +119,21 @@ class ActionFinishApplication(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         turn = await application_flow.finish(portal_services.services(), tracker.sender_id, tracker.get_slot(SLOT))
+        return relay(dispatcher, turn)
+
+
+class ActionReceiveMaterial(Action):
+    """Files sent outside the application form: a 补正 or a promised 容缺 material for an
+    application in hand, handed in to the department; otherwise where to start."""
+
+    def name(self) -> str:
+        return "action_receive_material"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        refs = uploads.parse_refs(latest_entity(tracker, uploads.REF_ENTITY))
+        turn = await supplements.receive(
+            portal_services.services(), tracker.sender_id, refs, latest_entity(tracker, "material")
+        )
         return relay(dispatcher, turn)

@@ -24,12 +24,16 @@ class Button:
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
+    image: str | None = None
+    """A picture shown with the text: the thumbnail of a file the citizen just uploaded."""
 
     def as_kwargs(self) -> dict:
         """Arguments for rasa-sdk's `dispatcher.utter_message`."""
         kwargs: dict = {"text": self.text}
         if self.buttons:
             kwargs["buttons"] = [b.as_dict() for b in self.buttons]
+        if self.image:
+            kwargs["image"] = self.image
         return kwargs
 
 

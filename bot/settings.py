@@ -86,6 +86,10 @@ class Settings:
     portal_backoff: float
     portal_breaker_failures: int
     portal_breaker_cooldown: float
+    upload_inbox: str
+    """Where the channels leave a citizen's file for the action server to attach (bot/uploads.py):
+    a directory, or an S3 bucket when Rasa and the action server run on different hosts."""
+    max_upload_bytes: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -131,6 +135,8 @@ class Settings:
             portal_backoff=float(env_value("BANSHI_PORTAL_BACKOFF", "0.2")),
             portal_breaker_failures=int(env_value("BANSHI_PORTAL_BREAKER_FAILURES", "5")),
             portal_breaker_cooldown=float(env_value("BANSHI_PORTAL_BREAKER_COOLDOWN", "30")),
+            upload_inbox=env_value("BANSHI_UPLOAD_INBOX", f"file://{root / 'data' / 'objects' / 'inbox'}"),
+            max_upload_bytes=int(env_value("BANSHI_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         )
 
 

@@ -53,7 +53,13 @@ def create_app(rasa_url: str | None = None, origin: str | None = None, session_k
     headers = security_headers(rasa_url or settings.rasa_public_url)
     origins = frozenset(settings.widget_origins)
     own_origin = (origin or f"http://localhost:{settings.console_port}").rstrip("/")
-    widget_config = json.dumps({"rasaUrl": rasa_url or settings.rasa_public_url, "hotline": settings.hotline})
+    widget_config = json.dumps(
+        {
+            "rasaUrl": rasa_url or settings.rasa_public_url,
+            "hotline": settings.hotline,
+            "maxUploadMb": settings.max_upload_bytes // (1024 * 1024),
+        }
+    )
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     widget_code = (STATIC / "widget.js").read_text(encoding="utf-8").replace("__BANSHI_CONFIG__", widget_config)
 

@@ -15,7 +15,7 @@ from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
 from bot.catalogue import load_catalogue
-from portal import applications, consent, identity
+from portal import applications, consent, identity, materials
 from portal.errors import ApiError, problem_text
 from portal.forms import FORMS, subjects_for
 from portal.profile import fields_for
@@ -77,6 +77,30 @@ async def call(fn: Callable[..., Any], *args: Any) -> Any:
     return await asyncio.to_thread(fn, *args)
 
 
+UPLOAD_OVERHEAD = 64 * 1024
+"""Room for the multipart envelope and the form fields beside the file itself."""
+
+
+async def read_upload(request: Request, limit: int) -> None:
+    """Reads a streamed body into `request.body`, refusing past `limit` bytes: the app's
+    64 KB ceiling is lifted for this route only, and only this far."""
+    declared = request.headers.get("content-length")
+    too_large = ApiError(413, "file_too_large", f"上传内容过大，单个文件不能超过{limit // 1048576}MB。")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.stream.read()  # type: ignore[union-attr]
+        if chunk is None:
+            break
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    request.body = b"".join(chunks)
+
+
 def catalogue_out(app_ctx: Any) -> CatalogueOut:
     items = []
     for code, item in load_catalogue(app_ctx.config.knowledge_dir).items():
@@ -112,6 +136,9 @@ def catalogue_out(app_ctx: Any) -> CatalogueOut:
                         name=m.name,
                         deferrable=m.deferrable,
                         shared=m.shared,
+                        supply=m.supply,
+                        optional=m.optional,
+                        online=m.online,
                         note=m.note,
                         when={m.when[0]: list(m.when[1])} if m.when else None,
                     )
@@ -264,6 +291,57 @@ def build_blueprint(dev: bool) -> Blueprint:
         body = parse(request, SupplementRequest)
         ctx = request.app.ctx
         return send(await call(applications.supplement, ctx.db, ctx.config, subject, number, body))
+
+    @bp.post("/applications/<number>/materials", stream=True)
+    async def upload_material(request: Request, number: str) -> HTTPResponse:
+        subject = await subject_of(request)
+        ctx = request.app.ctx
+        await read_upload(request, ctx.config.max_file_bytes + UPLOAD_OVERHEAD)
+        upload = request.files.get("file") if request.files else None
+        material = (request.form.get("material") or "").strip() if request.form else ""
+        if upload is None or not material:
+            raise ApiError(
+                422,
+                "upload_incomplete",
+                "请以 multipart/form-data 上传：material（材料名称）和 file（文件）。",
+                [{"field": f, "problem": "缺少必填项"} for f, v in (("material", material), ("file", upload)) if not v],
+            )
+        replaces = (request.form.get("replaces") or "").strip() or None
+        out, replayed = await call(
+            materials.upload,
+            ctx.db,
+            ctx.store,
+            ctx.config,
+            subject,
+            number,
+            material,
+            upload.body,
+            request.headers.get("idempotency-key"),
+            replaces,
+        )
+        return send(out, 200 if replayed else 201, {"Idempotent-Replayed": "true" if replayed else "false"})
+
+    @bp.get("/applications/<number>/materials/<file_id>")
+    async def material_file(request: Request, number: str, file_id: str) -> HTTPResponse:
+        return await send_file(request, number, file_id, thumbnail=False)
+
+    @bp.get("/applications/<number>/materials/<file_id>/thumbnail")
+    async def material_thumbnail(request: Request, number: str, file_id: str) -> HTTPResponse:
+        return await send_file(request, number, file_id, thumbnail=True)
+
+    async def send_file(request: Request, number: str, file_id: str, thumbnail: bool) -> HTTPResponse:
+        subject = await subject_of(request)
+        ctx = request.app.ctx
+        data, kind = await call(materials.read, ctx.db, ctx.store, subject, number, file_id, thumbnail)
+        # never rendered inline as a page: a file is data, whatever it claims to be
+        headers = {"Content-Disposition": "attachment", "Cache-Control": "private, no-store"}
+        return response.raw(data, content_type=kind, headers=headers)
+
+    @bp.delete("/applications/<number>/materials/<file_id>")
+    async def remove_material(request: Request, number: str, file_id: str) -> HTTPResponse:
+        subject = await subject_of(request)
+        ctx = request.app.ctx
+        return send(await call(materials.remove, ctx.db, ctx.store, ctx.config, subject, number, file_id))
 
     @bp.post("/applications/<number>/urge")
     async def urge(request: Request, number: str) -> HTTPResponse:

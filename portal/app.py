@@ -11,6 +11,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse
 
+from bot.objectstore import open_store
 from bot.settings import settings
 from portal.api import build_blueprint, catalogue_out, send_error
 from portal.config import PortalConfig
@@ -54,12 +55,15 @@ def create_app(
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = config.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
-    app.ctx = SimpleNamespace(config=config, db=None, catalogue=None, openapi=None, simulator_task=None)  # type: ignore[assignment]
+    app.ctx = SimpleNamespace(  # type: ignore[assignment]
+        config=config, db=None, store=None, catalogue=None, openapi=None, simulator_task=None
+    )
     app.blueprint(build_blueprint(config.dev))
 
     @app.before_server_start
     async def start(app: Sanic) -> None:
         app.ctx.db = Database(config.db_url)
+        app.ctx.store = await asyncio.to_thread(open_store, config.objects_url)
         await asyncio.to_thread(seed, app.ctx.db)
         app.ctx.catalogue = catalogue_out(app.ctx)
         app.ctx.openapi = build_openapi(config.dev)

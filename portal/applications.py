@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.catalogue import ServiceItem, load_catalogue
 from bot.settings import settings
 from bot.validation import is_valid_application_no
+from portal.checklist import checklist, missing_uploads
 from portal.config import PortalConfig
 from portal.consent import check_purpose, consented
 from portal.dates import CHINA, add_working_days, today, working_days_before
@@ -507,6 +508,14 @@ def _submit(
             "缺少材料时，须先同意《容缺受理承诺书》（commitment 为 true），承诺按期补交。",
             [{"field": "commitment", "problem": "须为 true"}],
         )
+    absent = missing_uploads(form, app, {d.name for d in deferred})
+    if absent:
+        raise ApiError(
+            422,
+            "materials_missing",
+            f"还有材料没有上传：{'、'.join(absent)}。请上传后再提交；可容缺的材料也可以承诺后补交。",
+            [{"field": "materials", "problem": name} for name in absent],
+        )
 
     session.add(
         IdempotencyRecord(
@@ -767,6 +776,7 @@ def to_out(config: PortalConfig, app: Application) -> ApplicationOut:
             DeferredMaterialOut(name=d.name, due_date=d.due_date, provided=d.provided_at is not None)
             for d in app.deferred
         ],
+        checklist=checklist(form, app),
         events=[EventOut(at=aware(e.at), department=e.department, message=e.message) for e in app.events],
         next_step=_next_step(app, form),
         can_urge=is_overdue(app),

@@ -54,6 +54,11 @@ class PortalConfig:
     max_body_bytes: int
     knowledge_dir: Path
     limits: BindingLimits
+    objects_url: str
+    """Where uploaded materials are kept (bot/objectstore.py): a directory or an S3 bucket."""
+    max_file_bytes: int
+    max_files_per_material: int = 5
+    max_files_per_application: int = 30
 
     @classmethod
     def from_env(cls, **overrides: object) -> PortalConfig:
@@ -70,6 +75,8 @@ class PortalConfig:
             max_body_bytes=64 * 1024,
             knowledge_dir=settings.knowledge_dir,
             limits=BindingLimits.from_env(),
+            objects_url=_env("BANSHI_PORTAL_OBJECTS", f"file://{root / 'data' / 'objects' / 'portal'}"),
+            max_file_bytes=int(_env("BANSHI_PORTAL_MAX_FILE_MB", "10")) * 1024 * 1024,
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

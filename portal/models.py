@@ -240,6 +240,7 @@ class Application(PortalBase):
         back_populates="application", order_by="DeferredMaterial.id"
     )
     events: Mapped[list[Event]] = relationship(back_populates="application", order_by="Event.id")
+    files: Mapped[list[MaterialFile]] = relationship(back_populates="application", order_by="MaterialFile.id")
 
 
 class SubTask(PortalBase):
@@ -305,3 +306,33 @@ class IdempotencyRecord(PortalBase):
     request_hash: Mapped[str] = mapped_column(String(64))
     application_id: Mapped[int] = mapped_column(ForeignKey("portal_application.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class MaterialFile(PortalBase):
+    """One file of one material, uploaded to a draft (or for a 补正 or 容缺 after submission).
+
+    The bytes live in the object store under `object_key`; the row says whose, which material,
+    and what the checks found. A replaced or removed file keeps its row (`removed_at`), so the
+    record shows what was handed in and withdrawn; its bytes are deleted. `upload_key` is the
+    client's Idempotency-Key: a retried upload finds its first row instead of adding a second.
+    """
+
+    __tablename__ = "portal_material_file"
+    __table_args__ = (UniqueConstraint("application_id", "upload_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(32), unique=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("portal_application.id"), index=True)
+    material: Mapped[str] = mapped_column(String(100))
+    purpose: Mapped[str] = mapped_column(String(20), default="application")
+    object_key: Mapped[str] = mapped_column(String(200))
+    thumbnail_key: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    upload_key: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    application: Mapped[Application] = relationship(back_populates="files")

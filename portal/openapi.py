@@ -17,11 +17,45 @@ _PATH_PARAMS = {
     "code": {"type": "string", "minLength": 1, "maxLength": 40},
     "consent_id": {"type": "integer", "minimum": 1, "maximum": 2147483647},
     "number": {"type": "string", "pattern": r"^BS\d{14}$"},
+    "file_id": {"type": "string", "pattern": "^[0-9a-f]{24}$"},
 }
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[\\x21-\\x7e]+$"},
+}
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["material", "file"],
+                "properties": {
+                    "material": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 100,
+                        "description": "材料名称（见 checklist）",
+                    },
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "JPG、PNG 照片或 PDF，按内容识别类型",
+                    },
+                    "replaces": {"type": "string", "description": "要替换的同一材料的文件 file_id"},
+                },
+            }
+        }
+    },
+}
+_FILE = {"image/jpeg": {}, "image/png": {}, "application/pdf": {}}
 
 # (method, path, operationId, summary, tag, secured, request body, {status: response model}, extra params)
+# A response "model" that is a dict is the raw content it answers with (a file).
 _OPERATIONS: list[
-    tuple[str, str, str, str, str, bool, type[BaseModel] | None, dict[int, type[BaseModel]], list[dict]]
+    tuple[str, str, str, str, str, bool, type[BaseModel] | None, dict[int, type[BaseModel] | dict], list[dict]]
 ] = [
     ("get", "/health", "health", "健康检查", "system", False, None, {200: s.Health}, []),
     (
@@ -208,6 +242,50 @@ _OPERATIONS: list[
     ),
     (
         "post",
+        "/applications/{number}/materials",
+        "uploadMaterial",
+        "上传一份材料（草稿，或受理后的补正、容缺补交；幂等）",
+        "materials",
+        True,
+        None,
+        {201: s.UploadOut, 200: s.UploadOut},
+        [_IDEMPOTENCY_KEY],
+    ),
+    (
+        "get",
+        "/applications/{number}/materials/{file_id}",
+        "getMaterialFile",
+        "下载自己上传的材料",
+        "materials",
+        True,
+        None,
+        {200: _FILE},
+        [],
+    ),
+    (
+        "get",
+        "/applications/{number}/materials/{file_id}/thumbnail",
+        "getMaterialThumbnail",
+        "图片材料的缩略图",
+        "materials",
+        True,
+        None,
+        {200: {"image/jpeg": {}}},
+        [],
+    ),
+    (
+        "delete",
+        "/applications/{number}/materials/{file_id}",
+        "removeMaterial",
+        "从草稿中删除一份材料",
+        "materials",
+        True,
+        None,
+        {200: s.ApplicationOut},
+        [],
+    ),
+    (
+        "post",
         "/applications/{number}/urge",
         "urgeApplication",
         "催办超期办件",
@@ -239,7 +317,7 @@ _ERRORS = {
     403: "未获授权（PIPL）",
     404: "不存在，或不属于当前身份",
     409: "与当前状态冲突（如已提交，或同一对象已有在办、已办结的申请）",
-    413: "请求内容超过64KB",
+    413: "请求内容过大（JSON 不超过64KB；上传的文件见 uploadMaterial）",
     422: "内容校验未通过",
 }
 
@@ -250,7 +328,7 @@ def build_openapi(dev: bool = False, server_url: str | None = None) -> dict[str,
     for _m, _p, _id, _sum, _tag, _sec, body, responses, _params in operations:
         if body is not None:
             models.append((body, "validation"))
-        models.extend((model, "serialization") for model in responses.values())
+        models.extend((model, "serialization") for model in responses.values() if not isinstance(model, dict))
     keys, top = models_json_schema(list(dict.fromkeys(models)), ref_template="#/components/schemas/{model}")
     components = top.get("$defs", {})
 
@@ -271,17 +349,19 @@ def build_openapi(dev: bool = False, server_url: str | None = None) -> dict[str,
             op["parameters"] = parameters
         if secured:
             op["security"] = BEARER
+        if op_id == "uploadMaterial":
+            op["requestBody"] = _UPLOAD_BODY
         if body is not None:
             op["requestBody"] = {
                 "required": method != "post" or body not in (s.UrgeRequest, s.SubmitRequest),
                 "content": {"application/json": {"schema": ref(body, "validation")}},
             }
         for status, model in responses.items():
-            entry: dict[str, Any] = {
-                "description": "成功",
-                "content": {"application/json": {"schema": ref(model, "serialization")}},
-            }
-            if op_id in ("submitApplication", "createApplication"):
+            content = (
+                model if isinstance(model, dict) else {"application/json": {"schema": ref(model, "serialization")}}
+            )
+            entry: dict[str, Any] = {"description": "成功", "content": content}
+            if op_id in ("submitApplication", "createApplication", "uploadMaterial"):
                 entry["headers"] = {
                     "Idempotent-Replayed": {
                         "schema": {"type": "string", "enum": ["true", "false"]},

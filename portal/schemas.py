@@ -122,6 +122,11 @@ class MaterialOut(Strict):
     name: str
     deferrable: bool
     shared: bool = Field(description="免提交：由部门通过数据共享获取，申请人无需提供")
+    supply: Literal["upload", "sign", "original"] = Field(
+        description="upload 上传照片或 PDF；sign 在线签署；original 原件交回窗口或邮寄"
+    )
+    optional: bool = Field(description="仅在说明所述情形下需要，如适用请上传")
+    online: bool = Field(description="false：仅在窗口办理（如委托他人）时需要，在线申请无需")
     note: str = ""
     when: dict[str, list[str]] | None = Field(None, description="仅当申请表某字段取这些值之一时需要")
 
@@ -224,6 +229,35 @@ class DeferredMaterialOut(Strict):
     provided: bool
 
 
+class MaterialFileOut(Strict):
+    file_id: str
+    material: str
+    content_type: Literal["image/jpeg", "image/png", "application/pdf"]
+    size: int
+    pages: int | None = Field(None, description="PDF 的页数")
+    uploaded_at: datetime
+    purpose: Literal["application", "supplement"] = Field(description="申请时上传，或受理后补正、补交容缺材料")
+
+
+class UploadOut(MaterialFileOut):
+    thumbnail: str | None = Field(None, description="图片的缩略图（data:image/jpeg;base64,…），PDF 无")
+    replaced: str | None = Field(None, description="被替换掉的文件 file_id")
+
+
+ChecklistStatus = Literal["shared", "uploaded", "deferred", "needed", "optional", "sign", "original"]
+
+
+class ChecklistItemOut(Strict):
+    name: str
+    status: ChecklistStatus = Field(
+        description="shared 免提交；uploaded 已上传；deferred 已承诺容缺；needed 尚需上传；optional 如适用请上传；"
+        "sign 在线签署；original 原件交回窗口或邮寄"
+    )
+    deferrable: bool
+    note: str = ""
+    files: list[MaterialFileOut]
+
+
 class EventOut(Strict):
     at: datetime
     department: str | None
@@ -257,6 +291,7 @@ class ApplicationOut(ApplicationSummary):
     commitment: str | None
     subtasks: list[SubTaskOut]
     deferred_materials: list[DeferredMaterialOut]
+    checklist: list[ChecklistItemOut] = Field(description="本案需要的材料及其状态（按申请表的回答确定）")
     events: list[EventOut]
     next_step: str
     can_urge: bool

@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 
 from bot.catalogue import PERSONAL, get_item
+from bot.ops.processes import object_store_env
 from tests.support.application_runs import SCENARIOS, run_scenario, show
 
 from bench_status import running_stack
@@ -24,11 +25,11 @@ TARGET_TURNS = 8
 TARGET_PREFILL = 0.6
 
 
-def measure(rasa_url: str, portal_url: str, services_db_url: str) -> int:
+def measure(rasa_url: str, portal_url: str, services_db_url: str, inbox_url: str) -> int:
     print(f"{'item':22s} {'turns':>5s} {'pre-filled':>10s}  application")
     turns, personal_ratios, failed = [], [], []
     for code in SCENARIOS:
-        run = run_scenario(rasa_url, portal_url, services_db_url, code)
+        run = run_scenario(rasa_url, portal_url, services_db_url, inbox_url, code)
         if not run.number:
             failed.append(code)
             print(f"{code:22s} no application number; the conversation was:\n{show(run)}")
@@ -56,7 +57,8 @@ def measure(rasa_url: str, portal_url: str, services_db_url: str) -> int:
 
 def main() -> int:
     with running_stack("bench-applications-") as (rasa_url, portal_url, work):
-        return measure(rasa_url, portal_url, f"sqlite:///{work / 'banshi.db'}")
+        inbox_url = object_store_env(work)["BANSHI_UPLOAD_INBOX"]
+        return measure(rasa_url, portal_url, f"sqlite:///{work / 'banshi.db'}", inbox_url)
 
 
 if __name__ == "__main__":

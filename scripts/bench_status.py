@@ -29,6 +29,7 @@ from bot.ops.processes import (
     action_server_cmd,
     free_port,
     kb_import_cmd,
+    object_store_env,
     portal_cmd,
     rasa_health_url,
     rasa_server_cmd,
@@ -123,6 +124,7 @@ def start_stack(work: Path, processes: list[subprocess.Popen], knowledge: bool =
         "BANSHI_PORTAL_DB_URL": f"sqlite:///{work / 'portal.db'}",
         "BANSHI_PORTAL_DEV": "1",
         "BANSHI_PORTAL_TICK_SECONDS": "0",
+        **object_store_env(work),
         **RELAXED,
     }
     if knowledge:

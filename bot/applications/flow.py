@@ -35,8 +35,10 @@ from bot.applications.state import (
     REVIEW,
     SLOT,
     SUBMIT,
+    UPLOAD_PREFIX,
     ApplicationState,
 )
+from bot.applications.uploading import attach
 from bot.catalogue import ServiceItem, get_item
 from bot.dialogue import Reply, Turn
 from bot.identity import binding
@@ -124,7 +126,8 @@ def _filled(value: object) -> bool:
 
 
 def next_step(form: Form, state: ApplicationState, application: Application) -> str:
-    """The first field still empty (and not skipped), else the summary."""
+    """The first field still empty (and not skipped), else the first material still to upload
+    (not promised for later), else the summary."""
     for spec in form.fields:
         if (
             spec.name not in state.skipped
@@ -132,7 +135,12 @@ def next_step(form: Form, state: ApplicationState, application: Application) -> 
             and not _filled(application.fields.get(spec.name))
         ):
             return FIELD_PREFIX + spec.name
-    return REVIEW
+    uploads = _uploads_due(state, application)
+    return UPLOAD_PREFIX + uploads[0] if uploads else REVIEW
+
+
+def _uploads_due(state: ApplicationState, application: Application) -> list[str]:
+    return [m.name for m in application.materials("needed") if m.name not in state.deferred]
 
 
 def identity_turn(
@@ -319,8 +327,19 @@ async def question(services: PortalServices, sender_id: str, slot: object) -> li
         if application is None:
             return [words.portal_unavailable()]
         return [words.summary(form, item, application, state.deferred, state.skipped)]
+    if state.material:
+        application = await _fetch(services, sender_id, form, state)
+        material = next((m for m in form.materials if m.name == state.material), None)
+        if application is None or material is None:
+            return [words.portal_unavailable()]
+        asked = [m.name for m in application.materials("needed", "uploaded", "deferred")]
+        position = asked.index(material.name) + 1 if material.name in asked else 1
+        return [words.ask_upload(material, position, len(asked))]
     if step == DEFER_PICK:
-        return [words.defer_pick(form)]
+        application = await _fetch(services, sender_id, form, state)
+        if application is None:
+            return [words.portal_unavailable()]
+        return [words.defer_pick(words.deferrable_now(application))]
     if step == DEFER_DATE:
         return [words.defer_date(add_working_days(today(), MAX_DEFER_WORKING_DAYS))]
     if step == DEFER_CONFIRM and state.due_date:
@@ -499,6 +518,8 @@ async def _answer(
         return await _fix(client, identity, form, state, text, choice)
     if step.startswith(FIELD_PREFIX):
         return await _fill(client, identity, form, state, text, choice)
+    if state.material:
+        return await _upload_step(client, identity, form, state, text, choice)
     if step == REVIEW:
         return _review(form, state, text, choice, intent)
     if step == EDIT:
@@ -510,7 +531,8 @@ async def _answer(
             return _continue(state.go(REVIEW))
         return await _correct(client, identity, form, state, text)
     if step == DEFER_PICK:
-        return _defer_pick(form, state, text, choice)
+        application = await client.get_application(identity.token, state.number or "")
+        return _defer_pick(words.deferrable_now(application), state, text, choice)
     if step == DEFER_DATE:
         return _defer_date(state, choice or text)
     if step == DEFER_CONFIRM:
@@ -581,6 +603,8 @@ def _parse(spec: FieldSpec, text: str):  # noqa: ANN202 - field_parsing.Parsed
 
 def _review(form: Form, state: ApplicationState, text: str, choice: str | None, intent: str | None) -> Turn:
     if choice == "确认提交" or (choice is None and (_CONFIRM.match(text) or intent == "affirm")):
+        if state.deferred and not state.due_date:  # promised during the uploads: the date first
+            return _continue(state.go(DEFER_DATE))
         return _finish(state, SUBMIT)
     if form.deferrable and (choice == words.DEFER or (choice is None and _wants_deferral(form, text))):
         return _continue(state.go(DEFER_PICK))
@@ -604,8 +628,7 @@ def _short_name(material: str) -> str:
     return re.split(r"正、|[（(、，,]|照片|原件|正本|副本", material)[0][:6] or material
 
 
-def _defer_pick(form: Form, state: ApplicationState, text: str, choice: str | None) -> Turn:
-    names = [m.name for m in form.deferrable]
+def _defer_pick(names: list[str], state: ApplicationState, text: str, choice: str | None) -> Turn:
     value = choice if choice is not None else text
     if value in ("不用", "不需要", "不用了"):
         return _continue(state.go(REVIEW))
@@ -708,6 +731,69 @@ async def _store_fix(
     if following.startswith(FIELD_PREFIX) or back not in (REVIEW, DEFER_PICK, DEFER_DATE, DEFER_CONFIRM):
         back = following
     return _continue(state.go(back), words.corrected(spec, value))
+
+
+_LATER_UPLOAD = re.compile(r"暂缺|没有|还没|没带|不在身边|后补|晚点|以后|容缺")
+
+
+async def _upload_step(
+    client: PortalClient, identity: BoundIdentity, form: Form, state: ApplicationState, text: str, choice: str | None
+) -> Turn:
+    """A typed answer where a file is asked for: "暂缺" on a 可容缺 material promises it for
+    later (the date is asked at submission); anything else is told how to send a file."""
+    material = next((m for m in form.materials if m.name == state.material), None)
+    if material is None:
+        return _continue(state.go(REVIEW))
+    later = choice == words.DEFER or (choice is None and _LATER_UPLOAD.search(text))
+    if later and material.deferrable:
+        state.deferred.append(material.name)
+        application = await client.get_application(identity.token, state.number or "")
+        return _continue(state.go(next_step(form, state, application)), words.deferred_for_now(material.name))
+    if later:
+        return _continue(state, words.not_deferrable(material.name))
+    return _continue(state, Reply(words.SEND_A_FILE))
+
+
+async def receive_files(
+    services: PortalServices, sender_id: str, slot: object, refs: list[str], material: str | None = None
+) -> Turn:
+    """Files the citizen sent during the application: attached to the material asked for (or
+    the one a button named, or the only one still needed); otherwise the citizen is asked which
+    material they are, with the files kept until then."""
+    state = ApplicationState.from_slot(slot)
+    if state is None or not state.number:
+        return Turn([Reply(words.UPLOAD_WITHOUT_APPLICATION)], {ANSWER: None})
+    form = get_form(state.code)
+    identity = await _identity(services, sender_id, form)
+    if identity is None:
+        return _expired(state)
+
+    async def upload() -> Turn:
+        async with services.connect() as client:
+            application = await client.get_application(identity.token, state.number or "")
+            target = material or state.material
+            if target is None:
+                open_items = [m.name for m in application.materials("needed", "optional", "uploaded", "deferred")]
+                needed = [m.name for m in application.materials("needed")]
+                if len(needed) != 1:
+                    return _continue(state, words.which_material(open_items, refs))
+                target = needed[0]
+            attached = await attach(client, identity, sender_id, state.number or "", target, refs)
+            if target in state.deferred and attached.stored:
+                state.deferred.remove(target)  # supplied after all: no promise needed
+            application = await client.get_application(identity.token, state.number or "")
+        log.info("%d file(s) attached to %s", attached.stored, state.number)
+        following = next_step(form, state, application)
+        if state.material or following.startswith(UPLOAD_PREFIX):
+            state.go(following)
+        return _continue(state, *attached.replies())
+
+    answers: Answers = {
+        AuthRequired: lambda _: _expired(state),
+        PortalUnavailable: lambda _: _continue(state, words.upload_waiting(refs, material or state.material or "材料")),
+        PortalError: lambda error: _continue(state, Reply(error.user_message)),
+    }
+    return await services.attempt(upload(), answers, sender_id, "upload")
 
 
 SAME_CASE = "same_case_exists"

@@ -20,6 +20,8 @@ from bot.catalogue import SERVICE_CODES
 FORMS_DIR = Path(__file__).parent / "forms"
 KINDS = ("text", "name", "id_number", "uscc", "phone", "date", "int", "bool", "choice", "choices", "address")
 SUBJECTS = ("citizen", "enterprise")
+UPLOAD, SIGN, ORIGINAL = "upload", "sign", "original"
+SUPPLY = (UPLOAD, SIGN, ORIGINAL)
 
 
 _CITIZEN_FIELDS: dict[str, str] = {
@@ -105,7 +107,8 @@ def _holds(when: tuple[str, tuple[str, ...]] | None, values: dict) -> bool:
     if when is None:
         return True
     other, allowed = when
-    return values.get(other) in allowed
+    value = values.get(other)
+    return (str(value) if isinstance(value, bool) else value) in allowed
 
 
 @dataclass(frozen=True)
@@ -118,9 +121,29 @@ class Material:
     note: str = ""
     when: tuple[str, tuple[str, ...]] | None = None
     """Needed only when a field holds one of these values (清算报告 only for 普通注销)."""
+    supply: str = UPLOAD
+    """How the applicant supplies it: uploaded (a photo or PDF), signed online (a 承诺书 whose
+    text the guide gives), or an original handed in at the window or by post."""
+    optional: bool = False
+    """Needed only in a situation the form does not ask about (its note says which: a 国有
+    企业's approval, a policy-care proof): uploaded if it applies, never demanded."""
+    online: bool = True
+    """False for what only an application at the window needs (the 授权委托书 of someone
+    applying for another, a foreign passport): an online application is made by the verified
+    applicant themself."""
 
     def applies(self, values: dict) -> bool:
-        return _holds(self.when, values)
+        return self.online and _holds(self.when, values)
+
+    @property
+    def uploadable(self) -> bool:
+        """Supplied as a file (a photo or PDF) through the chat."""
+        return not self.shared and self.supply == UPLOAD
+
+    @property
+    def demanded(self) -> bool:
+        """Submission waits for it (a file, or a 容缺 commitment) when it applies."""
+        return self.uploadable and not self.optional
 
 
 @dataclass(frozen=True)
@@ -226,9 +249,15 @@ def parse_form(code: str, raw: dict) -> Form:
             shared=bool(m.get("shared", False)),
             note=str(m.get("note") or ""),
             when=_condition(code, m),
+            supply=str(m.get("supply") or UPLOAD),
+            online=bool(m.get("online", True)),
+            optional=bool(m.get("optional", False)),
         )
         for m in raw.get("materials") or ()
     )
+    for material in materials:
+        if material.supply not in SUPPLY:
+            raise FormSpecError(f"{code}.{material.name}: supply must be one of {', '.join(SUPPLY)}")
     for material in materials:
         if material.when and not _offers(fields, *material.when):
             raise FormSpecError(f"{code}.{material.name}: when must name a field and values it can hold")
@@ -248,8 +277,10 @@ def parse_form(code: str, raw: dict) -> Form:
 
 
 def _offers(fields: tuple[FieldSpec, ...], name: str, values: tuple[str, ...]) -> bool:
-    """A single-choice field among whose choices the values are."""
+    """A single-choice field among whose choices the values are, or a yes/no field."""
     spec = next((f for f in fields if f.name == name), None)
+    if spec is not None and spec.kind == "bool":
+        return set(values) <= {"True", "False"}
     return spec is not None and spec.kind == "choice" and set(values) <= set(spec.choices)
 
 

@@ -25,6 +25,8 @@ DEFER_CONFIRM = "defer_confirm"
 PAUSE = "pause"
 FIELD_PREFIX = "field:"
 FIX_PREFIX = "fix:"
+UPLOAD_PREFIX = "upload:"
+"""An upload step: the material after the prefix is asked for as a photo or PDF."""
 
 SUBMIT = "submit"
 PAUSED = "paused"
@@ -58,6 +60,13 @@ class ApplicationState:
 
     def to_slot(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def material(self) -> str | None:
+        """The material an upload step asks for."""
+        if self.step and self.step.startswith(UPLOAD_PREFIX):
+            return self.step[len(UPLOAD_PREFIX) :]
+        return None
 
     @property
     def field_name(self) -> str | None:

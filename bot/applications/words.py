@@ -132,6 +132,73 @@ def help_after_failures(spec: FieldSpec, problem: str) -> Reply:
     return Reply("\n".join(lines), tuple(buttons))
 
 
+def upload_button(title: str, refs: list[str], material: str | None = None) -> Button:
+    """Sends staged files again (to a named material): the citizen never picks a file twice."""
+    entities = {"upload_ref": ",".join(refs), **({"material": material} if material else {})}
+    return Button(title, "/upload_material" + json.dumps(entities, ensure_ascii=False, separators=(",", ":")))
+
+
+def ask_upload(material: Material, position: int, total: int) -> Reply:
+    """The question of an upload step: one material at a time, with how far along it is."""
+    count = f"（共{total}项，这是第{position}项）" if total > 1 else ""
+    note = f"\n说明：{material.note}" if material.note else ""
+    text = f"请上传「{material.name}」{count}：直接发送照片或 PDF 文件即可，多页的可以一次选多张。{note}"
+    buttons = [choice_button("暂缺，承诺后补", DEFER)] if material.deferrable else []
+    return Reply(text, (*buttons, LATER_BUTTON, HUMAN_BUTTON))
+
+
+def file_received(material: str, count: int, thumbnail: str | None) -> Reply:
+    many = f"{count}个文件" if count > 1 else "文件"
+    return Reply(f"已收到「{material}」的{many}。", image=thumbnail)
+
+
+def file_refused(reason: str) -> Reply:
+    return Reply(f"这个文件没能收下：{reason}")
+
+
+FILE_GONE = "这个文件已经处理过或已过期，不用再传；如果还需要，请重新发送。"
+SEND_A_FILE = "请直接发送照片或 PDF 文件（点输入框旁的回形针或相机图标）。"
+UPLOAD_WITHOUT_APPLICATION = (
+    "收到您的文件了。不过您现在没有正在办理、需要材料的申请：请先告诉我要办哪一件事，"
+    "或者说“继续办理”接着填写草稿，我会告诉您要传哪些材料。"
+)
+
+
+def upload_waiting(refs: list[str], material: str) -> Reply:
+    return Reply(
+        f"「{material}」的文件已经收到，但政务平台暂时没能保存。文件我先替您留着，稍后点“重新上传”即可，不用再选一次。",
+        (upload_button("重新上传", refs, material), HUMAN_BUTTON),
+    )
+
+
+def deferred_for_now(material: str) -> Reply:
+    return Reply(f"好的，「{material}」先容缺，提交时请约定补交日期。")
+
+
+def not_deferrable(material: str) -> Reply:
+    return Reply(
+        f"「{material}」不能容缺，提交前需要上传。暂时拿不到的话，可以点“先保存，回头再办”，草稿会保留。",
+        (LATER_BUTTON, HUMAN_BUTTON),
+    )
+
+
+RESEND_AFTER_LOGIN = "核验身份后，请重新发送文件。"
+
+
+def supplement_handed_in(number: str, material: str) -> Reply:
+    return Reply(
+        f"「{material}」已交给承办部门（办件号 {number}），审核会接着进行，您可以随时查询进度。",
+        (STATUS_BUTTON,),
+    )
+
+
+def which_material(names: list[str], refs: list[str]) -> Reply:
+    return Reply(
+        "收到文件了。请问这是哪一项材料？",
+        tuple(upload_button(name, refs, name) for name in names),
+    )
+
+
 def summary(
     form: Form, item: ServiceItem, application: Application, deferred: list[str], skipped: list[str] = ()
 ) -> Reply:
@@ -144,29 +211,50 @@ def summary(
         lines.append(f"{index}. {spec.label}：{shown(spec, values.get(spec.name), spec.name in skipped)}{mark}")
     lines.append("")
     lines.append("材料清单：")
-    lines += [f"· {m.name}：{material_status(m, deferred)}" for m in form.materials_for(values)]
+    status = {m.name: m for m in application.checklist}
+    lines += [
+        f"· {m.name}：{material_status(m, deferred, status[m.name].status if m.name in status else None)}"
+        for m in form.materials_for(values)
+    ]
     lines.append("")
     lines.append("信息无误的话，点“确认提交”；要修改，直接告诉我哪一项改成什么。")
     buttons = [choice_button("确认提交", "确认提交"), choice_button("修改信息", EDIT)]
-    if any(m.deferrable for m in form.materials_for(values)) and not deferred:
+    if deferrable_now(application, deferred) and not deferred:
         buttons.insert(1, choice_button("有材料暂缺（容缺受理）", DEFER))
     buttons.append(LATER_BUTTON)
     return Reply("\n".join(lines), tuple(buttons))
 
 
-def material_status(material: Material, deferred: list[str]) -> str:
+def deferrable_now(application: Application, deferred: list[str] = ()) -> list[str]:
+    """The case's 可容缺 materials not yet supplied: what a 容缺 commitment may cover."""
+    return [
+        m.name
+        for m in application.checklist
+        if m.deferrable and m.status in ("needed", "optional", "shared") and m.name not in deferred
+    ]
+
+
+def material_status(material: Material, deferred: list[str], status: str | None = None) -> str:
+    """How the summary marks a material: 免提交, 已上传, 容缺, 在线签署, 交回原件 or still needed."""
     if material.shared and material.deferrable:
         return "免提交（部门通过数据共享获取；无法在线核验的，可容缺后补）"
     if material.shared:
         return "免提交（部门通过数据共享获取）"
+    if status == "uploaded":
+        return "已上传"
     if material.name in deferred:
         return "容缺，承诺后补"
-    note = f"，{material.note}" if material.note else ""
-    return ("需提供，可容缺受理" if material.deferrable else "需提供") + note
+    note = f"（{material.note}）" if material.note else ""
+    if material.supply == "sign":
+        return "待签署（承办部门受理时会请您签署平台范本）"
+    if material.supply == "original":
+        return "交回原件" + note
+    if material.optional:
+        return "如适用请上传" + note
+    return ("需上传，可容缺受理" if material.deferrable else "需上传") + note
 
 
-def defer_pick(form: Form) -> Reply:
-    names = [m.name for m in form.deferrable]
+def defer_pick(names: list[str]) -> Reply:
     text = (
         "以下材料可以“容缺受理”：先提交申请，您签署承诺后在约定日期前补交。\n"
         + "\n".join(f"· {n}" for n in names)

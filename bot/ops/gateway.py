@@ -25,6 +25,8 @@ class GatewayConfig:
     console_port: int
     run_dir: Path
     max_body: str = "64k"
+    upload_body: str = f"{settings.max_upload_bytes * 9 // (1024 * 1024) + 1}m"
+    """The widget's material uploads: up to nine files of BANSHI_MAX_UPLOAD_MB in one request."""
     chat_rate: int = 5
     access_log: str = "/dev/stdout"
 
@@ -37,6 +39,7 @@ def render(config: GatewayConfig) -> str:
         console_port=config.console_port,
         run_dir=config.run_dir,
         max_body=config.max_body,
+        upload_body=config.upload_body,
         chat_rate=config.chat_rate,
         access_log=config.access_log,
     )

@@ -107,6 +107,15 @@ def write_endpoints(path: Path, action_port: int, tracker_db: Path, root: Path |
     return path
 
 
+def object_store_env(work: Path) -> dict[str, str]:
+    """Object stores of their own for a stack started in `work` (tests, benchmarks): the
+    chat's upload inbox and the portal's material store, so a run never touches `make run`'s."""
+    return {
+        "BANSHI_UPLOAD_INBOX": f"file://{work / 'objects' / 'inbox'}",
+        "BANSHI_PORTAL_OBJECTS": f"file://{work / 'objects' / 'portal'}",
+    }
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)

@@ -21,7 +21,7 @@ import random
 import ssl
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -43,6 +43,7 @@ from bot.portal_client.models import (
     Me,
     PortalToken,
     Submitted,
+    UploadedFile,
     Urged,
     parse,
 )
@@ -224,6 +225,38 @@ class PortalClient:
         application = parse(Application.from_json, self._json(response))
         return Submitted(application, response.headers.get("Idempotent-Replayed") == "true", key)
 
+    async def upload_material(
+        self,
+        token: str,
+        number: str,
+        material: str,
+        data: bytes,
+        *,
+        idempotency_key: str,
+        file_name: str = "upload",
+        replaces: str | None = None,
+    ) -> UploadedFile:
+        """Attaches a file to an application; the key makes a retry (this call's, or a later
+        turn's with the same staged file) store it once."""
+        form = {"material": material, **({"replaces": replaces} if replaces else {})}
+        response = await self._keyed(
+            "POST",
+            f"/applications/{number}/materials",
+            idempotency_key,
+            token=token,
+            data=form,
+            files={"file": (file_name or "upload", data)},
+        )
+        uploaded = parse(UploadedFile.from_json, self._json(response))
+        return replace(uploaded, replayed=response.headers.get("Idempotent-Replayed") == "true")
+
+    async def supplement(self, token: str, number: str, materials: Sequence[str]) -> Application:
+        """Tells the departments that requested materials are in (补正, or a 容缺 promise kept)."""
+        response = await self._request(
+            "POST", f"/applications/{number}/supplements", token=token, json={"materials": list(materials)}
+        )
+        return parse(Application.from_json, self._json(response))
+
     async def urge(self, token: str, number: str, note: str | None = None) -> Urged:
         """催办: not retried (a second urge would be refused as already done today)."""
         response = await self._request(
@@ -250,6 +283,8 @@ class PortalClient:
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
         retry: bool = False,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
     ) -> httpx.Response:
         """One call, retried (when `retry`) on timeouts, network errors and 5xx; 4xx raise at once."""
         request_headers = dict(headers or {})
@@ -257,7 +292,9 @@ class PortalClient:
             request_headers["Authorization"] = f"Bearer {token}"
         attempts = 1 + (max(self.config.retries, 0) if retry else 0)
         for attempt in range(1, attempts + 1):
-            outcome = await self._attempt(method, path, json=json, params=params, headers=request_headers)
+            outcome = await self._attempt(
+                method, path, json=json, params=params, headers=request_headers, data=data, files=files
+            )
             if isinstance(outcome, httpx.Response):
                 return outcome
             error, retry_after = outcome

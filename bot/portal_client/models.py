@@ -128,6 +128,38 @@ class ApplicationSummary:
 
 
 @dataclass(frozen=True)
+class ChecklistItem:
+    """One material of the case and what is done about it: shared (免提交), uploaded, deferred
+    (容缺), needed, optional, sign (在线签署) or original (原件交回)."""
+
+    name: str
+    status: str
+    deferrable: bool
+    note: str
+    files: int
+
+    @classmethod
+    def from_json(cls, body: dict) -> ChecklistItem:
+        return cls(body["name"], body["status"], bool(body["deferrable"]), body.get("note") or "", len(body["files"]))
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file the portal accepted; `thumbnail` is a data URL of an image's small copy."""
+
+    file_id: str
+    material: str
+    content_type: str
+    pages: int | None
+    thumbnail: str | None
+    replayed: bool = False
+
+    @classmethod
+    def from_json(cls, body: dict) -> UploadedFile:
+        return cls(body["file_id"], body["material"], body["content_type"], body.get("pages"), body.get("thumbnail"))
+
+
+@dataclass(frozen=True)
 class Application:
     """An application with its per-department progress and what the applicant must do next."""
 
@@ -141,10 +173,14 @@ class Application:
     fields: dict = field(default_factory=dict)
     prefilled_fields: tuple[str, ...] = ()
     commitment: str | None = None
+    checklist: tuple[ChecklistItem, ...] = ()
 
     @property
     def number(self) -> str:
         return self.summary.number
+
+    def materials(self, *statuses: str) -> list[ChecklistItem]:
+        return [m for m in self.checklist if m.status in statuses]
 
     @classmethod
     def from_json(cls, body: dict) -> Application:
@@ -159,6 +195,7 @@ class Application:
             fields=dict(body.get("fields") or {}),
             prefilled_fields=tuple(body.get("prefilled_fields") or ()),
             commitment=body.get("commitment"),
+            checklist=tuple(ChecklistItem.from_json(m) for m in body.get("checklist") or ()),
         )
 
 

@@ -8,10 +8,16 @@ or metadata the client sends is ignored. python-socketio is created, as Rasa doe
 `cors_allowed_origins=[]` (it would otherwise add CORS headers a second time), so the Origin a
 browser sends is checked here at the handshake against BANSHI_WIDGET_ORIGINS; a client that
 sends no Origin (not a browser) still needs a valid token.
+
+Files (photos and PDFs of materials) come over HTTP, not the socket: `POST
+/webhooks/socketio/upload`, multipart, with the same session token as a bearer token. They are
+staged in the upload inbox (bot/uploads.py) and the dialogue is told with an upload message;
+its answer arrives on the socket like any other. The portal checks what they are.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,15 +28,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from socketio import AsyncServer
 
+from bot import uploads
 from bot.identity import web_session
 from bot.privacy import mask_identifier
 from bot.settings import settings
+from channels.http_body import read_body
 from channels.payloads import SentButtons
 from channels.rate import MessageRate, too_fast
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+MULTIPART_OVERHEAD = 64 * 1024
 
 
 class WebChatOutput(SocketIOOutput):
@@ -94,6 +103,10 @@ class WebChatInput(SocketIOInput):
         async def health(_: Request) -> response.HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/upload", methods=["POST"], stream=True)
+        async def upload(request: Request) -> response.HTTPResponse:
+            return await self._upload(request, on_new_message)
+
         @sio.on("connect")
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
             subject = self._admits(environ, auth)
@@ -125,3 +138,42 @@ class WebChatInput(SocketIOInput):
             await on_new_message(UserMessage(text, output, subject, input_channel=self.name()))
 
         return webhook
+
+    def _refused(self, status: int, message: str) -> response.HTTPResponse:
+        return response.json({"message": message}, status=status)
+
+    async def _upload(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> response.HTTPResponse:
+        """Stages the files of a multipart POST and tells the dialogue they arrived."""
+        origin = request.headers.get("origin")
+        if origin is not None and origin.rstrip("/") not in self.origins:
+            return self._refused(403, "这个页面不能向办事助手上传文件。")
+        authorization = request.headers.get("authorization") or ""
+        subject = web_session.verify(self.key, authorization.removeprefix("Bearer ").strip() or None)
+        if subject is None:
+            return self._refused(401, "对话已过期，请刷新页面后重新发送文件。")
+        if not self.rate.allow(subject):
+            return self._refused(429, too_fast())
+        per_file = settings.max_upload_bytes
+        limit = per_file * uploads.MAX_FILES_PER_MESSAGE + MULTIPART_OVERHEAD
+        body = await read_body(request, limit)
+        if body is None:
+            return self._refused(
+                413,
+                f"文件太大了：每个文件请不超过{per_file // (1024 * 1024)}MB，一次最多{uploads.MAX_FILES_PER_MESSAGE}个。",
+            )
+        request.body = body
+        files = [f for f in (request.files or {}).getlist("file") or [] if f.body]
+        if not files:
+            return self._refused(400, "没有收到文件，请重新选择照片或 PDF 文件。")
+        if len(files) > uploads.MAX_FILES_PER_MESSAGE:
+            return self._refused(413, f"一次最多发送{uploads.MAX_FILES_PER_MESSAGE}个文件，请分几次发送。")
+        if any(len(f.body) > per_file for f in files):
+            return self._refused(413, f"有文件超过{per_file // (1024 * 1024)}MB，请压缩或拍得小一些再发送。")
+        box = uploads.inbox()
+        refs = [await asyncio.to_thread(box.stage, subject, f.body, f.name or "") for f in files]
+        log.info("会话 %s 上传了 %d 个文件", mask_identifier(subject), len(refs))
+        output = WebChatOutput(self.sio, self.bot_message_evt, self.sent)
+        await on_new_message(UserMessage(uploads.message(refs), output, subject, input_channel=self.name()))
+        return response.json({"received": len(refs)})

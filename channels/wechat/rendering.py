@@ -62,7 +62,8 @@ def render_messages(messages: Iterable[Mapping[str, Any]]) -> RenderedReply:
             for option in buttons:
                 options.append(option)
                 lines.append(f"{len(options)}. {option.title}")
-        if message.get("image"):
+        if message.get("image") and not str(message["image"]).startswith("data:"):
+            # a thumbnail of an upload (data: URL) is shown back only by richer clients
             lines.append(f"{texts.IMAGE_LABEL}：{message['image']}")
         # `custom` and `attachment` payloads are meant for richer clients; WeChat text cannot carry them.
         block = "\n".join(line for line in lines if line)

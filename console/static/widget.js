@@ -13,6 +13,9 @@
  * Own code rather than rasa-webchat: it needs 大字号 (large text for elderly users), a 转人工
  * button, citations rendered as links to the guides and a 375 px layout, and stays ~300 lines
  * with no build step; the socket.io client comes from npm and is served by the console.
+ * Materials: the paper-clip button picks photos or PDFs (on a phone the camera is offered); they
+ * go in one multipart POST to the channel's upload route with the session token, and the
+ * dialogue answers on the socket as for a message (a thumbnail of what the portal kept).
  */
 (function () {
   "use strict";
@@ -24,6 +27,8 @@
   var LEGACY = ["banshi.session_id", "banshi.transcript"];
   var MAX_TRANSCRIPT = 80;
   var CITATION = /来源：《([^》]+)》/;
+  var MAX_FILES = 9;
+  var THUMBNAIL = /^data:image\/(jpeg|png);base64,[A-Za-z0-9+\/=]+$/;
 
   var CSS = [
     ":host { all: initial; }",
@@ -58,6 +63,10 @@
     ".bot .bubble { background: #f2f3f5; align-self: flex-start; }",
     ".user .bubble { background: #c7000b; color: #fff; align-self: flex-end; }",
     ".bubble a { color: #1d4ed8; }",
+    ".thumb { max-width: 160px; max-height: 160px; margin-top: 6px; border-radius: 8px; border: 1px solid #e5e6eb; }",
+    ".bot .thumb { align-self: flex-start; }",
+    ".user .thumb { align-self: flex-end; }",
+    ".attach { padding: 0 10px !important; background: #fff !important; color: #c7000b !important; border: 1px solid #c7000b !important; }",
     ".buttons { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }",
     ".buttons button { border: 1px solid #c7000b; color: #c7000b; background: #fff; border-radius: 16px; padding: 6px 12px;",
     "  font-size: .95em; cursor: pointer; }",
@@ -116,6 +125,10 @@
   var list = el("ol", { role: "log", "aria-live": "polite" });
   var form = el("form", { autocomplete: "off" });
   var input = el("input", { maxlength: "1000", placeholder: "请输入您要办的事，例如：孩子出生了要办什么", "aria-label": "输入消息" });
+  var attachBtn = el("button", { type: "button", class: "attach", title: "上传材料（照片或 PDF）", "aria-label": "上传材料（照片或 PDF）" }, "上传");
+  var picker = el("input", { type: "file", accept: "image/*,application/pdf", multiple: "", hidden: "" });
+  form.appendChild(attachBtn);
+  form.appendChild(picker);
   form.appendChild(input);
   form.appendChild(el("button", { type: "submit" }, "发送"));
   [header, status, confirmBar, list, form].forEach(function (n) { panel.appendChild(n); });
@@ -148,6 +161,17 @@
       renderText(bubble, entry.text);
       item.appendChild(bubble);
     }
+    if (entry.image && THUMBNAIL.test(entry.image)) {
+      item.appendChild(el("img", { class: "thumb", src: entry.image, alt: "已上传材料的缩略图" }));
+    }
+    (entry.previews || []).forEach(function (file) {
+      // read as a data: URL (a blob: URL is refused by pages whose CSP allows only data: images)
+      var img = el("img", { class: "thumb", alt: "您选择的图片" });
+      var reader = new FileReader();
+      reader.onload = function () { img.src = reader.result; };
+      reader.readAsDataURL(file);
+      item.appendChild(img);
+    });
     if (entry.buttons && entry.buttons.length) {
       var row = el("div", { class: "buttons" });
       entry.buttons.forEach(function (b) {
@@ -163,7 +187,7 @@
 
   function record(entry) {
     show(entry);
-    transcript.push(entry.who === "user" ? { who: "user", text: masked(entry.text) } : entry);
+    transcript.push(entry.who === "user" ? { who: "user", text: masked(entry.text) } : entry);  // previews are not kept
     transcript = transcript.slice(-MAX_TRANSCRIPT);
     save(tab, KEY.transcript, transcript);
   }
@@ -202,6 +226,33 @@
     if (shown) { record({ who: "user", text: shown }); }
     socket.emit("user_uttered", { message: message });
   }
+
+  function upload(files) {
+    if (!files.length) { return; }
+    if (!socket || !sessionId) { setStatus("正在连接服务，请稍候再发送。"); return; }
+    if (files.length > MAX_FILES) { setStatus("一次最多发送" + MAX_FILES + "个文件，请分几次发送。"); return; }
+    var tooBig = files.filter(function (f) { return f.size > DEFAULTS.maxUploadMb * 1024 * 1024; });
+    if (tooBig.length) { setStatus("「" + tooBig[0].name + "」超过" + DEFAULTS.maxUploadMb + "MB，请压缩后再发送。"); return; }
+    var body = new FormData();
+    files.forEach(function (f) { body.append("file", f, f.name); });
+    var previews = files.filter(function (f) { return /^image\/(jpeg|png)$/.test(f.type); });
+    record({ who: "user", text: "发送了" + (files.length > 1 ? files.length + "个文件" : "文件：" + files[0].name), previews: previews });
+    setStatus("正在上传…");
+    fetch(rasaUrl.replace(/\/$/, "") + "/webhooks/socketio/upload", {
+      method: "POST", credentials: "omit", headers: { Authorization: "Bearer " + session.token }, body: body
+    }).then(function (answer) {
+      if (answer.ok) { setStatus(""); return; }
+      return answer.json().then(function (r) { setStatus(r.message || "上传没有成功，请稍后再试。"); },
+        function () { setStatus("上传没有成功，请稍后再试。"); });
+    }, function () { setStatus("网络不稳定，文件没有发出去，请稍后重新选择发送。"); });
+  }
+
+  attachBtn.addEventListener("click", function () { picker.click(); });
+  picker.addEventListener("change", function () {
+    var files = Array.prototype.slice.call(picker.files || []);
+    picker.value = "";
+    upload(files);
+  });
 
   function live(s) { return s && s.token && Date.parse(s.expires_at) > Date.now() + 60000; }
 
@@ -281,7 +332,8 @@
       setStatus("暂时连不上服务，正在重试；紧急事项请拨打" + DEFAULTS.hotline + "。");
     });
     socket.on("bot_uttered", function (msg) {
-      record({ who: "bot", text: msg.text || "", buttons: msg.quick_replies || msg.buttons || [] });
+      var image = msg.attachment && msg.attachment.type === "image" && msg.attachment.payload ? msg.attachment.payload.src : null;
+      record({ who: "bot", text: msg.text || "", buttons: msg.quick_replies || msg.buttons || [], image: image });
     });
     if (live(session)) {
       socket.connect();

@@ -22,6 +22,7 @@ from bot.ops.processes import (
     console_cmd,
     free_port,
     kb_import_cmd,
+    object_store_env,
     portal_cmd,
     rasa_health_url,
     rasa_server_cmd,
@@ -47,6 +48,7 @@ class Stack:
     portal_url: str
     db_url: str
     portal_db_url: str
+    inbox_url: str
     logs: Path
 
     def say(self, text: str, sender: str) -> list[dict]:
@@ -94,6 +96,7 @@ def stack(tmp_path_factory) -> Stack:
         "BANSHI_PORTAL_DEV": "1",
         "BANSHI_WIDGET_ORIGINS": ",".join(origins),
         "BANSHI_PORTAL_TICK_SECONDS": "0",
+        **object_store_env(work),
         **RELAXED,
     }
 
@@ -125,6 +128,7 @@ def stack(tmp_path_factory) -> Stack:
             portal_url=f"http://127.0.0.1:{portal_port}",
             db_url=db_url,
             portal_db_url=portal_db_url,
+            inbox_url=env["BANSHI_UPLOAD_INBOX"],
             logs=work,
         )
         for _health, process, log in started:

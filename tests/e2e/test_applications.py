@@ -23,7 +23,7 @@ def test_the_averages_meet_the_targets(stack):
     runs = []
     for code in PERSONAL:
         close_earlier_cases(stack.portal_db_url, code)  # the golden transcript applied for the same baby
-        runs.append(run_scenario(stack.rasa_url, stack.portal_url, stack.db_url, code))
+        runs.append(run_scenario(stack.rasa_url, stack.portal_url, stack.db_url, stack.inbox_url, code))
     assert all(run.number for run in runs), [show(r) for r in runs if not r.number]
     assert sum(r.prefill_ratio for r in runs) / len(runs) >= TARGET_PREFILL
     assert sum(r.user_turns for r in runs) / len(runs) <= TARGET_TURNS

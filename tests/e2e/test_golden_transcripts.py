@@ -15,8 +15,11 @@ import uuid
 import httpx
 import pytest
 
-from tests.support.application_runs import NUMBER
+from bot import uploads
+from bot.objectstore import open_store
+from tests.support.application_runs import ASKS_UPLOAD, NUMBER
 from tests.support.golden import SCENARIOS, START_TITLES, Transcript, check, rest_lines
+from tests.support.sample_files import photo
 
 
 class Conversation:
@@ -28,6 +31,14 @@ class Conversation:
     def say(self, text: str, button: str | None = None) -> str:
         self.last = self.stack.say(text, self.sender)
         self.transcript.user(text, button)
+        self.transcript.bot(rest_lines(self.last))
+        return "\n".join(m.get("text") or "" for m in self.last)
+
+    def send_photo(self) -> str:
+        """A photo as a channel hands it over: staged in the inbox, then announced."""
+        ref = uploads.Inbox(open_store(self.stack.inbox_url)).stage(self.sender, photo(), "photo.jpg")
+        self.last = self.stack.say(uploads.message([ref]), self.sender)
+        self.transcript.user("[发送了一张照片]")
         self.transcript.bot(rest_lines(self.last))
         return "\n".join(m.get("text") or "" for m in self.last)
 
@@ -59,8 +70,11 @@ def test_the_whole_happy_path_reads_as_reviewed(stack, code):
     conversation.say(scenario["first"])
     conversation.press(*START_TITLES)
     _bind(conversation, scenario["subject"])
+    reply = ""
     for answer in scenario["answers"]:
-        conversation.say(answer)
+        reply = conversation.say(answer)
+    while ASKS_UPLOAD.search(reply):
+        reply = conversation.send_photo()
     submitted = conversation.press("确认提交")
     found = NUMBER.search(submitted)
     assert found, conversation.transcript.text()

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.identity import web_session
+from bot.identity.store import IdentityStore
 from tests.support import web_chat
+from tests.support.application_runs import portal_token
+from tests.support.golden import SCENARIOS
+from tests.support.portal_cases import close_earlier_cases
+from tests.support.sample_files import photo
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output"
@@ -51,19 +60,28 @@ def test_socketio_round_trip_in_a_session_the_console_issued(stack):
         assert web_chat.session_id(client) == sender
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by scripts/setup.sh")
-def test_widget_in_a_real_browser(stack):
+@contextmanager
+def _phone(stack) -> Iterator[tuple]:
+    """A phone-sized browser page on the console's home page, once the widget has greeted."""
     from playwright.sync_api import sync_playwright
 
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 375, "height": 812})
-        page.goto(stack.console_url + "/")
-        widget = page.locator("#banshi-widget")
-        menu_button = widget.get_by_role("button", name="新生儿出生", exact=True)
-        menu_button.wait_for(timeout=60_000)
-        menu_button.click()
+        try:
+            page = browser.new_page(viewport={"width": 375, "height": 812})
+            page.goto(stack.console_url + "/")
+            widget = page.locator("#banshi-widget")
+            widget.get_by_role("button", name="新生儿出生", exact=True).wait_for(timeout=60_000)
+            yield browser, page, widget
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by scripts/setup.sh")
+def test_widget_in_a_real_browser(stack):
+    with _phone(stack) as (browser, page, widget):
+        widget.get_by_role("button", name="新生儿出生", exact=True).click()
         widget.get_by_text("新生儿出生一件事", exact=False).first.wait_for(timeout=60_000)
         assert "示例市卫生健康委员会" in widget.locator("ol").inner_text()
 
@@ -108,4 +126,78 @@ def test_widget_in_a_real_browser(stack):
         title = desktop.locator("#banshi-widget h2")
         assert title.evaluate("el => el.scrollWidth <= el.clientWidth"), "the title is not cut off"
         desktop.screenshot(path=str(OUTPUT / "widget-desktop.png"))
-        browser.close()
+
+
+def _upload(stack, token: str | None, files: list[tuple[str, bytes]], origin: str | None = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if origin:
+        headers["Origin"] = origin
+    return httpx.post(
+        f"{stack.rasa_url}/webhooks/socketio/upload",
+        files=[("file", (name, data)) for name, data in files],
+        headers=headers,
+        timeout=60,
+    )
+
+
+def test_uploads_need_a_session_from_a_widget_page_and_a_sensible_size(stack):
+    token = web_chat.new_session(stack.console_url)
+    refused = _upload(stack, None, [("a.jpg", photo())])
+    assert refused.status_code == 401 and "刷新页面" in refused.json()["message"]
+    foreign = _upload(stack, token, [("a.jpg", photo())], origin="https://evil.example")
+    assert foreign.status_code == 403
+    too_many = _upload(stack, token, [(f"{i}.jpg", photo(32, 32)) for i in range(10)])
+    assert too_many.status_code == 413 and "最多" in too_many.json()["message"]
+    too_big = _upload(stack, token, [("big.jpg", b"\xff\xd8\xff" + b"0" * (10 * 1024 * 1024 + 1))])
+    assert too_big.status_code == 413 and "MB" in too_big.json()["message"]
+    empty = _upload(stack, token, [("empty.jpg", b"")])
+    assert empty.status_code == 400
+
+
+def test_a_file_without_an_application_is_answered_on_the_socket(stack):
+    token = web_chat.new_session(stack.console_url)
+    with web_chat.connect(stack.rasa_url, token, origin=stack.console_url) as client:
+        web_chat.session_id(client)
+        answer = _upload(stack, token, [("a.jpg", photo())], origin=stack.console_url)
+        assert answer.status_code == 200 and answer.json() == {"received": 1}
+        said = " ".join(data.get("text") or "" for data in web_chat.replies(client))
+        assert "没有正在办理" in said, said
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by scripts/setup.sh")
+def test_a_material_photographed_in_the_widget_is_shown_back_and_submitted(stack, tmp_path):
+    scenario = SCENARIOS["credit_repair"]
+    close_earlier_cases(stack.portal_db_url, "credit_repair")
+    picture = tmp_path / "缴款凭证.jpg"
+    picture.write_bytes(photo(1200, 900))
+    with _phone(stack) as (_browser, page, widget):
+        session = page.evaluate("JSON.parse(sessionStorage.getItem('banshi.session')).token")
+        sender = web_session.verify(web_session.session_key(ROOT), session)
+        identity = portal_token(stack.portal_url, scenario["subject"])
+        IdentityStore(stack.db_url).save(sender, "socketio", identity, datetime.now(timezone.utc))
+
+        def say(text: str, then: str) -> None:
+            widget.get_by_role("textbox").fill(text)
+            widget.get_by_role("button", name="发送").click()
+            widget.get_by_text(then, exact=False).last.wait_for(timeout=60_000)
+
+        say(scenario["first"], "信用修复一件事")
+        widget.get_by_role("button", name="同意调取，开始办理").last.click()
+        widget.get_by_text("罚款是哪天缴清的", exact=False).last.wait_for(timeout=60_000)
+        say(scenario["answers"][0], "怎么纠正的")
+        say(scenario["answers"][1], "请上传「已履行行政处罚决定的证明」")
+
+        widget.locator("input[type=file]").set_input_files(str(picture))
+        widget.get_by_text("已收到「已履行行政处罚决定的证明」的文件", exact=False).wait_for(timeout=60_000)
+        thumb = widget.locator(".bot img.thumb").last
+        thumb.wait_for(timeout=30_000)
+        assert thumb.evaluate("img => img.naturalWidth") == 240, "the portal's thumbnail is shown back"
+        picked = widget.locator(".user img.thumb")
+        assert picked.count() == 1 and picked.evaluate("img => img.naturalWidth") == 1200, (
+            "the citizen sees what they picked"
+        )
+        widget.get_by_text("材料清单", exact=False).last.wait_for(timeout=30_000)
+        widget.locator(".user img.thumb").scroll_into_view_if_needed()
+        page.screenshot(path=str(OUTPUT / "widget-material-uploaded.png"))
+        widget.get_by_role("button", name="确认提交").last.click()
+        widget.get_by_text("申请已提交", exact=False).last.wait_for(timeout=60_000)

@@ -5,6 +5,7 @@ Rasa model. The wiring through Rasa itself is covered by tests/e2e/test_applicat
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +19,7 @@ from bot.identity.store import IdentityStore
 from bot.portal_client.client import ClientConfig, PortalClient
 from bot.portal_client.models import PortalToken
 from bot.portal_client.services import PortalServices
+from bot.uploads import inbox, parse_refs
 
 
 def services_for(url: str, db_url: str) -> PortalServices:
@@ -41,6 +43,7 @@ class FlowChat:
     slots: dict = field(default_factory=dict)
     transcript: list[str] = field(default_factory=list)
     last_question: list[Reply] = field(default_factory=list)
+    last_replies: list[Reply] = field(default_factory=list)
     token: str = ""
 
     def bind(self, token: str, subject_type: str, name: str) -> None:
@@ -91,6 +94,27 @@ class FlowChat:
             replies += self._apply(self.run(application_flow.finish(self.services, self.sender, self.slots.get(SLOT))))
             self.slots[ANSWER] = None
         return text_of(replies)
+
+    def send_file(self, data: bytes, name: str = "photo.jpg", material: str | None = None) -> str:
+        """A file sent as a channel sends it: staged in the inbox, then the upload message."""
+        ref = inbox().stage(self.sender, data, name)
+        return self.send_staged([ref], material)
+
+    def send_staged(self, refs: list[str], material: str | None = None) -> str:
+        turn = self.run(
+            application_flow.receive_files(self.services, self.sender, self.slots.get(SLOT), refs, material)
+        )
+        replies = self._apply(turn)
+        self.last_replies = replies
+        if self.slots.get(ACTIVE):
+            replies += self._ask()
+        return text_of(replies)
+
+    def resend(self, title: str) -> str:
+        """Presses a button that sends staged files again (重新上传, or a material's name)."""
+        button = next(b for r in self.last_replies for b in r.buttons if b.title == title)
+        entities = json.loads("{" + button.payload.split("{", 1)[1])
+        return self.send_staged(parse_refs(entities["upload_ref"]), entities.get("material"))
 
     def click(self, title: str) -> str:
         """Clicks a button of the last question by its title."""

@@ -47,6 +47,9 @@ class OpenApi:
                 responses = operation["responses"]
                 entry = responses.get(str(response.status_code), responses.get("default"))
                 assert entry is not None, f"{method} {template} {response.status_code} is not documented"
+                if "application/json" not in entry["content"]:  # a file: its type is one the operation names
+                    assert response.headers.get("content-type", "").split(";")[0] in entry["content"], response.headers
+                    return
                 schema_ref = entry["content"]["application/json"]["schema"]
         assert response.headers.get("content-type", "").startswith("application/json"), response.headers
         schema = dict(schema_ref) | {"components": self.document["components"]}
@@ -76,6 +79,32 @@ class Portal:
 
     def post(self, path: str, token: str | None = None, **kw) -> httpx.Response:
         return self.request("POST", path, token, **kw)
+
+    def delete(self, path: str, token: str | None = None, **kw) -> httpx.Response:
+        return self.request("DELETE", path, token, **kw)
+
+    def upload(
+        self, number: str, token: str, material: str, data: bytes, key: str | None = None, **form: str
+    ) -> httpx.Response:
+        """One material file, as a browser or the mini-program sends it (multipart)."""
+        return self.post(
+            f"/applications/{number}/materials",
+            token,
+            data={"material": material, **form},
+            files={"file": ("upload.bin", data)},
+            headers={"Idempotency-Key": key or uuid.uuid4().hex},
+        )
+
+    def supply(self, number: str, token: str) -> list[str]:
+        """Uploads a photo for every material the draft still needs; their names."""
+        from tests.support.sample_files import photo
+
+        needed = [
+            m["name"] for m in self.get(f"/applications/{number}", token).json()["checklist"] if m["status"] == "needed"
+        ]
+        for name in needed:
+            assert self.upload(number, token, name, photo()).status_code == 201
+        return needed
 
     def patch(self, path: str, token: str | None = None, **kw) -> httpx.Response:
         return self.request("PATCH", path, token, **kw)
@@ -132,8 +161,11 @@ class Portal:
             time.sleep(0.2)
 
 
-def start_portal(work: Path, db_url: str, dev: bool = True, relaxed: bool = True) -> tuple[subprocess.Popen, Portal]:
-    """A portal process; `relaxed` loosens the binding limits for suites that bind often."""
+def start_portal(
+    work: Path, db_url: str, dev: bool = True, relaxed: bool = True, objects: str | None = "local"
+) -> tuple[subprocess.Popen, Portal]:
+    """A portal process; `relaxed` loosens the binding limits for suites that bind often;
+    `objects` None keeps the object store the environment names (an S3 bucket)."""
     port = free_port()
     log = work / f"portal-{port}.log"
     env = os.environ | {
@@ -143,6 +175,8 @@ def start_portal(work: Path, db_url: str, dev: bool = True, relaxed: bool = True
         "BANSHI_PORTAL_CORRECTION_RATE": "0",
         **(RELAXED if relaxed else {}),
     }
+    if objects == "local":
+        env["BANSHI_PORTAL_OBJECTS"] = f"file://{work / f'objects-{port}'}"
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,

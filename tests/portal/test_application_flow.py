@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.applications import supplements
 from bot.applications.form import get_form
 from bot.portal_client import services as services_module
 from bot.portal_client.services import PortalServices
 from bot.status import check as status_check
+from bot.uploads import inbox
 from tests.portal.application_chat import FlowChat, bind_token, services_for
-from tests.support.portal_cases import close_earlier_cases
+from tests.support.portal_cases import close_earlier_cases, ordinary_deregistration
+from tests.support.sample_files import pdf as sample_pdf
+from tests.support.sample_files import photo, renamed_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = yaml.safe_load((ROOT / "tests" / "application_scenarios.yml").read_text(encoding="utf-8"))
@@ -61,6 +66,11 @@ def test_every_item_reaches_an_application_number_asking_only_what_is_missing(po
         assert chat.step and chat.step.startswith("field:"), (chat.step, chat.transcript[-3:])
         reply = chat.say(answer)
         assert "没能识别" not in reply and "请直接" not in reply, (answer, reply)
+    uploaded = []
+    while chat.step and chat.step.startswith("upload:"):
+        uploaded.append(chat.step.removeprefix("upload:"))
+        assert "已收到" in chat.send_file(photo()), chat.transcript[-3:]
+    assert uploaded == scenario.get("uploads", []), uploaded
     assert chat.step == "review", chat.transcript[-3:]
     assert "材料清单" in chat.transcript[-1]
     done = chat.say("确认提交")
@@ -229,3 +239,71 @@ def test_withdrawing_consent_in_the_chat_withdraws_it_at_the_portal(portal, chat
     assert "信息调取授权也已撤回" in turn.replies[0].text and chat.services.store.current(chat.sender) is None
     consents = portal.get("/me/consents", portal.bind(subject["name"], subject["id_number"])).json()["items"]
     assert consents and all(c["withdrawn_at"] for c in consents)
+
+
+def test_materials_in_the_chat_refused_deferred_kept_through_an_outage_and_submitted(portal, chat_for):
+    scenario = SCENARIOS["restaurant"]
+    close_earlier_cases(portal.db_url, "restaurant")
+    chat = chat_for(scenario["subject"])
+    chat.start("restaurant", consent=True)
+    for answer in scenario["answers"]:
+        chat.say(answer)
+    assert chat.step == "upload:经营场所平面布局图", chat.transcript[-2:]
+    refused = chat.send_file(renamed_executable(), "平面图.jpg")
+    assert "没能收下" in refused and "程序" in refused and chat.step == "upload:经营场所平面布局图", refused
+    received = chat.send_file(photo())
+    assert "已收到「经营场所平面布局图」" in received and chat.step == "upload:消防设施平面图和应急预案"
+    assert any(r.image and r.image.startswith("data:image/jpeg;base64,") for r in chat.last_replies)
+    chat.send_file(photo())
+    assert chat.step == "upload:室内装修材料燃烧性能证明"
+    assert "先容缺" in chat.say("暂缺") and chat.step == "upload:店招效果图"
+    assert "不能容缺" in chat.say("暂缺") and chat.step == "upload:店招效果图"
+
+    working = chat.services
+    chat.services = PortalServices(connect=services_for("http://127.0.0.1:9", "sqlite://").connect, store=working.store)
+    waiting = chat.send_file(photo())
+    assert "重新上传" in waiting and chat.step == "upload:店招效果图", waiting
+    chat.services = working
+    offered = chat.last_replies
+    assert "已收到「店招效果图」" in chat.resend("重新上传") and chat.step.startswith("upload:隔油设施")
+    chat.last_replies = offered  # the same button pressed again
+    assert "已经处理过" in chat.resend("重新上传"), "the same file is not stored twice"
+    chat.send_file(photo())
+    chat.send_file(sample_pdf())
+    assert chat.step == "review", chat.transcript[-2:]
+    summary = chat.transcript[-1]
+    assert "已上传" in summary and "室内装修材料燃烧性能证明" in summary
+
+    assert chat.step == "review"
+    chat.say("确认提交")
+    assert chat.step == "defer_date", chat.transcript[-2:]
+    chat.say("下周五")
+    done = chat.click("同意承诺并提交")
+    number = NUMBER.search(done).group(0)
+    application = portal.get(f"/applications/{number}", chat.token).json()
+    assert [d["name"] for d in application["deferred_materials"]] == ["室内装修材料燃烧性能证明"]
+    status = {c["name"]: c["status"] for c in application["checklist"]}
+    assert status["店招效果图"] == "uploaded" and status["排水水质检测报告"] == "uploaded", status
+    files = [f for c in application["checklist"] for f in c.get("files", [])]
+    assert len(files) == 5, files
+
+
+def test_a_correction_is_answered_by_sending_the_file(portal, chat_for, demo):
+    close_earlier_cases(portal.db_url, "deregistration")
+    chat = chat_for(demo["示例市长风贸易有限公司"])
+    fields = ordinary_deregistration(demo["示例市长风贸易有限公司"])
+    assert "没有正在办理" in chat.send_staged([inbox().stage(chat.sender, photo(), "a.jpg")])
+    draft = portal.post(
+        "/applications", chat.token, json={"service_code": "deregistration", "prefill": False, "fields": fields}
+    )
+    number = draft.json()["number"]
+    portal.supply(number, chat.token)
+    portal.post(f"/applications/{number}/submit", chat.token, headers={"Idempotency-Key": uuid.uuid4().hex})
+    portal.wait_for(number, chat.token, lambda a: a["status"] == "correction")
+
+    ref = inbox().stage(chat.sender, sample_pdf(), "清税证明.pdf")
+    turn = asyncio.run(supplements.receive(chat.services, chat.sender, [ref]))
+    text = "\n".join(r.text for r in turn.replies)
+    assert "已收到「清税证明」" in text and number in text and "已交给承办部门" in text, text
+    done = portal.wait_for(number, chat.token, lambda a: a["status"] in ("completed", "rejected"))
+    assert done["status"] == "completed", done["events"][-3:]

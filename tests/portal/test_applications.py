@@ -13,7 +13,7 @@ from bot.catalogue import load_catalogue
 from portal.dates import add_working_days, today
 from portal.forms import department_for
 from portal.models import Application, IdempotencyRecord, SubTask
-from tests.support.portal_cases import close_earlier_cases
+from tests.support.portal_cases import close_earlier_cases, ordinary_deregistration
 
 TERMINAL = ("completed", "partly_completed", "rejected")
 
@@ -82,21 +82,10 @@ def _enterprise_draft(portal, token, code, fields):
 
 
 def test_correction_then_supplement(portal, enterprise_token, demo):
-    company = demo["示例市长风贸易有限公司"]
     token = enterprise_token("示例市长风贸易有限公司")
-    number = _enterprise_draft(
-        portal,
-        token,
-        "deregistration",
-        {
-            "enterprise_name": company["name"],
-            "uscc": company["uscc"],
-            "procedure": "普通注销",
-            "reason": "股东决议解散",
-            "debts_settled": False,
-            "contact_phone": "13800990024",
-        },
-    )
+    fields = ordinary_deregistration(demo["示例市长风贸易有限公司"])
+    number = _enterprise_draft(portal, token, "deregistration", fields)
+    assert portal.supply(number, token) == ["股东会解散决议", "清算报告"]
     portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": "dereg-1"})
     app = portal.wait_for(number, token, lambda a: a["status"] == "correction")
     tax = next(t for t in app["subtasks"] if t["status"] == "correction")
@@ -123,6 +112,7 @@ def test_rejection_with_a_reason(portal, enterprise_token, demo):
             "new_value": "示例市中心区新华路1号",
         },
     )
+    assert portal.supply(number, token) == ["章程修正案"]
     portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": "baili-1"})
     done = portal.wait_for(number, token, lambda a: a["status"] in TERMINAL)
     assert done["status"] == "rejected"

@@ -11,6 +11,8 @@ from portal.db import Database
 from portal.migrate import upgrade
 from portal.models import PortalBase
 
+HEAD = "0003"
+
 
 def test_the_revisions_build_what_the_models_describe(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
@@ -38,8 +40,34 @@ def test_a_database_from_before_migrations_is_upgraded_with_its_data(tmp_path):
     with database.engine.connect() as connection:
         row = connection.execute(text("SELECT subject_id, attempts, sms_sent, claim_key FROM portal_binding")).one()
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert tuple(row) == (7, 2, 1, None) and version == "0002"
+    assert tuple(row) == (7, 2, 1, None) and version == HEAD
     assert {"claim_key", "phone_key", "client", "sms_sent"} <= {
         column["name"] for column in inspect(database.engine).get_columns("portal_binding")
     }
+    database.dispose()
+
+
+def test_applications_made_before_material_files_keep_their_data(tmp_path):
+    """0002 → 0003 adds the material files; an application already in the database is untouched
+    and simply has none."""
+    url = f"sqlite:///{tmp_path / 'at-0002.db'}"
+    engine = create_engine(url)
+    upgrade(engine, "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO portal_application (id, number, subject_type, subject_id, service_code, status, fields,"
+                " prefilled, services, created_at, updated_at, urge_count) VALUES (1, 'BS20260101000001', 'citizen',"
+                " 7, 'restaurant', 'draft', '{\"shop_name\": \"田记面馆\"}', '[]', '[]', '2026-01-01 00:00:00',"
+                " '2026-01-01 00:00:00', 0)"
+            )
+        )
+    engine.dispose()
+
+    database = Database(url)
+    with database.engine.connect() as connection:
+        fields = connection.execute(text("SELECT fields FROM portal_application WHERE id = 1")).scalar_one()
+        files = connection.execute(text("SELECT count(*) FROM portal_material_file")).scalar_one()
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    assert "田记面馆" in fields and files == 0 and version == HEAD
     database.dispose()

@@ -12,12 +12,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from bot import uploads
 from bot.applications.form import get_form
 from bot.identity.store import IdentityStore
+from bot.objectstore import open_store
 from bot.portal_client.models import PortalToken
 from tests.support.golden import SCENARIOS
+from tests.support.sample_files import photo
 
 NUMBER = re.compile(r"BS\d{14}")
+ASKS_UPLOAD = re.compile(r"请上传「([^」]+)」")
 START_PAYLOAD = '/start_application{"prefill_consent":"yes"}'
 
 
@@ -77,8 +81,15 @@ def say(rasa_url: str, sender: str, text: str) -> tuple[str, list[dict]]:
     return "\n".join(m.get("text") or "" for m in messages), messages
 
 
-def run_scenario(rasa_url: str, portal_url: str, services_db_url: str, code: str) -> Run:
-    """Binds a fresh chat user to the scenario's subject, then chats from the need to the number."""
+def send_photo(rasa_url: str, inbox_url: str, sender: str) -> tuple[str, list[dict]]:
+    """A photo sent as a channel sends it: staged in the stack's upload inbox, then announced."""
+    ref = uploads.Inbox(open_store(inbox_url)).stage(sender, photo(), "photo.jpg")
+    return say(rasa_url, sender, uploads.message([ref]))
+
+
+def run_scenario(rasa_url: str, portal_url: str, services_db_url: str, inbox_url: str, code: str) -> Run:
+    """Binds a fresh chat user to the scenario's subject, then chats from the need to the
+    number, sending a photo for each material it is asked to upload."""
     scenario = SCENARIOS[code]
     sender = f"run-{code}-{uuid.uuid4().hex[:8]}"
     token = portal_token(portal_url, scenario["subject"])
@@ -93,8 +104,12 @@ def run_scenario(rasa_url: str, portal_url: str, services_db_url: str, code: str
     _reply, messages = turn(scenario["first"])
     buttons = [b["payload"] for m in messages for b in m.get("buttons") or []]
     turn(START_PAYLOAD if START_PAYLOAD in buttons else "开始办理")
+    reply = ""
     for answer in scenario["answers"]:
-        turn(answer)
+        reply, _messages = turn(answer)
+    while asked := ASKS_UPLOAD.search(reply):
+        reply, _messages = send_photo(rasa_url, inbox_url, sender)
+        run.transcript.append((f"[照片：{asked.group(1)}]", reply))
     reply, _messages = turn("确认提交")
     found = NUMBER.search(reply)
     if found:

@@ -51,6 +51,8 @@ def rest_lines(messages: list[dict]) -> list[str]:
         if message.get("text"):
             lines.append(message["text"])
         lines.extend(button_lines(message.get("buttons") or []))
+        if message.get("image"):
+            lines.append("  (图片) " + ("缩略图" if message["image"].startswith("data:image/") else message["image"]))
         if message.get("custom"):
             lines.append(f"  (custom) {message['custom']}")
     return lines

@@ -13,6 +13,19 @@ from sqlalchemy import create_engine, text
 from bot.applications.form import get_form
 
 
+def ordinary_deregistration(company: dict) -> dict:
+    """The fields of a 普通注销 with debts still open, the case in which the tax office asks for
+    a 清税证明 as 补正."""
+    return {
+        "enterprise_name": company["name"],
+        "uscc": company["uscc"],
+        "procedure": "普通注销",
+        "reason": "股东决议解散",
+        "debts_settled": False,
+        "contact_phone": "13800990024",
+    }
+
+
 def close_earlier_cases(db_url: str, code: str) -> None:
     """Marks every submitted application of `code` as 不予受理, so the same case can be applied for
     again; a no-op for items the portal takes any number of times."""
@@ -26,6 +39,20 @@ def close_earlier_cases(db_url: str, code: str) -> None:
                     "UPDATE portal_application SET status = 'rejected' WHERE service_code = :code AND status <> 'draft'"
                 ),
                 {"code": code},
+            )
+    finally:
+        engine.dispose()
+
+
+def abandon_draft(db_url: str, number: str) -> None:
+    """Takes a test's draft out of the per-item draft limit (three open drafts), as if its
+    owner had given it up; the portal has no endpoint for that yet."""
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE portal_application SET status = 'rejected' WHERE number = :number AND status = 'draft'"),
+                {"number": number},
             )
     finally:
         engine.dispose()

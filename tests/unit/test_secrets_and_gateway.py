@@ -27,7 +27,8 @@ def test_a_secret_is_made_once_private_and_random(tmp_path, monkeypatch):
 def test_the_gateway_routes_only_the_public_paths(tmp_path):
     text = render(GatewayConfig("0.0.0.0", 8080, 5005, 8002, tmp_path))
     assert "location ^~ /socket.io/" in text and "location = /webhooks/wechat/webhook" in text
-    assert "proxy_pass http://rasa;" in text and text.count("proxy_pass http://rasa;") == 3
+    assert "proxy_pass http://rasa;" in text and text.count("proxy_pass http://rasa;") == 4
+    assert "location = /webhooks/socketio/upload" in text and "client_max_body_size 91m;" in text
     assert "5055" not in text and "8001" not in text  # never the action server or the portal
 
 
