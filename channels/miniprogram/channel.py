@@ -7,7 +7,16 @@ see channels/miniprogram/settings.py). JSON in, JSON out; TLS is terminated in f
          → 200 {"token": "...", "token_type": "Bearer", "expires_in": 7200}
     POST /webhooks/miniprogram/webhook  Authorization: Bearer <token>, {"message": "孩子出生了要办什么"}
          → 200 {"messages": [...]}      (shapes in channels/miniprogram/render.py)
+    POST /webhooks/miniprogram/upload   Authorization: Bearer <token>, multipart, field "file"
+         → 200 {"uploads": ["<ref>", ...]}
+    POST /webhooks/miniprogram/webhook  Authorization: Bearer <token>, {"uploads": ["<ref>", ...]}
+         → 200 {"messages": [...]}
     GET  /webhooks/miniprogram/         → {"status": "ok"}
+
+Files (photos and PDFs of materials) take two steps, because `wx.uploadFile` sends one file per
+request: each is uploaded and staged in the upload inbox (bot/uploads.py), and then one message
+hands the references to the dialogue, so a material of several pages is one turn. A reference
+is valid only for the session's own user.
 
 Login exchanges the code with WeChat (`/sns/jscode2session`, through aiohttp so Rasa's event
 loop never blocks) for the user's openid and hands out a random, opaque session token bound to
@@ -40,7 +49,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import uploads
 from bot.privacy import mask_identifier
+from channels.file_upload import UploadRefused, stage_files
 from channels.http_body import read_body
 from channels.miniprogram import texts
 from channels.miniprogram.render import button_payloads, render_messages
@@ -135,6 +146,8 @@ class MiniProgramInput(InputChannel):
         self.sessions = SessionStore(settings.session_ttl_seconds, settings.max_sessions)
         self.sent = SentButtons()
         self.rate = MessageRate()
+        # wx.uploadFile sends one file a request: nine pages of a material are nine requests
+        self.upload_rate = MessageRate(limit=self.rate.limit * uploads.MAX_FILES_PER_MESSAGE)
         self._turns: set[asyncio.Task] = set()
         logger.info("miniprogram: channel ready (API %s)", settings.api_base)
 
@@ -166,6 +179,15 @@ class MiniProgramInput(InputChannel):
             except Exception:  # noqa: BLE001 - the user still gets an answer, not a 500
                 logger.exception("miniprogram: unexpected error handling a message")
                 return _json({"messages": [{"type": "text", "text": texts.DIALOGUE_FAILED}]})
+
+        @routes.route("/upload", methods=["POST"], stream=True)
+        async def upload(request: Request) -> HTTPResponse:
+            try:
+                return await self._upload(request)
+            except _Refused as refused:
+                return _error(refused)
+            except UploadRefused as refused:
+                return _json({"error": "upload_refused", "message": refused.message}, refused.status)
 
         @routes.listener("after_server_stop")
         async def close_client(_app: Any, _loop: Any) -> None:
@@ -236,6 +258,27 @@ class MiniProgramInput(InputChannel):
     async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         session = self._authenticate(request)  # before the body is read
         data = await _read_json(request, self.settings.max_body_bytes)
+        text = self._text(data)
+        if not self.rate.allow(session.openid):
+            raise _Refused(429, "too_many_messages")
+        if "uploads" not in data:
+            text = self.sent.admit(SENDER_PREFIX + session.openid, text)
+        # A client that disconnects must not cancel a turn half-way: it runs as its own task.
+        turn = asyncio.ensure_future(self._run_turn(session.openid, text, on_new_message))
+        self._turns.add(turn)
+        turn.add_done_callback(self._turns.discard)
+        return _json({"messages": await asyncio.shield(turn)})
+
+    def _text(self, data: dict[str, Any]) -> str:
+        """What the dialogue is told: the citizen's words, or that their uploaded files arrived."""
+        if "uploads" in data:
+            refs = data["uploads"]
+            if not isinstance(refs, list) or not refs or len(refs) > uploads.MAX_FILES_PER_MESSAGE:
+                raise _Refused(400, "invalid_uploads", most=uploads.MAX_FILES_PER_MESSAGE)
+            valid = uploads.parse_refs(",".join(ref for ref in refs if isinstance(ref, str)))
+            if len(valid) != len(refs):
+                raise _Refused(400, "invalid_uploads", most=uploads.MAX_FILES_PER_MESSAGE)
+            return uploads.message(valid)
         message = data.get("message")
         if not isinstance(message, str):
             raise _Refused(400, "invalid_message")
@@ -244,14 +287,15 @@ class MiniProgramInput(InputChannel):
             raise _Refused(400, "empty_message")
         if len(text) > self.settings.max_message_chars:
             raise _Refused(400, "message_too_long", limit=self.settings.max_message_chars)
-        if not self.rate.allow(session.openid):
+        return text
+
+    async def _upload(self, request: Request) -> HTTPResponse:
+        session = self._authenticate(request)  # before the body is read
+        if not self.upload_rate.allow(session.openid):
             raise _Refused(429, "too_many_messages")
-        text = self.sent.admit(SENDER_PREFIX + session.openid, text)
-        # A client that disconnects must not cancel a turn half-way: it runs as its own task.
-        turn = asyncio.ensure_future(self._run_turn(session.openid, text, on_new_message))
-        self._turns.add(turn)
-        turn.add_done_callback(self._turns.discard)
-        return _json({"messages": await asyncio.shield(turn)})
+        refs = await stage_files(request, SENDER_PREFIX + session.openid)
+        logger.info("miniprogram: %s uploaded %d file(s)", mask_identifier(session.openid), len(refs))
+        return _json({"uploads": refs})
 
     async def _run_turn(self, openid: str, text: str, on_new_message: OnNewMessage) -> list[dict[str, Any]]:
         collector = CollectingOutputChannel()

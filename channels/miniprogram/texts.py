@@ -35,6 +35,7 @@ ERRORS = {
     "invalid_message": "请求缺少消息内容：message 必须是文字。",
     "empty_message": "消息不能为空，请输入您要办理的事项或问题。",
     "message_too_long": "消息太长了，请精简到{limit}字以内，或分几次发送。",
+    "invalid_uploads": "文件没有发送成功，请重新选择文件上传（一次最多{most}个）。",
     "payload_too_large": "请求内容过大，请精简后再发送。",
     "request_timeout": "请求未能按时送达，请检查网络后重试。",
     "too_many_messages": f"您发送得太快了，请稍等一分钟再发；着急的话可以拨打{settings.hotline}热线。",

@@ -17,7 +17,6 @@ its answer arrives on the socket like any other. The portal checks what they are
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -32,14 +31,13 @@ from bot import uploads
 from bot.identity import web_session
 from bot.privacy import mask_identifier
 from bot.settings import settings
-from channels.http_body import read_body
+from channels.file_upload import UploadRefused, stage_files
 from channels.payloads import SentButtons
 from channels.rate import MessageRate, too_fast
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
-MULTIPART_OVERHEAD = 64 * 1024
 
 
 class WebChatOutput(SocketIOOutput):
@@ -155,24 +153,10 @@ class WebChatInput(SocketIOInput):
             return self._refused(401, "对话已过期，请刷新页面后重新发送文件。")
         if not self.rate.allow(subject):
             return self._refused(429, too_fast())
-        per_file = settings.max_upload_bytes
-        limit = per_file * uploads.MAX_FILES_PER_MESSAGE + MULTIPART_OVERHEAD
-        body = await read_body(request, limit)
-        if body is None:
-            return self._refused(
-                413,
-                f"文件太大了：每个文件请不超过{per_file // (1024 * 1024)}MB，一次最多{uploads.MAX_FILES_PER_MESSAGE}个。",
-            )
-        request.body = body
-        files = [f for f in (request.files or {}).getlist("file") or [] if f.body]
-        if not files:
-            return self._refused(400, "没有收到文件，请重新选择照片或 PDF 文件。")
-        if len(files) > uploads.MAX_FILES_PER_MESSAGE:
-            return self._refused(413, f"一次最多发送{uploads.MAX_FILES_PER_MESSAGE}个文件，请分几次发送。")
-        if any(len(f.body) > per_file for f in files):
-            return self._refused(413, f"有文件超过{per_file // (1024 * 1024)}MB，请压缩或拍得小一些再发送。")
-        box = uploads.inbox()
-        refs = [await asyncio.to_thread(box.stage, subject, f.body, f.name or "") for f in files]
+        try:
+            refs = await stage_files(request, subject)
+        except UploadRefused as refused:
+            return self._refused(refused.status, refused.message)
         log.info("会话 %s 上传了 %d 个文件", mask_identifier(subject), len(refs))
         output = WebChatOutput(self.sio, self.bot_message_evt, self.sent)
         await on_new_message(UserMessage(uploads.message(refs), output, subject, input_channel=self.name()))

@@ -1,5 +1,6 @@
-"""Async client of the WeChat API calls the channels need: stable_token and custom/send for the
-official account, jscode2session for the mini-program's login.
+"""Async client of the WeChat API calls the channels need: stable_token, custom/send and
+media/get (the pictures citizens send) for the official account, jscode2session for the
+mini-program's login.
 
 wechatpy's own client uses `requests` and would block Rasa's event loop (one Sanic worker
 serves every conversation), so this one uses aiohttp. The access token is valid for two hours
@@ -41,6 +42,10 @@ class MiniProgramUser:
 
     openid: str
     unionid: str | None = None
+
+
+class MediaTooLarge(WeChatAPIError):
+    """The media is larger than the caller accepts; nothing beyond the limit was read."""
 
 
 class QuotaExhausted(WeChatAPIError):
@@ -189,3 +194,44 @@ class WeChatAPI:
             if errcode in QUOTA_EXHAUSTED:
                 raise QuotaExhausted(errcode, errmsg)
             raise WeChatAPIError(errcode, errmsg)
+
+    async def download_media(self, media_id: str, max_bytes: int) -> bytes:
+        """The content of a temporary media (a picture a user sent; WeChat keeps it three days).
+
+        media/get answers the file itself, or JSON with an errcode; a rejected token is refreshed
+        once, as for sending. Raises `MediaTooLarge` past `max_bytes`, `WeChatAPIError` otherwise."""
+        token = await self.access_token()
+        for attempt in (1, 2):
+            try:
+                async with self._client().get(
+                    f"{self.api_base}/cgi-bin/media/get", params={"access_token": token, "media_id": media_id}
+                ) as response:
+                    if response.status != 200:
+                        raise WeChatAPIError(-1, f"HTTP {response.status} from /cgi-bin/media/get")
+                    kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                    if kind not in ("application/json", "text/plain"):
+                        return await _read_bounded(response, max_bytes)
+                    data = await response.json(content_type=None)
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
+                raise WeChatAPIError(-1, f"{type(error).__name__} calling /cgi-bin/media/get") from None
+            errcode = _errcode(data) if isinstance(data, dict) else -1
+            if errcode in TOKEN_INVALID and attempt == 1:
+                logger.info("wechat: access token rejected (errcode %s), refreshing once", errcode)
+                token = await self.access_token(rejected=token)
+                continue
+            errmsg = str(data.get("errmsg") or "") if isinstance(data, dict) else "unexpected answer"
+            raise WeChatAPIError(errcode or -1, errmsg or "no media")
+        raise WeChatAPIError(-1, "no media")  # not reached: the second attempt returns or raises
+
+
+async def _read_bounded(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+    declared = response.content_length
+    if declared is not None and declared > max_bytes:
+        raise MediaTooLarge(-1, f"media of {declared} bytes")
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            raise MediaTooLarge(-1, "media over the limit")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -11,6 +11,8 @@ see channels/wechat/settings.py). It only translates protocols:
   otherwise the response is `success` and the reply follows through the customer-service
   API. The turn is awaited with `asyncio.wait`, never cancelled, and retries of the same
   message join it instead of starting another;
+* a picture is a material: fetched through media/get, pictures sent together taken as one
+  upload (channels/wechat/albums.py), staged in the upload inbox and handed to the dialogue;
 * a turn's bot messages become one text with numbered options for buttons; a reply "1"
   sends the first option's payload.
 Errors never surface as a 5xx: WeChat would retry, and the user would see "该公众号暂时无法提供服务".
@@ -25,6 +27,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -36,13 +39,17 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature, random_string
 
+from bot import uploads
 from bot.privacy import mask_identifier
+from bot.settings import settings
+from channels.file_upload import stage
 from channels.http_body import is_ascii_number, read_body
 from channels.memory import BoundedMap
 from channels.payloads import as_typed
 from channels.rate import MessageRate, too_fast
 from channels.wechat import texts
-from channels.wechat.api import WeChatAPI
+from channels.wechat.albums import Album, Albums
+from channels.wechat.api import MediaTooLarge, WeChatAPI
 from channels.wechat.inbound import Inbound, InboundRejected, parse_xml, read_inbound
 from channels.wechat.outbound import CustomerServiceSender, WeChatOutput
 from channels.wechat.rendering import choose_option, render_messages, split_text
@@ -87,6 +94,7 @@ class WeChatInput(InputChannel):
         self.crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.safe_mode else None
         self._background: set[asyncio.Task] = set()
         self.rate = MessageRate()
+        self.albums = Albums()
         # (timestamp, nonce) → digest of the body first signed with them; WeChat's own retries
         # resend the same body, anything else under a seen nonce is a replay
         self.nonces: BoundedMap[str] = BoundedMap(ttl=2 * settings.max_clock_skew_seconds, size=100_000)
@@ -214,7 +222,7 @@ class WeChatInput(InputChannel):
 
     async def _answer(self, inbound: Inbound, on_new_message: OnNewMessage) -> str | None:
         """The passive reply text for this request, or None for `success`."""
-        if inbound.to_dialogue is None and inbound.direct_reply is None:
+        if inbound.to_dialogue is None and inbound.direct_reply is None and inbound.media_id is None:
             if inbound.counts_as_interaction:
                 self.memory.note_user_message(inbound.openid)
             return None
@@ -251,12 +259,23 @@ class WeChatInput(InputChannel):
         """One dialogue turn; returns the reply as parts that each fit a WeChat text."""
         if inbound.direct_reply is not None:
             return [inbound.direct_reply]
+        album = None
+        if inbound.media_id is not None:
+            album = self.albums.join(inbound.openid, partial(self._fetch, inbound.media_id))
+            if album is None:
+                return []  # the picture belongs to the album an earlier message's turn answers
         if not self.rate.allow(inbound.openid):
             return [too_fast()]
-        text = inbound.to_dialogue or ""
-        option = choose_option(text, self.memory.options(inbound.openid))
-        # a typed "/intent{…}" is words, not a button: only the numbered options carry payloads
-        text = option.payload if option is not None else as_typed(text)
+        note = None
+        if album is not None:
+            text, note = await self._pictures(album)
+            if text is None:
+                return [note] if note else []
+        else:
+            text = inbound.to_dialogue or ""
+            option = choose_option(text, self.memory.options(inbound.openid))
+            # a typed "/intent{…}" is words, not a button: only the numbered options carry payloads
+            text = option.payload if option is not None else as_typed(text)
         collector = CollectingOutputChannel()
         message = UserMessage(
             text,
@@ -273,7 +292,39 @@ class WeChatInput(InputChannel):
             return [texts.DIALOGUE_FAILED]
         rendered = render_messages(collector.messages)
         self.memory.set_options(inbound.openid, rendered.options)
-        return split_text(rendered.text)
+        return split_text(f"{note}\n\n{rendered.text}" if note else rendered.text)
+
+    async def _fetch(self, media_id: str) -> bytes:
+        return await self.api.download_media(media_id, settings.max_upload_bytes)
+
+    async def _pictures(self, album: Album) -> tuple[str | None, str | None]:
+        """The upload message for an album's pictures (None if none could be fetched) and a note
+        on the ones that could not."""
+        pictures = await self.albums.collect(album)
+        fetched: list[tuple[bytes, str]] = []
+        too_large = failed = 0
+        for picture in pictures:
+            error = picture.exception()
+            if error is None:
+                fetched.append((picture.result(), "微信图片.jpg"))
+            elif isinstance(error, MediaTooLarge):
+                too_large += 1
+            else:
+                failed += 1
+                logger.warning(
+                    "wechat: a picture from %s could not be fetched: %s", mask_identifier(album.openid), error
+                )
+        notes = []
+        if too_large:
+            notes.append(texts.IMAGE_TOO_LARGE.format(limit=settings.max_upload_bytes // (1024 * 1024)))
+        if failed:
+            notes.append(texts.SOME_IMAGES_NOT_RECEIVED.format(count=failed) if fetched else texts.IMAGES_NOT_RECEIVED)
+        note = "\n".join(notes) or None
+        if not fetched:
+            return None, note
+        refs = await stage(album.openid, fetched)
+        logger.info("wechat: %s sent %d picture(s)", mask_identifier(album.openid), len(refs))
+        return uploads.message(refs), note
 
     @staticmethod
     def _parts(task: asyncio.Task[list[str]]) -> list[str]:

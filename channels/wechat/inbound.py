@@ -21,6 +21,7 @@ from channels.wechat import texts
 _DECLARATION = re.compile(r"<!(?!\[CDATA\[|--)", re.IGNORECASE)
 # openids and the account's original id (gh_…): WeChat uses nothing else, so nothing else passes.
 _OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 MAX_TEXT_CHARS = 4000
 # Events after which WeChat opens the 48-hour customer-service window (location reports and
 # link clicks do not).
@@ -63,8 +64,9 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
 class Inbound:
     """One message or event, reduced to what the channel acts on.
 
-    Exactly one of `to_dialogue` (text for Rasa) and `direct_reply` (answered by the channel)
-    is set, or neither (an event that needs no answer, e.g. unsubscribe).
+    At most one of `to_dialogue` (text for Rasa), `media_id` (a picture to fetch and hand to
+    the dialogue as a material) and `direct_reply` (answered by the channel) is set; none for an
+    event that needs no answer (e.g. unsubscribe).
     """
 
     openid: str
@@ -73,12 +75,14 @@ class Inbound:
     dedup_key: str
     msg_id: str | None = None
     to_dialogue: str | None = None
+    media_id: str | None = None
     direct_reply: str | None = None
     counts_as_interaction: bool = True
 
 
 def read_inbound(fields: dict[str, str]) -> Inbound:
-    """Classifies a parsed message: text and voice go to Rasa, subscribe greets, others are declined."""
+    """Classifies a parsed message: text and voice go to Rasa, a picture is a material to fetch,
+    subscribe greets, others are declined."""
     openid = fields.get("FromUserName", "")
     account = fields.get("ToUserName", "")
     msg_type = fields.get("MsgType", "").lower()
@@ -102,6 +106,11 @@ def read_inbound(fields: dict[str, str]) -> Inbound:
         if not recognition:
             return Inbound(**base, direct_reply=texts.VOICE_NOT_RECOGNISED)
         return Inbound(**base, to_dialogue=recognition)
+    if msg_type == "image":
+        media_id = fields.get("MediaId", "")
+        if not _MEDIA_ID.match(media_id):
+            raise InboundRejected("image without a valid MediaId")
+        return Inbound(**base, media_id=media_id)
     if msg_type == "event":
         if event == "subscribe":
             return Inbound(**base, to_dialogue="/greet")

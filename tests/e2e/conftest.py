@@ -1,6 +1,7 @@
 """The real stack as processes: the Rasa server (3.10 runtime), the action server (3.11), the
-console and the sandbox portal (dev mode: /dev/sms gives the test the SMS code; simulator
-frozen so the demo cases stay as seeded), on free ports, with their own tracker, services and
+console, the sandbox portal (dev mode: /dev/sms gives the test the SMS code; simulator
+frozen so the demo cases stay as seeded) and the fake WeChat API the WeChat channels talk to
+(tests/support/fake_wechat.py), on free ports, with their own tracker, services and
 portal databases, so a running `make run` is never disturbed and every run starts clean."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -38,6 +39,15 @@ KB_DB_URL = f"sqlite:///{ROOT / 'data' / 'db' / 'test-kb.db'}"
 """The demo knowledge base for the tests, kept between runs: the import is idempotent, so only
 the first run (or a changed guide) pays for encoding the pack."""
 knowledge_base_imported = threading.Event()
+WECHAT = {
+    "BANSHI_WECHAT_TOKEN": "e2e-wechat-token",
+    "BANSHI_WECHAT_APPID": "wxe2e00000official",
+    "BANSHI_WECHAT_SECRET": "e2e-wechat-secret",
+    "BANSHI_MINIPROGRAM_APPID": "wxe2e000000miniapp",
+    "BANSHI_MINIPROGRAM_SECRET": "e2e-miniprogram-secret",
+}
+"""The WeChat accounts of the stack: the channels read them from the environment, the fake
+WeChat API is started with them, the tests sign with them."""
 
 
 @dataclass
@@ -49,7 +59,9 @@ class Stack:
     db_url: str
     portal_db_url: str
     inbox_url: str
+    wechat_api_url: str
     logs: Path
+    wechat: dict[str, str] = field(default_factory=lambda: dict(WECHAT))
 
     def say(self, text: str, sender: str) -> list[dict]:
         response = httpx.post(
@@ -83,6 +95,7 @@ def stack(tmp_path_factory) -> Stack:
     work = tmp_path_factory.mktemp("stack")
     model = ensure_model(ROOT, quiet=True)
     rasa_port, action_port, console_port, portal_port = free_port(), free_port(), free_port(), free_port()
+    wechat_port = free_port()
     db_url = f"sqlite:///{work / 'banshi.db'}"
     portal_db_url = f"sqlite:///{work / 'portal.db'}"
     endpoints = write_endpoints(work / "endpoints.yml", action_port, work / "tracker.db", ROOT)
@@ -96,6 +109,8 @@ def stack(tmp_path_factory) -> Stack:
         "BANSHI_PORTAL_DEV": "1",
         "BANSHI_WIDGET_ORIGINS": ",".join(origins),
         "BANSHI_PORTAL_TICK_SECONDS": "0",
+        "BANSHI_WECHAT_API_BASE": f"http://127.0.0.1:{wechat_port}",
+        **WECHAT,
         **object_store_env(work),
         **RELAXED,
     }
@@ -104,7 +119,13 @@ def stack(tmp_path_factory) -> Stack:
     assert imported.returncode == 0, imported.stderr[-3000:]
     knowledge_base_imported.set()
 
+    fake_wechat = [
+        *(str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "tests.support.fake_wechat", "--port", str(wechat_port)),
+        *("--appid", WECHAT["BANSHI_WECHAT_APPID"], "--secret", WECHAT["BANSHI_WECHAT_SECRET"]),
+        *("--mp-appid", WECHAT["BANSHI_MINIPROGRAM_APPID"], "--mp-secret", WECHAT["BANSHI_MINIPROGRAM_SECRET"]),
+    ]
     specs = [
+        ("wechat", fake_wechat, f"http://127.0.0.1:{wechat_port}/_health"),
         ("actions", action_server_cmd(action_port), f"http://127.0.0.1:{action_port}/health"),
         ("rasa", rasa_server_cmd(model, endpoints, rasa_port, ROOT, origins=origins), rasa_health_url(rasa_port)),
         ("console", console_cmd(console_port), f"http://127.0.0.1:{console_port}/health"),
@@ -129,6 +150,7 @@ def stack(tmp_path_factory) -> Stack:
             db_url=db_url,
             portal_db_url=portal_db_url,
             inbox_url=env["BANSHI_UPLOAD_INBOX"],
+            wechat_api_url=env["BANSHI_WECHAT_API_BASE"],
             logs=work,
         )
         for _health, process, log in started:

@@ -148,7 +148,6 @@ async def test_voice_uses_recognition_and_empty_recognition_gets_a_polite_text()
 async def test_unsupported_types_get_a_polite_text_without_the_dialogue():
     async with wechat_harness() as h:
         samples = {
-            "image": "<PicUrl><![CDATA[http://example.invalid/a.jpg]]></PicUrl><MediaId><![CDATA[x]]></MediaId>",
             "video": "<MediaId><![CDATA[x]]></MediaId><ThumbMediaId><![CDATA[y]]></ThumbMediaId>",
             "location": (
                 "<Location_X>23.1</Location_X><Location_Y>113.3</Location_Y><Scale>20</Scale>"
@@ -160,7 +159,7 @@ async def test_unsupported_types_get_a_polite_text_without_the_dialogue():
             status, body = await h.send(message_xml(kind, fields, msg_id=4000 + number))
             assert status == 200
             assert reply_content(body) == texts.UNSUPPORTED_MESSAGE
-        assert "文字和语音" in texts.UNSUPPORTED_MESSAGE
+        assert "文字、语音和图片" in texts.UNSUPPORTED_MESSAGE
         assert h.dialogue.received == []
 
 

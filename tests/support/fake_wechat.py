@@ -1,5 +1,5 @@
-"""A fake WeChat API server for development and tests: stable_token and message/custom/send (the
-official account), sns/jscode2session (the mini-program's login).
+"""A fake WeChat API server for development and tests: stable_token, message/custom/send and
+media/get (the official account), sns/jscode2session (the mini-program's login).
 
 It is a real HTTP server (aiohttp), so the channel is exercised through its actual client,
 and it can run as a process next to `rasa run`:
@@ -8,7 +8,8 @@ and it can run as a process next to `rasa run`:
 
 Behaviour follows the real API where the channel depends on it: tokens expire in 7200 s and
 `force_refresh` issues a new one; a send with an unknown token gets 40001; text over 2048
-bytes gets 45002. jscode2session checks the mini-program's AppID and secret and answers a
+bytes gets 45002; media/get answers the bytes of a media the test put there (POST /_media), as
+WeChat holds the pictures users send, and 40007 for any other media_id. jscode2session checks the mini-program's AppID and secret and answers a
 deterministic openid per user: a code "<user>.<anything>" (or just "<user>") belongs to <user>,
 so "alice.1" and "alice.2" are the same person; a code is accepted once (40163 afterwards), a
 code starting with "bad" or "invalid" gets 40029, one starting with "risky" 40226. For tests it
@@ -18,7 +19,9 @@ records everything and injects faults:
     GET  /_attempts         every send attempt, with the errcode it got
     GET  /_token_requests   every stable_token request
     GET  /_session_requests every jscode2session request (without the secret), with its errcode
-    POST /_fail             {"api": "custom_send"|"stable_token"|"jscode2session", "errcode": 45047,
+    POST /_media            body: a picture (Content-Type as WeChat would serve it) → {"media_id": ...}
+    GET  /_media_requests   every media/get request, with its errcode
+    POST /_fail             {"api": "custom_send"|"stable_token"|"jscode2session"|"media_get", "errcode": 45047,
                              "times": 1, "delay_seconds": 0}
                             (an injected 40001/42001 also invalidates the current token, as
                             when another server reset it)
@@ -30,7 +33,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import hashlib
 import itertools
 import json
 import secrets
@@ -41,6 +43,7 @@ from aiohttp import web
 
 from channels.miniprogram import settings as mp
 from channels.wechat.settings import APP_ID, APP_SECRET
+from tests.support.wechat_ids import fake_openid
 
 ERRMSG = {
     0: "ok",
@@ -48,6 +51,7 @@ ERRMSG = {
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
     40013: "invalid appid",
+    40007: "invalid media_id",
     40029: "invalid code",
     40125: "invalid appsecret",
     40163: "code been used",
@@ -61,6 +65,9 @@ ERRMSG = {
     45047: "out of response count limit",
     47001: "data format error",
 }
+
+
+FAULTY_APIS = ("custom_send", "stable_token", "jscode2session", "media_get")
 
 
 class FakeWeChat:
@@ -77,12 +84,15 @@ class FakeWeChat:
         self.mp_app_id, self.mp_app_secret = mp_app_id, mp_app_secret
         self._serial = itertools.count(1)
         self.reset()
-        self.app = web.Application(client_max_size=1024 * 1024)
+        self.app = web.Application(client_max_size=64 * 1024 * 1024)
         self.app.add_routes(
             [
                 web.post("/cgi-bin/stable_token", self.stable_token),
                 web.post("/cgi-bin/message/custom/send", self.custom_send),
                 web.get("/sns/jscode2session", self.jscode2session),
+                web.get("/cgi-bin/media/get", self.media_get),
+                web.post("/_media", self.post_media),
+                web.get("/_media_requests", self.get_media_requests),
                 web.get("/_received", self.get_received),
                 web.get("/_attempts", self.get_attempts),
                 web.get("/_token_requests", self.get_token_requests),
@@ -104,6 +114,8 @@ class FakeWeChat:
         self.session_requests: list[dict[str, Any]] = []
         self.used_codes: set[str] = set()
         self.faults: list[dict[str, Any]] = []
+        self.media: dict[str, tuple[bytes, str]] = {}
+        self.media_requests: list[dict[str, Any]] = []
 
     def _new_token(self) -> str:
         self.current_token = f"FAKE-TOKEN-{next(self._serial)}"
@@ -178,11 +190,37 @@ class FakeWeChat:
             return 45002
         return 0
 
+    async def media_get(self, request: web.Request) -> web.Response:
+        token, media_id = request.query.get("access_token"), request.query.get("media_id", "")
+        attempt: dict[str, Any] = {"media_id": media_id, "at": time.time()}
+        self.media_requests.append(attempt)
+        errcode = await self._fault("media_get")
+        if errcode is None:
+            errcode = 41001 if not token else 40001 if token not in self.valid_tokens else 0
+        if errcode == 0 and media_id not in self.media:
+            errcode = 40007
+        attempt["errcode"] = errcode
+        if errcode:
+            # WeChat answers errors of media/get as text/plain JSON
+            body = json.dumps({"errcode": errcode, "errmsg": ERRMSG.get(errcode, "error")})
+            return web.Response(text=body, content_type="text/plain")
+        data, content_type = self.media[media_id]
+        return web.Response(
+            body=data,
+            content_type=content_type,
+            headers={"Content-disposition": f'attachment; filename="{media_id}.jpg"'},
+        )
+
+    async def post_media(self, request: web.Request) -> web.Response:
+        media_id = f"MEDIA_{next(self._serial)}_{secrets.token_hex(8)}"
+        self.media[media_id] = (await request.read(), request.content_type or "image/jpeg")
+        return web.json_response({"media_id": media_id})
+
+    async def get_media_requests(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.media_requests)
+
     def openid_for(self, code: str) -> str:
-        """The openid of a code's user: 28 characters starting with "o", stable per AppID and user."""
-        user = code.split(".", 1)[0]
-        digest = hashlib.sha256(f"{self.mp_app_id}|{user}".encode()).digest()
-        return "o" + base64.urlsafe_b64encode(digest).decode()[:27]
+        return fake_openid(self.mp_app_id, code)
 
     async def jscode2session(self, request: web.Request) -> web.Response:
         query = request.query
@@ -232,8 +270,8 @@ class FakeWeChat:
 
     async def post_fail(self, request: web.Request) -> web.Response:
         fault = await request.json()
-        if fault.get("api") not in ("custom_send", "stable_token", "jscode2session"):
-            return web.json_response({"error": "api must be custom_send, stable_token or jscode2session"}, status=400)
+        if fault.get("api") not in FAULTY_APIS:
+            return web.json_response({"error": f"api must be one of {', '.join(FAULTY_APIS)}"}, status=400)
         fault["times"] = int(fault.get("times", 1))
         self.faults.append(fault)
         return web.json_response({"ok": True})
@@ -262,7 +300,9 @@ class FakeWeChat:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fake WeChat API (stable_token, message/custom/send, jscode2session)")
+    parser = argparse.ArgumentParser(
+        description="Fake WeChat API (stable_token, message/custom/send, media/get, jscode2session)"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8011)
     parser.add_argument("--appid", default=APP_ID[2])

@@ -1,0 +1,185 @@
+"""Materials through the WeChat channels of the real stack: pictures sent to the official
+account (fetched from the fake WeChat API's media/get) and files uploaded by the mini-program
+reach the portal's checklist, and the application is submitted with them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+import httpx
+
+from bot.identity.store import IdentityStore
+from tests.support.application_runs import NUMBER, START_PAYLOAD, portal_token
+from tests.support.golden import SCENARIOS
+from tests.support.portal_cases import close_earlier_cases
+from tests.support.sample_files import photo, renamed_executable
+from tests.support.wechat_ids import fake_openid
+
+SCENARIO = SCENARIOS["credit_repair"]
+MATERIAL = "已履行行政处罚决定的证明"
+_CONTENT = re.compile(r"<Content><!\[CDATA\[(.*)\]\]></Content>", re.S)
+
+
+class OfficialAccount:
+    """A WeChat user of the official account, as WeChat's servers speak for them."""
+
+    def __init__(self, stack) -> None:
+        self.stack = stack
+        self.openid = f"oE2E{uuid.uuid4().hex[:24]}"
+        self.msg_id = int(time.time() * 1000)
+
+    def _received(self) -> list[str]:
+        sent = httpx.get(f"{self.stack.wechat_api_url}/_received", timeout=10).json()
+        return [m["text"]["content"] for m in sent if m["touser"] == self.openid]
+
+    def _push(self, fields: str) -> str:
+        """WeChat's push of one message; the passive reply, if the answer was ready in time."""
+        token = self.stack.wechat["BANSHI_WECHAT_TOKEN"]
+        timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
+        signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+        self.msg_id += 1
+        xml = (
+            f"<xml><ToUserName><![CDATA[gh_e2e000000000]]></ToUserName><FromUserName><![CDATA[{self.openid}]]>"
+            f"</FromUserName><CreateTime>{timestamp}</CreateTime>{fields}<MsgId>{self.msg_id}</MsgId></xml>"
+        )
+        response = httpx.post(
+            f"{self.stack.rasa_url}/webhooks/wechat/webhook",
+            params={"signature": signature, "timestamp": timestamp, "nonce": nonce},
+            content=xml.encode(),
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        found = _CONTENT.search(response.text)
+        return found.group(1) if found else ""
+
+    def _then(self, before: int, passive: list[str]) -> str:
+        """The passive replies and the customer-service messages that follow, once none has come
+        for a moment."""
+        seen, changed, deadline = before, time.monotonic(), time.monotonic() + 60
+        while time.monotonic() < deadline:
+            count = len(self._received())
+            if count != seen:
+                seen, changed = count, time.monotonic()
+            if (any(passive) or seen > before) and time.monotonic() - changed > 1.5:
+                break
+            time.sleep(0.2)
+        return "\n".join([p for p in passive if p] + self._received()[before:])
+
+    def say(self, text: str) -> str:
+        before = len(self._received())
+        return self._then(
+            before, [self._push(f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>")]
+        )
+
+    def send_pictures(self, pictures: list[bytes]) -> tuple[str, list[str]]:
+        """Pictures sent together (a multi-select): WeChat pushes one message each, a moment
+        apart, without waiting for the answers. The whole reply, and each push's passive one."""
+        media = [
+            httpx.post(f"{self.stack.wechat_api_url}/_media", content=p, headers={"Content-Type": "image/jpeg"}).json()[
+                "media_id"
+            ]
+            for p in pictures
+        ]
+        before = len(self._received())
+        with ThreadPoolExecutor(len(media)) as pool:
+            pushes = []
+            for media_id in media:
+                pushes.append(
+                    pool.submit(
+                        self._push, f"<MsgType><![CDATA[image]]></MsgType><MediaId><![CDATA[{media_id}]]></MediaId>"
+                    )
+                )
+                time.sleep(0.2)
+            passive = [push.result() for push in pushes]
+        return self._then(before, passive), passive
+
+
+def _option(reply: str, title: str) -> str:
+    found = re.search(rf"^(\d+)\. {re.escape(title)}", reply, re.M)
+    assert found, reply
+    return found.group(1)
+
+
+def _bind(stack, sender: str, channel: str) -> str:
+    close_earlier_cases(stack.portal_db_url, "credit_repair")
+    token = portal_token(stack.portal_url, SCENARIO["subject"])
+    IdentityStore(stack.db_url).save(sender, channel, token, datetime.now(timezone.utc))
+    return token.token
+
+
+def _checked_material(stack, token: str, number: str) -> dict:
+    application = httpx.get(
+        f"{stack.portal_url}/applications/{number}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ).json()
+    assert application["status"] != "draft", application["status"]
+    return next(item for item in application["checklist"] if item["name"] == MATERIAL)
+
+
+def test_pictures_sent_to_the_official_account_become_the_material(stack):
+    user = OfficialAccount(stack)
+    token = _bind(stack, user.openid, "wechat")
+    reply = user.say(SCENARIO["first"])
+    reply = user.say(_option(reply, "同意调取，开始办理"))
+    for answer in SCENARIO["answers"]:
+        reply = user.say(answer)
+    assert f"请上传「{MATERIAL}」" in reply, reply
+
+    reply, passive = user.send_pictures([photo(900, 1200), photo(900, 1200, colour=(10, 90, 200))])
+    assert f"已收到「{MATERIAL}」的" in reply and "材料清单" in reply, reply
+    assert passive[1] == "", "the second picture of the album answers nothing itself"
+
+    reply = user.say(_option(reply, "确认提交"))
+    number = NUMBER.search(reply)
+    assert number, reply
+    material = _checked_material(stack, token, number.group(0))
+    assert material["status"] == "uploaded" and len(material["files"]) == 2, material
+
+
+def _miniprogram(stack, path: str, token: str, **kwargs) -> httpx.Response:
+    return httpx.post(
+        f"{stack.rasa_url}/webhooks/miniprogram{path}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+        **kwargs,
+    )
+
+
+def test_files_uploaded_by_the_mini_program_become_the_material(stack):
+    user = f"mat{uuid.uuid4().hex[:10]}"
+    login = httpx.post(f"{stack.rasa_url}/webhooks/miniprogram/login", json={"code": f"{user}.1"}, timeout=30)
+    assert login.status_code == 200, login.text
+    session = login.json()["token"]
+    token = _bind(stack, "mp:" + fake_openid(stack.wechat["BANSHI_MINIPROGRAM_APPID"], user), "miniprogram")
+
+    def say(**body) -> list[dict]:
+        response = _miniprogram(stack, "/webhook", session, json=body)
+        assert response.status_code == 200, response.text
+        return response.json()["messages"]
+
+    say(message=SCENARIO["first"])
+    for answer in [START_PAYLOAD, *SCENARIO["answers"]]:
+        messages = say(message=answer)
+    assert any(f"请上传「{MATERIAL}」" in (m.get("text") or "") for m in messages), messages
+
+    refused = _miniprogram(stack, "/upload", session, files={"file": ("证明.jpg", renamed_executable(), "image/jpeg")})
+    messages = say(uploads=refused.json()["uploads"])
+    assert any("没能收下" in (m.get("text") or "") for m in messages), messages
+    assert not any(m["type"] == "image" for m in messages)
+
+    uploaded = _miniprogram(stack, "/upload", session, files={"file": ("tmp_1.jpg", photo(), "image/jpeg")})
+    assert uploaded.status_code == 200, uploaded.text
+    messages = say(uploads=uploaded.json()["uploads"])
+    texts = "\n".join(m.get("text") or "" for m in messages)
+    assert f"已收到「{MATERIAL}」的文件" in texts, messages
+    assert any(m["type"] == "image" and m["url"].startswith("data:image/jpeg;base64,") for m in messages), messages
+
+    reply = "\n".join(m.get("text") or "" for m in say(message="确认提交"))
+    number = NUMBER.search(reply)
+    assert number, reply
+    material = _checked_material(stack, token, number.group(0))
+    assert material["status"] == "uploaded" and len(material["files"]) == 1, material
