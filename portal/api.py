@@ -15,7 +15,7 @@ from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
 from bot.catalogue import load_catalogue
-from portal import applications, consent, identity, materials
+from portal import applications, consent, identity, materials, signing
 from portal.errors import ApiError, problem_text
 from portal.forms import FORMS, subjects_for
 from portal.profile import fields_for
@@ -30,6 +30,8 @@ from portal.schemas import (
     Health,
     LogoutOut,
     MaterialOut,
+    SigningStart,
+    SignRequest,
     SubmitRequest,
     SupplementRequest,
     UrgeRequest,
@@ -194,6 +196,10 @@ def build_blueprint(dev: bool) -> Blueprint:
         async def dev_sms(request: Request, binding_id: str) -> HTTPResponse:
             return send(await call(identity.dev_sms, request.app.ctx.db, binding_id[:64]))
 
+        @bp.get("/dev/signing/<number>")
+        async def dev_signing(request: Request, number: str) -> HTTPResponse:
+            return send(await call(signing.dev_code, request.app.ctx.db, number[:20]))
+
     @bp.get("/me")
     async def me(request: Request) -> HTTPResponse:
         subject = await subject_of(request)
@@ -342,6 +348,20 @@ def build_blueprint(dev: bool) -> Blueprint:
         subject = await subject_of(request)
         ctx = request.app.ctx
         return send(await call(materials.remove, ctx.db, ctx.store, ctx.config, subject, number, file_id))
+
+    @bp.post("/applications/<number>/signing")
+    async def start_signing(request: Request, number: str) -> HTTPResponse:
+        subject = await subject_of(request)
+        body = parse(request, SigningStart)
+        ctx = request.app.ctx
+        return send(await call(applications.start_signing, ctx.db, ctx.config, subject, number, body), 201)
+
+    @bp.post("/applications/<number>/signing/<signing_id>")
+    async def sign(request: Request, number: str, signing_id: str) -> HTTPResponse:
+        subject = await subject_of(request)
+        body = parse(request, SignRequest)
+        ctx = request.app.ctx
+        return send(await call(applications.sign, ctx.db, ctx.config, subject, number, signing_id[:32], body))
 
     @bp.post("/applications/<number>/urge")
     async def urge(request: Request, number: str) -> HTTPResponse:

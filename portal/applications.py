@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session
 
 from bot.catalogue import ServiceItem, load_catalogue
 from bot.settings import settings
-from bot.validation import is_valid_application_no
+from portal import signing
 from portal.checklist import checklist, missing_uploads
 from portal.config import PortalConfig
 from portal.consent import check_purpose, consented
 from portal.dates import CHINA, add_working_days, today, working_days_before
 from portal.db import Database, utcnow
-from portal.errors import ApiError, not_found_application
+from portal.errors import ApiError
 from portal.forms import FORMS, Form, check_value, department_for, resolve
 from portal.identity import Subject, aware
 from portal.models import (
@@ -34,25 +34,31 @@ from portal.models import (
     DailySequence,
     DeferredMaterial,
     Enterprise,
-    Event,
     IdempotencyRecord,
     SubTask,
 )
 from portal.profile import subject_profile
+from portal.records import add_event, owned
 from portal.schemas import (
     ApplicationCreate,
     ApplicationList,
     ApplicationOut,
     ApplicationSummary,
     ApplicationUpdate,
+    DeferredMaterialIn,
     DeferredMaterialOut,
     EventOut,
+    SignatureOut,
+    SigningOut,
+    SigningStart,
+    SignRequest,
     SubmitRequest,
     SubTaskOut,
     SupplementRequest,
     UrgeOut,
     UrgeRequest,
 )
+from portal.signing import Case, required, unsigned
 
 log = logging.getLogger("portal.applications")
 
@@ -126,22 +132,6 @@ def next_number(session: Session, day: date) -> str:
     raise ApiError(503, "busy", "系统繁忙，请稍后再试。")
 
 
-def _owned(session: Session, subject: Subject, number: str, lock: bool = False) -> Application:
-    if not is_valid_application_no(number):
-        raise not_found_application()
-    query = select(Application).where(
-        Application.number == number.strip().upper(),
-        Application.subject_type == subject.type,
-        Application.subject_id == subject.id,
-    )
-    if lock:
-        query = query.with_for_update()
-    found = session.scalar(query)
-    if found is None:
-        raise not_found_application()
-    return found
-
-
 def _validate_fields(form: Form, values: dict, partial_nulls: bool = False) -> dict:
     problems: list[dict[str, str]] = []
     clean: dict = {}
@@ -163,17 +153,11 @@ def _validate_fields(form: Form, values: dict, partial_nulls: bool = False) -> d
     return clean
 
 
-def _event(app: Application, message: str, department: str | None = None, at: datetime | None = None) -> None:
-    app.events.append(Event(at=at or utcnow(), department=department, message=message))
-
-
 DRAFTS_PER_ITEM = 3
 """Open drafts one subject may hold for one 一件事 (the chat continues an open one anyway)."""
-DRAFTS_PER_DAY = 20
-"""Drafts one subject may create in a day: the day's application numbers are shared by all."""
 
 
-def _check_draft_limits(session: Session, subject: Subject, code: str, now: datetime) -> None:
+def _check_draft_limits(session: Session, config: PortalConfig, subject: Subject, code: str, now: datetime) -> None:
     mine = (
         select(func.count())
         .select_from(Application)
@@ -185,7 +169,7 @@ def _check_draft_limits(session: Session, subject: Subject, code: str, now: date
             "too_many_drafts",
             f"这项一件事您已有{DRAFTS_PER_ITEM}份未提交的草稿，请继续办理其中一份，或删除不需要的草稿后再新建。",
         )
-    if session.scalar(mine.where(Application.created_at > now - timedelta(days=1))) >= DRAFTS_PER_DAY:
+    if session.scalar(mine.where(Application.created_at > now - timedelta(days=1))) >= config.drafts_per_day:
         raise ApiError(
             429, "too_many_drafts", f"您今天新建的申请已经很多了，请明天再试；如有急事请拨打{settings.hotline}。"
         )
@@ -272,7 +256,7 @@ def create_draft(
     try:
         with db.transaction() as session:
             now = utcnow()
-            _check_draft_limits(session, subject, item.code, now)
+            _check_draft_limits(session, config, subject, item.code, now)
             values: dict = {}
             prefilled: list[str] = []
             if request.prefill:
@@ -303,7 +287,7 @@ def create_draft(
                 urge_count=0,
             )
             session.add(app)
-            _event(app, "已创建申请草稿" + (f"，预填了{len(prefilled)}项信息" if prefilled else ""), at=now)
+            add_event(app, "已创建申请草稿" + (f"，预填了{len(prefilled)}项信息" if prefilled else ""), at=now)
             session.flush()
             if key:
                 session.add(
@@ -361,7 +345,7 @@ def update_draft(
     db: Database, config: PortalConfig, subject: Subject, number: str, request: ApplicationUpdate
 ) -> ApplicationOut:
     with db.transaction() as session:
-        app = _owned(session, subject, number, lock=True)
+        app = owned(session, subject, number, lock=True)
         if app.status != "draft":
             raise ApiError(409, "not_a_draft", "办件已提交，不能再修改申请表；如需补充材料，请使用补正功能。")
         clean = _validate_fields(FORMS[app.service_code], request.fields, partial_nulls=True)
@@ -397,6 +381,37 @@ def submit(
         if replay is None:
             raise
         return replay, True
+
+
+def _promised(form: Form, app: Application, entries: list[DeferredMaterialIn], day: date) -> list[DeferredMaterial]:
+    """The materials promised under 容缺, checked: the case's own, deferrable, each once, with a
+    date after today and within 30 working days (10 working days when none is given)."""
+    deferred: list[DeferredMaterial] = []
+    problems: list[dict[str, str]] = []
+    materials = {m.name: m for m in form.materials_for(app.fields)}
+    for index, entry in enumerate(entries):
+        material = materials.get(entry.name)
+        due = entry.due_date or add_working_days(day, DEFAULT_DEFER_DAYS)
+        if material is None:
+            problems.append({"field": f"missing_materials.{index}.name", "problem": "不是本事项需要的材料"})
+        elif not material.deferrable:
+            problems.append(
+                {
+                    "field": f"missing_materials.{index}.name",
+                    "problem": f"「{entry.name}」不适用容缺受理，须在提交时提供",
+                }
+            )
+        elif not day < due <= add_working_days(day, 30):
+            problems.append(
+                {"field": f"missing_materials.{index}.due_date", "problem": "承诺补交日期应在今天之后、30个工作日以内"}
+            )
+        else:
+            deferred.append(DeferredMaterial(name=entry.name, due_date=due))
+    if problems:
+        raise ApiError(422, "invalid_missing_materials", "容缺受理的材料有误，请按提示修改。", problems)
+    if len({d.name for d in deferred}) != len(deferred):
+        raise ApiError(422, "invalid_missing_materials", "容缺材料不能重复填写。")
+    return deferred
 
 
 def _applicant_relation(session: Session, subject: Subject, fields: dict) -> str | None:
@@ -440,7 +455,7 @@ def _submit(
     payload_hash: str,
     request: SubmitRequest,
 ) -> tuple[ApplicationOut, bool]:
-    app = _owned(session, subject, number)
+    app = owned(session, subject, number)
     # Checked again inside the transaction: a duplicate that waited for the first request's
     # commit (SQLite's write lock) must find its key here, not an already submitted draft.
     record = session.scalar(
@@ -476,31 +491,7 @@ def _submit(
     _check_same_case(session, subject, item, app.fields, own_id=app.id)
     now = utcnow()
     day = today()
-    deferred: list[DeferredMaterial] = []
-    problems: list[dict[str, str]] = []
-    materials = {m.name: m for m in form.materials_for(app.fields)}
-    for index, entry in enumerate(request.missing_materials):
-        material = materials.get(entry.name)
-        due = entry.due_date or add_working_days(day, DEFAULT_DEFER_DAYS)
-        if material is None:
-            problems.append({"field": f"missing_materials.{index}.name", "problem": "不是本事项需要的材料"})
-        elif not material.deferrable:
-            problems.append(
-                {
-                    "field": f"missing_materials.{index}.name",
-                    "problem": f"「{entry.name}」不适用容缺受理，须在提交时提供",
-                }
-            )
-        elif not day < due <= add_working_days(day, 30):
-            problems.append(
-                {"field": f"missing_materials.{index}.due_date", "problem": "承诺补交日期应在今天之后、30个工作日以内"}
-            )
-        else:
-            deferred.append(DeferredMaterial(name=entry.name, due_date=due))
-    if problems:
-        raise ApiError(422, "invalid_missing_materials", "容缺受理的材料有误，请按提示修改。", problems)
-    if len({d.name for d in deferred}) != len(deferred):
-        raise ApiError(422, "invalid_missing_materials", "容缺材料不能重复填写。")
+    deferred = _promised(form, app, request.missing_materials, day)
     if deferred and not request.commitment:
         raise ApiError(
             422,
@@ -515,6 +506,14 @@ def _submit(
             "materials_missing",
             f"还有材料没有上传：{'、'.join(absent)}。请上传后再提交；可容缺的材料也可以承诺后补交。",
             [{"field": "materials", "problem": name} for name in absent],
+        )
+    pending = unsigned(form, app, Case(item.title, [(d.name, d.due_date) for d in deferred]))
+    if pending:
+        raise ApiError(
+            422,
+            "signatures_missing",
+            f"提交前请先在线签署：{'、'.join(f'《{d.name}》' for d in pending)}。",
+            [{"field": "signatures", "problem": d.name} for d in pending],
         )
 
     session.add(
@@ -544,16 +543,16 @@ def _submit(
         names = "、".join(f"{d.name}（{d.due_date:%Y年%m月%d日}前）" for d in deferred)
         app.commitment = f"申请人承诺按期补交：{names}；逾期未补交的，相关事项按规定处理。"
     _build_subtasks(app, item, now)
-    _event(
+    add_event(
         app,
         f"申请已提交，{len({s.department for s in app.subtasks})}个部门并联办理，"
         f"承诺{app.promised_date:%Y年%m月%d日}前办结",
         at=now,
     )
     if deferred:
-        _event(app, "容缺受理：" + app.commitment, at=now)  # type: ignore[operator]
+        add_event(app, "容缺受理：" + app.commitment, at=now)  # type: ignore[operator]
     if agent:
-        _event(app, f"由申请人的{agent}代为提交（关系依据户籍与婚姻登记）", at=now)
+        add_event(app, f"由申请人的{agent}代为提交（关系依据户籍与婚姻登记）", at=now)
     session.flush()
     log.info("提交办件 %s（%s，%d个子事项）", app.number, app.service_code, len(app.subtasks))
     return to_out(config, app), False
@@ -582,7 +581,7 @@ def _build_subtasks(app: Application, item: ServiceItem, now: datetime, status: 
 
 def get_application(db: Database, config: PortalConfig, subject: Subject, number: str) -> ApplicationOut:
     with db.transaction() as session:
-        return to_out(config, _owned(session, subject, number))
+        return to_out(config, owned(session, subject, number))
 
 
 def list_applications(db: Database, config: PortalConfig, subject: Subject, status: str | None) -> ApplicationList:
@@ -608,7 +607,7 @@ def supplement(
 ) -> ApplicationOut:
     """Materials supplied for 补正 or to honour a 容缺 commitment; the department resumes review."""
     with db.transaction() as session:
-        app = _owned(session, subject, number, lock=True)
+        app = owned(session, subject, number, lock=True)
         if app.status not in OPEN_STATUSES:
             raise ApiError(409, "not_open", "办件当前不在办理中，无需补充材料。")
         given = set(request.materials)
@@ -623,12 +622,12 @@ def supplement(
                     task.status = "reviewing"
                     task.note = None
                     task.updated_at = now
-                    _event(app, f"已收到补正材料，「{task.service}」恢复审批", task.department, now)
+                    add_event(app, f"已收到补正材料，「{task.service}」恢复审批", task.department, now)
         for item in app.deferred:
             if item.provided_at is None and item.name in given:
                 item.provided_at = now
                 used.add(item.name)
-                _event(app, f"已补交容缺材料「{item.name}」", at=now)
+                add_event(app, f"已补交容缺材料「{item.name}」", at=now)
         unused = sorted(given - used)
         if unused:
             raise ApiError(
@@ -645,7 +644,7 @@ def supplement(
 def urge(db: Database, config: PortalConfig, subject: Subject, number: str, request: UrgeRequest) -> UrgeOut:
     """催办: only for a case past its promised date, at most once a day; unblocks the departments."""
     with db.transaction() as session:
-        app = _owned(session, subject, number, lock=True)
+        app = owned(session, subject, number, lock=True)
         if app.status not in OPEN_STATUSES:
             raise ApiError(409, "not_open", "办件当前不在办理中，无需催办。")
         if not is_overdue(app):
@@ -665,7 +664,7 @@ def urge(db: Database, config: PortalConfig, subject: Subject, number: str, requ
         app.urge_count += 1
         app.last_urged_at = now
         departments = "、".join(dict.fromkeys(t.department for t in slow)) or "相关部门"
-        _event(app, f"申请人催办{('：' + request.note) if request.note else ''}，已转{departments}督办", at=now)
+        add_event(app, f"申请人催办{('：' + request.note) if request.note else ''}，已转{departments}督办", at=now)
         log.info("催办 %s（第%d次）", app.number, app.urge_count)
         return UrgeOut(
             number=app.number,
@@ -699,7 +698,7 @@ def refresh_status(app: Application, now: datetime) -> None:
         app.updated_at = now
         if status in ("completed", "partly_completed", "rejected"):
             app.completed_at = now
-            _event(app, f"办件{STATUS_TEXT[status]}", at=now)
+            add_event(app, f"办件{STATUS_TEXT[status]}", at=now)
 
 
 def _next_step(app: Application, form: Form) -> str:
@@ -748,8 +747,37 @@ def _summary(config: PortalConfig, app: Application) -> ApplicationSummary:
     )
 
 
+def start_signing(
+    db: Database, config: PortalConfig, subject: Subject, number: str, request: SigningStart
+) -> SigningOut:
+    """The texts still to sign, with the 容缺 commitment for the materials the request names
+    (as they will be at submission), and the SMS code to sign them."""
+    with db.transaction() as session:
+        app = owned(session, subject, number)
+        deferred = _promised(FORMS[app.service_code], app, request.missing_materials, today())
+        case = Case(_item(config, app.service_code).title, [(d.name, d.due_date) for d in deferred])
+    return signing.start(db, config, subject, number, case)
+
+
+def sign(
+    db: Database, config: PortalConfig, subject: Subject, number: str, signing_id: str, request: SignRequest
+) -> ApplicationOut:
+    with db.transaction() as session:
+        title = _item(config, owned(session, subject, number).service_code).title
+    signing.sign(db, config, subject, number, signing_id, request.code, title)
+    return get_application(db, config, subject, number)
+
+
+def case_of(config: PortalConfig, app: Application) -> Case:
+    """What an application's signed texts are filled from: its item's title and, once
+    submitted, the materials promised under 容缺 with their dates."""
+    return Case(_item(config, app.service_code).title, [(d.name, d.due_date) for d in app.deferred])
+
+
 def to_out(config: PortalConfig, app: Application) -> ApplicationOut:
     form = FORMS[app.service_code]
+    case = case_of(config, app)
+    current = {d.sha256 for d in required(form, app, case)}
     return ApplicationOut(
         **_summary(config, app).model_dump(),
         fields=dict(app.fields),
@@ -776,7 +804,17 @@ def to_out(config: PortalConfig, app: Application) -> ApplicationOut:
             DeferredMaterialOut(name=d.name, due_date=d.due_date, provided=d.provided_at is not None)
             for d in app.deferred
         ],
-        checklist=checklist(form, app),
+        checklist=checklist(form, app, case),
+        signatures=[
+            SignatureOut(
+                document=sig.document,
+                sha256=sig.sha256,
+                signed_at=aware(sig.signed_at),
+                method=sig.method,
+                current=sig.sha256 in current,
+            )
+            for sig in app.signatures
+        ],
         events=[EventOut(at=aware(e.at), department=e.department, message=e.message) for e in app.events],
         next_step=_next_step(app, form),
         can_urge=is_overdue(app),
@@ -818,12 +856,12 @@ def seed_history(session: Session, people: dict[str, Citizen], companies: dict[s
             urge_count=0,
         )
         session.add(app)
-        _event(app, "申请已提交，各部门并联办理", at=at)
+        add_event(app, "申请已提交，各部门并联办理", at=at)
         _build_subtasks(app, item, at)
         for task, (status, note, missing, stalled) in zip(app.subtasks, outcomes):
             task.status, task.note, task.missing_materials, task.stalled = status, note, missing, stalled
             if status != "pending":
-                _event(
+                add_event(
                     app,
                     f"「{task.service}」{SUBTASK_TEXT[status]}" + (f"：{note}" if note else ""),
                     task.department,

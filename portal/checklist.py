@@ -8,6 +8,7 @@ from bot.applications.form import ORIGINAL, SIGN, Form, Material
 from portal.identity import aware
 from portal.models import Application, MaterialFile
 from portal.schemas import ChecklistItemOut, MaterialFileOut
+from portal.signing import Case, required, signed_hashes
 
 APPLICATION, SUPPLEMENT = "application", "supplement"
 """Why a file was uploaded: with the application, or afterwards for a 补正 or a 容缺 promise."""
@@ -29,25 +30,29 @@ def file_out(row: MaterialFile) -> MaterialFileOut:
     )
 
 
-def _status(material: Material, app: Application, deferred: set[str]) -> str:
+def _status(material: Material, app: Application, deferred: set[str], signed: set[str]) -> str:
     if material.shared:
         return "shared"
     if live_files(app, material.name):
         return "uploaded"
     if material.name in deferred:
         return "deferred"
+    if material.name in signed:
+        return "signed"
     if material.supply in (SIGN, ORIGINAL):
         return material.supply
     return "optional" if material.optional else "needed"
 
 
-def checklist(form: Form, app: Application) -> list[ChecklistItemOut]:
+def checklist(form: Form, app: Application, case: Case) -> list[ChecklistItemOut]:
     """The case's materials with what is done about each (the same list the chat shows)."""
     deferred = {d.name for d in app.deferred}
+    done = signed_hashes(app)
+    signed = {d.name for d in required(form, app, case) if d.sha256 in done}
     return [
         ChecklistItemOut(
             name=m.name,
-            status=_status(m, app, deferred),  # type: ignore[arg-type]
+            status=_status(m, app, deferred, signed),  # type: ignore[arg-type]
             deferrable=m.deferrable,
             note=m.note,
             files=[file_out(f) for f in live_files(app, m.name)],

@@ -59,6 +59,8 @@ class PortalConfig:
     max_file_bytes: int
     max_files_per_material: int = 5
     max_files_per_application: int = 30
+    drafts_per_day: int = 20
+    """Drafts one subject may create in a day: the day's application numbers are shared by all."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> PortalConfig:
@@ -77,6 +79,7 @@ class PortalConfig:
             limits=BindingLimits.from_env(),
             objects_url=_env("BANSHI_PORTAL_OBJECTS", f"file://{root / 'data' / 'objects' / 'portal'}"),
             max_file_bytes=int(_env("BANSHI_PORTAL_MAX_FILE_MB", "10")) * 1024 * 1024,
+            drafts_per_day=int(_env("BANSHI_PORTAL_DRAFTS_PER_DAY", "20")),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.applications.form import ORIGINAL, SIGN, Form
 from bot.objectstore import ObjectNotFound, ObjectStore
-from portal.applications import OPEN_STATUSES, _check_key, _event, _owned, to_out
+from portal.applications import OPEN_STATUSES, _check_key, to_out
 from portal.checklist import APPLICATION, SUPPLEMENT, file_out, live_files
 from portal.config import PortalConfig
 from portal.db import Database, utcnow
@@ -29,6 +29,7 @@ from portal.file_checks import CheckedFile, FileRefused, check_file
 from portal.forms import FORMS
 from portal.identity import Subject
 from portal.models import Application, MaterialFile
+from portal.records import add_event, owned
 from portal.schemas import ApplicationOut, UploadOut
 
 log = logging.getLogger("portal.materials")
@@ -78,7 +79,7 @@ def upload(
     name = material.strip()[:100]
     digest = hashlib.sha256(data).hexdigest()
     with db.transaction() as session:
-        app = _owned(session, subject, number)
+        app = owned(session, subject, number)
         found = session.scalar(
             select(MaterialFile).where(MaterialFile.application_id == app.id, MaterialFile.upload_key == upload_key)
         )
@@ -102,7 +103,7 @@ def upload(
     except IntegrityError:  # the same key, committed by a concurrent retry first
         _delete(store, object_key, thumbnail_key)
         with db.transaction() as session:
-            app = _owned(session, subject, number)
+            app = owned(session, subject, number)
             row = session.scalar(
                 select(MaterialFile).where(MaterialFile.application_id == app.id, MaterialFile.upload_key == upload_key)
             )
@@ -134,7 +135,7 @@ def _attach(
 ) -> tuple[UploadOut, tuple[str, str | None] | None]:
     """The row, in a transaction that re-checks everything against the locked application."""
     with db.transaction() as session:
-        app = _owned(session, subject, number, lock=True)
+        app = owned(session, subject, number, lock=True)
         purpose = _accepting(session, app, FORMS[app.service_code], name)
         now = utcnow()
         replaced = _replaced(app, name, replaces, now) if replaces else None
@@ -162,7 +163,7 @@ def _attach(
         )
         session.add(row)
         if purpose == SUPPLEMENT:
-            _event(app, f"已上传补交材料「{name}」", at=now)
+            add_event(app, f"已上传补交材料「{name}」", at=now)
         session.flush()
         out = UploadOut(**file_out(row).model_dump(), replaced=replaced.file_id if replaced else None)
         gone = (replaced.object_key, replaced.thumbnail_key) if replaced else None
@@ -184,7 +185,7 @@ def remove(
 ) -> ApplicationOut:
     """Takes a file off a draft (its bytes are deleted; the row records that it was withdrawn)."""
     with db.transaction() as session:
-        app = _owned(session, subject, number, lock=True)
+        app = owned(session, subject, number, lock=True)
         row = next((f for f in live_files(app) if f.file_id == file_id[:32]), None)
         if row is None:
             raise ApiError(404, "file_not_found", "这个文件不存在或已删除。")
@@ -202,7 +203,7 @@ def read(
 ) -> tuple[bytes, str]:
     """A file (or its thumbnail) of the caller's own application: (bytes, content type)."""
     with db.transaction() as session:
-        app = _owned(session, subject, number)
+        app = owned(session, subject, number)
         row = next((f for f in live_files(app) if f.file_id == file_id[:32]), None)
         if row is None or (thumbnail and not row.thumbnail_key):
             raise ApiError(404, "file_not_found", "这个文件不存在或已删除。")

@@ -241,6 +241,8 @@ class Application(PortalBase):
     )
     events: Mapped[list[Event]] = relationship(back_populates="application", order_by="Event.id")
     files: Mapped[list[MaterialFile]] = relationship(back_populates="application", order_by="MaterialFile.id")
+    signing_requests: Mapped[list[SigningRequest]] = relationship(order_by="SigningRequest.created_at")
+    signatures: Mapped[list[Signature]] = relationship(order_by="Signature.id")
 
 
 class SubTask(PortalBase):
@@ -336,3 +338,44 @@ class MaterialFile(PortalBase):
     removed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     application: Mapped[Application] = relationship(back_populates="files")
+
+
+class SigningRequest(PortalBase):
+    """A request to sign an application's 承诺书: the texts shown, and the one-time code sent to
+    the phone on record that proves the signer is the verified applicant (a step-up beyond the
+    session's token, which a shared phone or a stolen chat could use)."""
+
+    __tablename__ = "portal_signing_request"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("portal_application.id"), index=True)
+    documents: Mapped[list] = mapped_column(JSON)
+    """[{"name", "text", "sha256"}] exactly as shown to the signer."""
+    phone_key: Mapped[str] = mapped_column(String(64), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    dev_code: Mapped[str | None] = mapped_column(String(6))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10))
+    """pending, signed, locked (too many wrong codes) or replaced (a newer request)."""
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Signature(PortalBase):
+    """One signed text: what was signed (its full text and SHA-256), by whom, when and how. A
+    signature whose text no longer fits the application (an answer changed after signing) is
+    not counted; its row stays as the record of what was signed."""
+
+    __tablename__ = "portal_signature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("portal_application.id"), index=True)
+    signing_id: Mapped[str] = mapped_column(ForeignKey("portal_signing_request.id"))
+    document: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    signer_type: Mapped[str] = mapped_column(String(10))
+    signer_id: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(60))
+    """How the signer proved who they were, e.g. "短信验证码（138****0001）"."""
+    signed_at: Mapped[datetime] = mapped_column(DateTime)

@@ -244,18 +244,55 @@ class UploadOut(MaterialFileOut):
     replaced: str | None = Field(None, description="被替换掉的文件 file_id")
 
 
-ChecklistStatus = Literal["shared", "uploaded", "deferred", "needed", "optional", "sign", "original"]
+ChecklistStatus = Literal["shared", "uploaded", "deferred", "needed", "optional", "sign", "signed", "original"]
 
 
 class ChecklistItemOut(Strict):
     name: str
     status: ChecklistStatus = Field(
         description="shared 免提交；uploaded 已上传；deferred 已承诺容缺；needed 尚需上传；optional 如适用请上传；"
-        "sign 在线签署；original 原件交回窗口或邮寄"
+        "sign 待在线签署；signed 已签署；original 原件交回窗口或邮寄"
     )
     deferrable: bool
     note: str = ""
     files: list[MaterialFileOut]
+
+
+class SignedDocumentOut(Strict):
+    name: str
+    text: str = Field(description="承诺书全文，签署的就是这段文字")
+    sha256: str = Field(description="全文（UTF-8）的 SHA-256")
+
+
+class SigningOut(Strict):
+    signing_id: str
+    documents: list[SignedDocumentOut]
+    phone_masked: str = Field(description="验证码发往的手机（登记信息中的号码）")
+    expires_at: datetime
+
+
+class SigningStart(Strict):
+    missing_materials: Annotated[list[DeferredMaterialIn], Field(max_length=10)] = Field(
+        default_factory=list, description="本次一并签署《容缺受理承诺书》的暂缺材料，须与提交时一致"
+    )
+
+
+class SignRequest(Strict):
+    code: str = Field(min_length=1, max_length=12)
+
+
+class SignatureOut(Strict):
+    document: str
+    sha256: str
+    signed_at: datetime
+    method: str = Field(description="签署人的核验方式，如 短信验证码（138****0001）")
+    current: bool = Field(description="签署的文字是否仍与本申请现在的内容一致")
+
+
+class DevSigning(Strict):
+    signing_id: str
+    code: str
+    expires_at: datetime
 
 
 class EventOut(Strict):
@@ -292,6 +329,7 @@ class ApplicationOut(ApplicationSummary):
     subtasks: list[SubTaskOut]
     deferred_materials: list[DeferredMaterialOut]
     checklist: list[ChecklistItemOut] = Field(description="本案需要的材料及其状态（按申请表的回答确定）")
+    signatures: list[SignatureOut] = Field(default_factory=list, description="已在线签署的承诺书")
     events: list[EventOut]
     next_step: str
     can_urge: bool

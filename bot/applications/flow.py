@@ -5,7 +5,7 @@ decides what each answer means for the current step (bot/applications/state.py),
 values in the portal's draft, and words every reply (bot/applications/words.py). The order:
 identity (bound once per user) → consent to pre-fill → the draft, pre-filled from data the
 government holds → only the missing fields → summary with the materials checklist →
-optional 容缺 commitment → submission. A stop, a correction or a portal outage at any point
+optional 容缺 → the commitments signed with an SMS code → submission. A stop, a correction or a portal outage at any point
 keeps everything typed so far.
 """
 
@@ -24,7 +24,6 @@ from bot.applications.state import (
     ACTIVE,
     ANSWER,
     CONSENT,
-    DEFER_CONFIRM,
     DEFER_DATE,
     DEFER_PICK,
     EDIT,
@@ -33,6 +32,7 @@ from bot.applications.state import (
     PAUSE,
     PAUSED,
     REVIEW,
+    SIGN,
     SLOT,
     SUBMIT,
     UPLOAD_PREFIX,
@@ -81,6 +81,8 @@ _WANTS_EDIT = re.compile(r"^(我要|我想|需要|要)?(修改|改一下|改改|
 _BACK = re.compile(r"^(不改了?|不用改了?|没有要改的?|不修改了?|返回|返回核对|算了|都对|没问题)[。.!！吧]*$")
 _CONFIRM = re.compile(r"^(确认|提交|确认提交|没问题|无误|对的|正确|可以提交|好的?提交|都对)")
 _IDENTITY_PATHS = {"name", "id_number", "uscc"}
+_SIGN_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
+_RESEND = re.compile(r"重新(获取|发送|发)|再发|没收到|收不到|没有收到")
 
 
 def purpose_for(code: str) -> str:
@@ -342,8 +344,8 @@ async def question(services: PortalServices, sender_id: str, slot: object) -> li
         return [words.defer_pick(words.deferrable_now(application))]
     if step == DEFER_DATE:
         return [words.defer_date(add_working_days(today(), MAX_DEFER_WORKING_DAYS))]
-    if step == DEFER_CONFIRM and state.due_date:
-        return [words.commitment(state.deferred, date.fromisoformat(state.due_date))]
+    if step == SIGN:
+        return [words.ASK_SIGN_CODE_REPLY]
     if step == PAUSE:
         return [words.pause_request(state.number)]
     return [words.ask_edit(form)]
@@ -397,7 +399,7 @@ def reads_as_question(slot: object, raw_text: str) -> bool:
     number), and it is not a value the current question accepts."""
     state = ApplicationState.from_slot(slot)
     text = normalize(raw_text)
-    if state is None or raw_text.startswith("/") or state.step in (CONSENT, PAUSE, DEFER_CONFIRM):
+    if state is None or raw_text.startswith("/") or state.step in (CONSENT, PAUSE, SIGN):
         return False
     if not_known(text) or _STRONG_QUESTION.search(text):
         return True
@@ -461,11 +463,18 @@ async def answer(
 
     answers: Answers = {
         AuthRequired: lambda _: _expired(state),
-        PortalUnavailable: lambda _: _leave(state, UNAVAILABLE, words.answer_not_saved()),
+        PortalUnavailable: lambda _: _leave(state, UNAVAILABLE, _not_saved(state)),
         (NotFound, Conflict): lambda _: _leave(None, GONE, words.draft_gone(state.number)),
         PortalRejected: lambda error: _continue(state, Reply(error.user_message)),
     }
     return await services.attempt(save_answer(), answers, sender_id, "answer")
+
+
+def _not_saved(state: ApplicationState) -> Reply:
+    """The portal was away: on the way to submission that means "not submitted yet"."""
+    if state.step in (REVIEW, DEFER_DATE, SIGN) and state.number:
+        return words.submit_unavailable(state.number)
+    return words.answer_not_saved()
 
 
 def _leave(state: ApplicationState | None, outcome: str, reply: Reply) -> Turn:
@@ -521,6 +530,10 @@ async def _answer(
     if state.material:
         return await _upload_step(client, identity, form, state, text, choice)
     if step == REVIEW:
+        if _confirms(text, choice, intent):
+            if state.deferred and not state.due_date:  # promised during the uploads: the date first
+                return _continue(state.go(DEFER_DATE))
+            return await _to_signing(client, identity, state)
         return _review(form, state, text, choice, intent)
     if step == EDIT:
         if (
@@ -534,12 +547,10 @@ async def _answer(
         application = await client.get_application(identity.token, state.number or "")
         return _defer_pick(words.deferrable_now(application), state, text, choice)
     if step == DEFER_DATE:
-        return _defer_date(state, choice or text)
-    if step == DEFER_CONFIRM:
-        if choice == "确认提交" or _yes_no(text, intent):
-            return _finish(state, SUBMIT)
-        state.deferred, state.due_date = [], None
-        return _continue(state.go(REVIEW))
+        refused = _defer_date(state, choice or text)
+        return refused or await _to_signing(client, identity, state)
+    if step == SIGN:
+        return await _sign(client, identity, state, text, choice)
     return _continue(state.go(REVIEW))
 
 
@@ -601,11 +612,11 @@ def _parse(spec: FieldSpec, text: str):  # noqa: ANN202 - field_parsing.Parsed
     )
 
 
+def _confirms(text: str, choice: str | None, intent: str | None) -> bool:
+    return choice == "确认提交" or (choice is None and (_CONFIRM.match(text) is not None or intent == "affirm"))
+
+
 def _review(form: Form, state: ApplicationState, text: str, choice: str | None, intent: str | None) -> Turn:
-    if choice == "确认提交" or (choice is None and (_CONFIRM.match(text) or intent == "affirm")):
-        if state.deferred and not state.due_date:  # promised during the uploads: the date first
-            return _continue(state.go(DEFER_DATE))
-        return _finish(state, SUBMIT)
     if form.deferrable and (choice == words.DEFER or (choice is None and _wants_deferral(form, text))):
         return _continue(state.go(DEFER_PICK))
     if choice == words.EDIT or intent == "deny" or (choice is None and _WANTS_EDIT.match(text)):
@@ -639,7 +650,8 @@ def _defer_pick(names: list[str], state: ApplicationState, text: str, choice: st
     return _continue(state.go(DEFER_DATE))
 
 
-def _defer_date(state: ApplicationState, text: str) -> Turn:
+def _defer_date(state: ApplicationState, text: str) -> Turn | None:
+    """Keeps the promised date; a turn that asks again if it is not one, None once it is."""
     parsed = parse_answer("date", text)
     latest = add_working_days(today(), MAX_DEFER_WORKING_DAYS)
     if not parsed.ok:
@@ -648,7 +660,50 @@ def _defer_date(state: ApplicationState, text: str) -> Turn:
     if not today() < due <= latest:
         return _continue(state, words.due_date_out_of_range(latest))
     state.due_date = due.isoformat()
-    return _continue(state.go(DEFER_CONFIRM))
+    return None
+
+
+def _promised(state: ApplicationState) -> list[dict[str, str | None]]:
+    """The materials promised under 容缺, as the signing and the submission both name them."""
+    return [{"name": name, "due_date": state.due_date} for name in state.deferred]
+
+
+async def _to_signing(client: PortalClient, identity: BoundIdentity, state: ApplicationState) -> Turn:
+    """确认提交: the commitments the case needs (its 承诺书, and the 容缺 one for what is promised)
+    are shown in full and a code goes to the phone on record. Submission takes over when there
+    is nothing to sign, when the draft went in elsewhere, or when the login is too old to act
+    on (it asks for a fresh verification before anything is signed)."""
+    if not PortalServices.fresh_enough_to_act(identity):
+        return _finish(state, SUBMIT)
+    try:
+        signing = await client.start_signing(identity.token, state.number or "", _promised(state))
+    except Conflict:  # nothing (left) to sign, or submitted already: submission says which
+        return _finish(state, SUBMIT)
+    state.signing_id = signing.signing_id
+    return _continue(state.go(SIGN), words.to_sign(signing))
+
+
+async def _sign(
+    client: PortalClient, identity: BoundIdentity, state: ApplicationState, text: str, choice: str | None
+) -> Turn:
+    """The code signs and submits; 重新获取 sends a new one; 返回核对 goes back to the summary."""
+    if choice == words.RESEND or (choice is None and _RESEND.search(text)):
+        return await _to_signing(client, identity, state)
+    if choice == words.BACK or (choice is None and _BACK.match(text)):
+        state.signing_id = None
+        return _continue(state.go(REVIEW))
+    code = _SIGN_CODE.search(text)
+    if code is None or not state.signing_id:
+        return _continue(state, Reply(words.ASK_SIGN_CODE))
+    try:
+        await client.sign(identity.token, state.number or "", state.signing_id, code.group(0))
+    except PortalRejected as error:
+        if error.status == 422:  # a wrong code: the message says how many tries are left
+            return _continue(state, Reply(error.user_message))
+        state.signing_id = None  # used, locked, expired or out of date: a new code is needed
+        return _continue(state, Reply(error.user_message))
+    state.signing_id = None
+    return _finish(state, SUBMIT)
 
 
 def find_field(form: Form, state: ApplicationState, text: str) -> FieldSpec | None:
@@ -728,7 +783,7 @@ async def _store_fix(
     state.resume_step = None
     following = next_step(form, state, application)
     # a field the change made necessary (领取方式 → 邮寄地址) is asked before going back
-    if following.startswith(FIELD_PREFIX) or back not in (REVIEW, DEFER_PICK, DEFER_DATE, DEFER_CONFIRM):
+    if following.startswith(FIELD_PREFIX) or back not in (REVIEW, DEFER_PICK, DEFER_DATE):
         back = following
     return _continue(state.go(back), words.corrected(spec, value))
 
@@ -824,7 +879,7 @@ async def finish(services: PortalServices, sender_id: str, slot: object) -> Turn
     if not services.fresh_enough_to_act(identity):
         await services.end(sender_id, identity)
         return _stopped(Reply(binding_words.fresh_login_needed("提交") + words.AFTER_STEP_UP), state=state)
-    missing = [{"name": name, "due_date": state.due_date} for name in state.deferred]
+    missing = _promised(state)
 
     async def submit() -> Turn:
         async with services.connect() as client:

@@ -9,6 +9,7 @@ there is asked, checked and stored without touching code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -127,6 +128,9 @@ class Material:
     optional: bool = False
     """Needed only in a situation the form does not ask about (its note says which: a 国有
     企业's approval, a policy-care proof): uploaded if it applies, never demanded."""
+    text: str = ""
+    """The full text signed online (supply: sign), with {field} placeholders filled from the
+    application (bot/applications/commitments.py)."""
     online: bool = True
     """False for what only an application at the window needs (the 授权委托书 of someone
     applying for another, a foreign passport): an online application is made by the verified
@@ -176,6 +180,10 @@ class Form:
     def materials_for(self, values: dict) -> tuple[Material, ...]:
         """The checklist of this case: the materials whose conditions the answers meet."""
         return tuple(m for m in self.materials if m.applies(values))
+
+
+PLACEHOLDERS = {"applicant", "number", "title"}
+"""What a signed text may name besides the form's fields: who signs, the application, the item."""
 
 
 class FormSpecError(ValueError):
@@ -252,12 +260,18 @@ def parse_form(code: str, raw: dict) -> Form:
             supply=str(m.get("supply") or UPLOAD),
             online=bool(m.get("online", True)),
             optional=bool(m.get("optional", False)),
+            text=str(m.get("text") or "").strip(),
         )
         for m in raw.get("materials") or ()
     )
     for material in materials:
         if material.supply not in SUPPLY:
             raise FormSpecError(f"{code}.{material.name}: supply must be one of {', '.join(SUPPLY)}")
+        if (material.supply == SIGN) != bool(material.text):
+            raise FormSpecError(f"{code}.{material.name}: a text is given exactly for what is signed online")
+        unknown = set(re.findall(r"\{(\w+)\}", material.text)) - set(names) - PLACEHOLDERS
+        if unknown:
+            raise FormSpecError(f"{code}.{material.name}: the text names unknown fields {sorted(unknown)}")
     for material in materials:
         if material.when and not _offers(fields, *material.when):
             raise FormSpecError(f"{code}.{material.name}: when must name a field and values it can hold")

@@ -21,7 +21,8 @@ REVIEW = "review"
 EDIT = "edit"
 DEFER_PICK = "defer_pick"
 DEFER_DATE = "defer_date"
-DEFER_CONFIRM = "defer_confirm"
+SIGN = "sign"
+"""The commitments are shown and a code was sent: the citizen's code signs them and submits."""
 PAUSE = "pause"
 FIELD_PREFIX = "field:"
 FIX_PREFIX = "fix:"
@@ -47,6 +48,8 @@ class ApplicationState:
     outcome: str | None = None
     consent_given: bool = False
     """Pre-fill consent given on the start button, kept across an identity binding."""
+    signing_id: str | None = None
+    """The portal's signing request whose code the citizen is asked for."""
 
     @classmethod
     def from_slot(cls, value: Any) -> ApplicationState | None:

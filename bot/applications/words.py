@@ -14,7 +14,7 @@ from datetime import date
 from bot.applications.form import FieldSpec, Form, Material
 from bot.catalogue import ServiceItem
 from bot.dialogue import Button, Reply
-from bot.portal_client.models import Application, ApplicationSummary
+from bot.portal_client.models import Application, ApplicationSummary, Signing
 from bot.settings import settings
 from bot.words import join_names
 
@@ -217,7 +217,9 @@ def summary(
         for m in form.materials_for(values)
     ]
     lines.append("")
-    lines.append("信息无误的话，点“确认提交”；要修改，直接告诉我哪一项改成什么。")
+    signs = application.materials("sign") or deferred
+    then = "，再用短信验证码签署承诺书即可提交" if signs else ""
+    lines.append(f"信息无误的话，点“确认提交”{then}；要修改，直接告诉我哪一项改成什么。")
     buttons = [choice_button("确认提交", "确认提交"), choice_button("修改信息", EDIT)]
     if deferrable_now(application, deferred) and not deferred:
         buttons.insert(1, choice_button("有材料暂缺（容缺受理）", DEFER))
@@ -245,8 +247,10 @@ def material_status(material: Material, deferred: list[str], status: str | None 
     if material.name in deferred:
         return "容缺，承诺后补"
     note = f"（{material.note}）" if material.note else ""
+    if status == "signed":
+        return "已在线签署"
     if material.supply == "sign":
-        return "待签署（承办部门受理时会请您签署平台范本）"
+        return "待签署（点“确认提交”后在线签署）"
     if material.supply == "original":
         return "交回原件" + note
     if material.optional:
@@ -273,12 +277,25 @@ def defer_date(latest: date) -> Reply:
     )
 
 
-def commitment(names: list[str], due: date) -> Reply:
-    text = (
-        f"容缺受理承诺：本人承诺在{due.year}年{due.month}月{due.day}日前补交{'、'.join(names)}；"
-        "逾期未补交的，相关事项按规定处理。\n同意以上承诺并提交申请吗？"
-    )
-    return Reply(text, (choice_button("同意承诺并提交", "确认提交"), choice_button("不容缺了", "不用")))
+RESEND = "__resend__"
+ASK_SIGN_CODE = "回复短信里的6位验证码，即表示您本人签署以上承诺书并提交申请；没收到的话，点“重新获取验证码”。"
+
+
+def _sign_buttons() -> tuple[Button, ...]:
+    return (choice_button("重新获取验证码", RESEND), choice_button("返回核对", BACK), LATER_BUTTON)
+
+
+ASK_SIGN_CODE_REPLY = Reply(ASK_SIGN_CODE, _sign_buttons())
+
+
+def to_sign(signing: Signing) -> Reply:
+    """The commitments in full, then where the code went: the code the citizen sends back is
+    their signature, so what it signs must be on the screen above it."""
+    count = len(signing.documents)
+    parts = [f"提交前请阅读并签署以下{'承诺书' if count == 1 else f'{count}份承诺书'}："]
+    parts += [f"《{name}》\n{text}" for name, text in signing.documents]
+    parts.append(f"验证码已发送到您登记的手机{signing.phone_masked}。")
+    return Reply("\n\n".join(parts))
 
 
 def pause_request(number: str | None) -> Reply:

@@ -42,6 +42,7 @@ from bot.portal_client.models import (
     Consent,
     Me,
     PortalToken,
+    Signing,
     Submitted,
     UploadedFile,
     Urged,
@@ -249,6 +250,20 @@ class PortalClient:
         )
         uploaded = parse(UploadedFile.from_json, self._json(response))
         return replace(uploaded, replayed=response.headers.get("Idempotent-Replayed") == "true")
+
+    async def start_signing(self, token: str, number: str, missing_materials: Sequence[dict[str, Any]] = ()) -> Signing:
+        """The commitments still to sign (with the 容缺 one for `missing_materials`, as they will be
+        submitted) and an SMS code sent to the phone on record; not retried (each call sends one)."""
+        body = {"missing_materials": list(missing_materials)}
+        response = await self._request("POST", f"/applications/{number}/signing", token=token, json=body)
+        return parse(Signing.from_json, self._json(response))
+
+    async def sign(self, token: str, number: str, signing_id: str, code: str) -> Application:
+        """Signs with the code; a wrong code is a rejection whose message says how many tries are left."""
+        response = await self._request(
+            "POST", f"/applications/{number}/signing/{signing_id}", token=token, json={"code": code}
+        )
+        return parse(Application.from_json, self._json(response))
 
     async def supplement(self, token: str, number: str, materials: Sequence[str]) -> Application:
         """Tells the departments that requested materials are in (补正, or a 容缺 promise kept)."""

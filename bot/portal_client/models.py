@@ -160,6 +160,21 @@ class UploadedFile:
 
 
 @dataclass(frozen=True)
+class Signing:
+    """Texts to sign, shown in full, and where the code went; `signing_id` names the request."""
+
+    signing_id: str
+    documents: tuple[tuple[str, str], ...]
+    """(name, full text) in the order shown."""
+    phone_masked: str
+
+    @classmethod
+    def from_json(cls, body: dict) -> Signing:
+        documents = tuple((str(d["name"]), str(d["text"])) for d in body["documents"])
+        return cls(str(body["signing_id"]), documents, str(body["phone_masked"]))
+
+
+@dataclass(frozen=True)
 class Application:
     """An application with its per-department progress and what the applicant must do next."""
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import httpx
 
 from bot.identity.store import IdentityStore
-from tests.support.application_runs import NUMBER, START_PAYLOAD, portal_token
+from tests.support.application_runs import ASKS_SIGNATURE, NUMBER, START_PAYLOAD, portal_token, signing_code
 from tests.support.golden import SCENARIOS
 from tests.support.portal_cases import close_earlier_cases
 from tests.support.sample_files import photo, renamed_executable
@@ -134,6 +134,8 @@ def test_pictures_sent_to_the_official_account_become_the_material(stack):
     assert passive[1] == "", "the second picture of the album answers nothing itself"
 
     reply = user.say(_option(reply, "确认提交"))
+    assert "《守信承诺书》" in reply and ASKS_SIGNATURE in reply, reply
+    reply = user.say(signing_code(stack.portal_url, stack.slot(user.openid, "application")["number"]))
     number = NUMBER.search(reply)
     assert number, reply
     material = _checked_material(stack, token, number.group(0))
@@ -179,6 +181,9 @@ def test_files_uploaded_by_the_mini_program_become_the_material(stack):
     assert any(m["type"] == "image" and m["url"].startswith("data:image/jpeg;base64,") for m in messages), messages
 
     reply = "\n".join(m.get("text") or "" for m in say(message="确认提交"))
+    assert ASKS_SIGNATURE in reply, reply
+    draft = stack.slot("mp:" + fake_openid(stack.wechat["BANSHI_MINIPROGRAM_APPID"], user), "application")["number"]
+    reply = "\n".join(m.get("text") or "" for m in say(message=signing_code(stack.portal_url, draft)))
     number = NUMBER.search(reply)
     assert number, reply
     material = _checked_material(stack, token, number.group(0))

@@ -17,7 +17,7 @@ import pytest
 
 from bot import uploads
 from bot.objectstore import open_store
-from tests.support.application_runs import ASKS_UPLOAD, NUMBER
+from tests.support.application_runs import ASKS_SIGNATURE, ASKS_UPLOAD, NUMBER, signing_code
 from tests.support.golden import SCENARIOS, START_TITLES, Transcript, check, rest_lines
 from tests.support.sample_files import photo
 
@@ -76,6 +76,9 @@ def test_the_whole_happy_path_reads_as_reviewed(stack, code):
     while ASKS_UPLOAD.search(reply):
         reply = conversation.send_photo()
     submitted = conversation.press("确认提交")
+    if ASKS_SIGNATURE in submitted:
+        draft = stack.slot(conversation.sender, "application")["number"]
+        submitted = conversation.say(signing_code(stack.portal_url, draft))
     found = NUMBER.search(submitted)
     assert found, conversation.transcript.text()
     conversation.say(f"查一下{found.group(0)}的进度")

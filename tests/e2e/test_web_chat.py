@@ -13,7 +13,7 @@ import pytest
 from bot.identity import web_session
 from bot.identity.store import IdentityStore
 from tests.support import web_chat
-from tests.support.application_runs import portal_token
+from tests.support.application_runs import portal_token, signing_code
 from tests.support.golden import SCENARIOS
 from tests.support.portal_cases import close_earlier_cases
 from tests.support.sample_files import photo
@@ -200,4 +200,7 @@ def test_a_material_photographed_in_the_widget_is_shown_back_and_submitted(stack
         widget.locator(".user img.thumb").scroll_into_view_if_needed()
         page.screenshot(path=str(OUTPUT / "widget-material-uploaded.png"))
         widget.get_by_role("button", name="确认提交").last.click()
-        widget.get_by_text("申请已提交", exact=False).last.wait_for(timeout=60_000)
+        widget.get_by_text("《守信承诺书》", exact=False).last.wait_for(timeout=60_000)
+        page.screenshot(path=str(OUTPUT / "widget-commitments-to-sign.png"))
+        draft = stack.slot(sender, "application")["number"]
+        say(signing_code(stack.portal_url, draft), "申请已提交")

@@ -45,6 +45,8 @@ class FlowChat:
     last_question: list[Reply] = field(default_factory=list)
     last_replies: list[Reply] = field(default_factory=list)
     token: str = ""
+    portal_url: str = ""
+    """The sandbox portal, whose dev endpoint shows the SMS code a signing sent."""
 
     def bind(self, token: str, subject_type: str, name: str) -> None:
         expires = datetime(2099, 1, 1, tzinfo=timezone.utc)
@@ -121,6 +123,20 @@ class FlowChat:
         button = next(b for r in self.last_question for b in r.buttons if b.title == title)
         intent = button.payload[1:].split("{")[0]
         return self.say(button.payload, intent)
+
+    def sms_code(self) -> str:
+        number = self.slots[SLOT]["number"]
+        response = httpx.get(f"{self.portal_url}/dev/signing/{number}", timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()["code"]
+
+    def confirm(self) -> str:
+        """确认提交, and the SMS code if the case has commitments to sign: what a citizen does to
+        submit from the summary."""
+        reply = self.say("确认提交")
+        if self.step == "sign":
+            reply += "\n" + self.say(self.sms_code())
+        return reply
 
     @property
     def step(self) -> str | None:

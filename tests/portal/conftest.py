@@ -19,6 +19,7 @@ import jsonschema
 import pytest
 
 from bot.ops.processes import free_port
+from tests.support.portal_cases import RESTAURANT, abandon_draft
 from tests.support.portal_limits import RELAXED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,16 +96,34 @@ class Portal:
             headers={"Idempotency-Key": key or uuid.uuid4().hex},
         )
 
-    def supply(self, number: str, token: str) -> list[str]:
-        """Uploads a photo for every material the draft still needs; their names."""
+    def supply(self, number: str, token: str, missing: list[dict] | None = None) -> list[str]:
+        """Uploads a photo for every material the draft still needs (but those promised under
+        容缺 in `missing`) and signs what is to be signed; the names uploaded."""
         from tests.support.sample_files import photo
 
+        promised = {m["name"] for m in missing or []}
         needed = [
-            m["name"] for m in self.get(f"/applications/{number}", token).json()["checklist"] if m["status"] == "needed"
+            m["name"]
+            for m in self.get(f"/applications/{number}", token).json()["checklist"]
+            if m["status"] == "needed" and m["name"] not in promised
         ]
         for name in needed:
             assert self.upload(number, token, name, photo()).status_code == 201
+        self.sign(number, token, missing)
         return needed
+
+    def sign(self, number: str, token: str, missing: list[dict] | None = None) -> list[str]:
+        """Signs what the draft asks to be signed (with the 容缺 commitment for `missing`), with
+        the code the sandbox's SMS gateway sent; the names signed ([] when there is nothing)."""
+        started = self.post(f"/applications/{number}/signing", token, json={"missing_materials": missing or []})
+        if started.status_code == 409 and started.json()["code"] == "nothing_to_sign":
+            return []
+        assert started.status_code == 201, started.text
+        signing = started.json()
+        code = self.get(f"/dev/signing/{number}").json()["code"]
+        signed = self.post(f"/applications/{number}/signing/{signing['signing_id']}", token, json={"code": code})
+        assert signed.status_code == 200, signed.text
+        return [d["name"] for d in signing["documents"]]
 
     def patch(self, path: str, token: str | None = None, **kw) -> httpx.Response:
         return self.request("PATCH", path, token, **kw)
@@ -306,3 +325,16 @@ def enterprise_token(portal: Portal, demo: dict):
         return portal.bind_enterprise(row["uscc"], row["rep"], row["rep_id"])
 
     return make
+
+
+@pytest.fixture
+def restaurant_draft(portal, citizen_token):
+    """A restaurant draft of 田甜 (fields given, nothing uploaded): (number, token)."""
+    token = citizen_token("田甜")
+    created = portal.post(
+        "/applications", token, json={"service_code": "restaurant", "fields": RESTAURANT, "prefill": False}
+    )
+    assert created.status_code == 201, created.text
+    number = created.json()["number"]
+    yield number, token
+    abandon_draft(portal.db_url, number)

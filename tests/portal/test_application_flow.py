@@ -35,7 +35,7 @@ def chat_for(portal, tmp_path):
     services = services_for(portal.url, f"sqlite:///{tmp_path / 'services.db'}")
 
     def make(subject: dict) -> FlowChat:
-        chat = FlowChat(services)
+        chat = FlowChat(services, portal_url=portal.url)
         if subject["kind"] == "citizen":
             token = bind_token(portal.url, portal.sms_code, name=subject["name"], id_number=subject["id_number"])
             chat.bind(token, "citizen", subject["name"])
@@ -73,7 +73,7 @@ def test_every_item_reaches_an_application_number_asking_only_what_is_missing(po
     assert uploaded == scenario.get("uploads", []), uploaded
     assert chat.step == "review", chat.transcript[-3:]
     assert "材料清单" in chat.transcript[-1]
-    done = chat.say("确认提交")
+    done = chat.confirm()
     number = NUMBER.search(done).group(0)
     assert "申请已提交" in done and "承诺办结日期" in done
     assert "并联办理：\n· " in done, done
@@ -128,13 +128,16 @@ def test_deferred_material_is_committed_and_recorded(portal, chat_for):
     chat.say("结婚证照片")
     assert chat.step == "defer_date"
     assert "请换一个日期" in chat.say("昨天")
-    chat.say("下周五")
-    assert chat.step == "defer_confirm" and "本人承诺" in chat.transcript[-1]
-    done = chat.click("同意承诺并提交")
+    shown = chat.say("下周五")
+    assert chat.step == "sign" and "《容缺受理承诺书》" in shown and "「结婚证照片」于" in shown, shown
+    assert "《出生医学证明信息确认表》" in shown and "验证码已发送到您登记的手机" in shown
+    assert "验证码不正确" in chat.say("123456") and chat.step == "sign"
+    done = chat.say(chat.sms_code())
     number = NUMBER.search(done).group(0)
     application = portal.get(f"/applications/{number}", chat.token).json()
     assert [d["name"] for d in application["deferred_materials"]] == ["结婚证照片"]
     assert "承诺" in application["commitment"] and "补交结婚证照片" in done
+    assert {s["document"] for s in application["signatures"]} == {"出生医学证明信息确认表", "容缺受理承诺书"}
 
 
 def test_a_second_application_for_the_same_baby_is_refused_with_a_pointer_to_the_first(portal, chat_for, demo):
@@ -144,7 +147,7 @@ def test_a_second_application_for_the_same_baby_is_refused_with_a_pointer_to_the
     father.start("newborn", consent=True)
     for answer in scenario["answers"]:
         father.say(answer)
-    number = NUMBER.search(father.say("确认提交")).group(0)
+    number = NUMBER.search(father.confirm()).group(0)
 
     mother = chat_for(demo["李娜"])
     refused = mother.start("newborn", consent=True)
@@ -180,7 +183,7 @@ def test_a_portal_outage_at_submission_loses_nothing_and_does_not_submit_twice(p
     chat.services = working
     again = chat.resume()
     assert chat.step == "review" and number in chat.transcript[-1], again
-    done = chat.say("确认提交")
+    done = chat.confirm()
     assert number in done and "申请已提交" in done
 
 
@@ -198,7 +201,7 @@ def test_a_change_at_review_asks_what_it_makes_necessary_and_edit_can_go_back(po
     assert "已将领取方式改为：邮寄到家" in changed and chat.step == "field:delivery_address", changed
     chat.say("东湖区湖滨路88号2栋1202")
     assert chat.step == "review"
-    assert "申请已提交" in chat.say("确认提交")
+    assert "申请已提交" in chat.confirm()
 
 
 def test_a_draft_submitted_elsewhere_is_not_filled_again(portal, chat_for):
@@ -277,8 +280,9 @@ def test_materials_in_the_chat_refused_deferred_kept_through_an_outage_and_submi
     assert chat.step == "review"
     chat.say("确认提交")
     assert chat.step == "defer_date", chat.transcript[-2:]
-    chat.say("下周五")
-    done = chat.click("同意承诺并提交")
+    shown = chat.say("下周五")
+    assert "「室内装修材料燃烧性能证明」于" in shown and "《消防安全检查告知承诺书》" in shown, shown
+    done = chat.say(chat.sms_code())
     number = NUMBER.search(done).group(0)
     application = portal.get(f"/applications/{number}", chat.token).json()
     assert [d["name"] for d in application["deferred_materials"]] == ["室内装修材料燃烧性能证明"]

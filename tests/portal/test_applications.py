@@ -156,10 +156,19 @@ def test_missing_materials_with_commitment(portal, citizen_token):
     )
     assert not_deferrable.status_code == 422 and not_deferrable.json()["code"] == "invalid_missing_materials"
 
-    accepted = portal.post(
+    unsigned = portal.post(
         f"/applications/{number}/submit",
         token,
         headers={"Idempotency-Key": "cc-3"},
+        json={"missing_materials": [{"name": "结婚证照片"}], "commitment": True},
+    )
+    assert unsigned.status_code == 422 and unsigned.json()["code"] == "signatures_missing"
+    assert {d["problem"] for d in unsigned.json()["details"]} == {"出生医学证明信息确认表", "容缺受理承诺书"}
+    portal.sign(number, token, [{"name": "结婚证照片"}])
+    accepted = portal.post(
+        f"/applications/{number}/submit",
+        token,
+        headers={"Idempotency-Key": "cc-3b"},
         json={"missing_materials": [{"name": "结婚证照片"}], "commitment": True},
     )
     assert accepted.status_code == 200
@@ -173,6 +182,7 @@ def test_missing_materials_with_commitment(portal, citizen_token):
     # without the commitment the same couple's marriage cannot be verified: 补正
     close_earlier_cases(portal.db_url, "newborn")
     second = _newborn_draft(portal, token, "陈思远").json()["number"]
+    portal.sign(second, token)
     portal.post(f"/applications/{second}/submit", token, headers={"Idempotency-Key": "cc-4"})
     waiting = portal.wait_for(second, token, lambda a: a["status"] == "correction")
     police = next(t for t in waiting["subtasks"] if t["status"] == "correction")
@@ -184,6 +194,8 @@ def test_a_second_application_for_the_same_baby_points_to_the_first(portal, citi
     father, mother = citizen_token("张伟"), citizen_token("李娜")
     first = _newborn_draft(portal, father, "张一诺").json()["number"]
     other = _newborn_draft(portal, mother, "张一诺").json()["number"]  # both parents may start a draft
+    portal.sign(first, father)
+    portal.sign(other, mother)
     assert (
         portal.post(f"/applications/{first}/submit", father, headers={"Idempotency-Key": uuid.uuid4().hex}).status_code
         == 200

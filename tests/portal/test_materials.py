@@ -12,36 +12,7 @@ from sqlalchemy import create_engine, func, select
 
 from portal.models import MaterialFile
 from tests.support import sample_files
-from tests.support.portal_cases import abandon_draft
-
-RESTAURANT = {
-    "operator_name": "田甜",
-    "operator_id_number": "990103199306061004",
-    "contact_phone": "13800990031",
-    "shop_name": "田记面馆",
-    "business_form": "个体工商户",
-    "premises_address": "示例市东湖区湖滨路8号一楼",
-    "floor_area": 80,
-    "seats": 30,
-    "menu_scope": ["热食类制售"],
-    "signboard": True,
-    "drainage": "隔油池",
-    "food_safety_manager": "田甜",
-    "food_safety_manager_id_number": "990103199306061004",
-}
-
-
-@pytest.fixture
-def draft(portal, citizen_token):
-    """A restaurant draft of 田甜 (fields given, nothing uploaded): (number, token)."""
-    token = citizen_token("田甜")
-    created = portal.post(
-        "/applications", token, json={"service_code": "restaurant", "fields": RESTAURANT, "prefill": False}
-    )
-    assert created.status_code == 201, created.text
-    number = created.json()["number"]
-    yield number, token
-    abandon_draft(portal.db_url, number)
+from tests.support.portal_cases import RESTAURANT
 
 
 def _checklist(portal, number: str, token: str) -> dict[str, dict]:
@@ -57,8 +28,8 @@ def _rows(db_url: str) -> int:
         engine.dispose()
 
 
-def test_the_checklist_fits_the_case_and_says_what_is_done_about_each(portal, draft):
-    number, token = draft
+def test_the_checklist_fits_the_case_and_says_what_is_done_about_each(portal, restaurant_draft):
+    number, token = restaurant_draft
     checklist = _checklist(portal, number, token)
     assert checklist["经营者身份证明"]["status"] == "shared"
     assert checklist["消防安全检查告知承诺书"]["status"] == "sign"
@@ -78,8 +49,8 @@ def test_the_checklist_fits_the_case_and_says_what_is_done_about_each(portal, dr
     assert "店招效果图" not in {m["name"] for m in without_sign.json()["checklist"]}
 
 
-def test_an_upload_is_shown_back_readable_and_counted(portal, draft):
-    number, token = draft
+def test_an_upload_is_shown_back_readable_and_counted(portal, restaurant_draft):
+    number, token = restaurant_draft
     image = sample_files.photo()
     uploaded = portal.upload(number, token, "经营场所平面布局图", image)
     assert uploaded.status_code == 201, uploaded.text
@@ -98,8 +69,8 @@ def test_an_upload_is_shown_back_readable_and_counted(portal, draft):
     assert document.status_code == 201 and document.json()["pages"] == 3 and document.json()["thumbnail"] is None
 
 
-def test_a_retried_upload_is_stored_once(portal, draft):
-    number, token = draft
+def test_a_retried_upload_is_stored_once(portal, restaurant_draft):
+    number, token = restaurant_draft
     key = uuid.uuid4().hex
     first = portal.upload(number, token, "店招效果图", sample_files.png(), key=key)
     again = portal.upload(number, token, "店招效果图", sample_files.png(), key=key)
@@ -124,8 +95,8 @@ def test_a_retried_upload_is_stored_once(portal, draft):
         (sample_files.pixel_bomb, "image_too_large"),
     ],
 )
-def test_bad_files_are_refused_and_nothing_is_kept(portal, draft, make, code):
-    number, token = draft
+def test_bad_files_are_refused_and_nothing_is_kept(portal, restaurant_draft, make, code):
+    number, token = restaurant_draft
     before = _rows(portal.db_url)
     refused = portal.upload(number, token, "经营场所平面布局图", make())
     assert refused.status_code == 422 and refused.json()["code"] == code, refused.text
@@ -134,14 +105,14 @@ def test_bad_files_are_refused_and_nothing_is_kept(portal, draft, make, code):
     assert _checklist(portal, number, token)["经营场所平面布局图"]["files"] == []
 
 
-def test_a_50_mb_image_is_refused_before_it_is_read(portal, draft):
-    number, token = draft
+def test_a_50_mb_image_is_refused_before_it_is_read(portal, restaurant_draft):
+    number, token = restaurant_draft
     refused = portal.upload(number, token, "经营场所平面布局图", sample_files.oversized_image(50))
     assert refused.status_code == 413 and "10MB" in refused.json()["message"]
 
 
-def test_what_is_not_uploaded_is_refused_with_the_reason(portal, draft):
-    number, token = draft
+def test_what_is_not_uploaded_is_refused_with_the_reason(portal, restaurant_draft):
+    number, token = restaurant_draft
     cases = {
         "经营者身份证明": "material_shared",
         "消防安全检查告知承诺书": "material_signed_online",
@@ -152,8 +123,8 @@ def test_what_is_not_uploaded_is_refused_with_the_reason(portal, draft):
         assert refused.status_code == 422 and refused.json()["code"] == code, (name, refused.text)
 
 
-def test_replace_and_remove(portal, draft):
-    number, token = draft
+def test_replace_and_remove(portal, restaurant_draft):
+    number, token = restaurant_draft
     first = portal.upload(number, token, "经营场所平面布局图", sample_files.photo()).json()
     second = portal.upload(number, token, "经营场所平面布局图", sample_files.png(), replaces=first["file_id"]).json()
     assert second["replaced"] == first["file_id"]
@@ -165,16 +136,16 @@ def test_replace_and_remove(portal, draft):
     assert {m["name"]: m for m in removed.json()["checklist"]}["经营场所平面布局图"]["status"] == "needed"
 
 
-def test_files_per_material_are_limited(portal, draft):
-    number, token = draft
+def test_files_per_material_are_limited(portal, restaurant_draft):
+    number, token = restaurant_draft
     for index in range(5):
         assert portal.upload(number, token, "店招效果图", sample_files.photo(colour=(index, 0, 0))).status_code == 201
     sixth = portal.upload(number, token, "店招效果图", sample_files.photo())
     assert sixth.status_code == 422 and sixth.json()["code"] == "too_many_files"
 
 
-def test_another_persons_files_answer_as_if_absent(portal, draft, citizen_token):
-    number, token = draft
+def test_another_persons_files_answer_as_if_absent(portal, restaurant_draft, citizen_token):
+    number, token = restaurant_draft
     file_id = portal.upload(number, token, "店招效果图", sample_files.photo()).json()["file_id"]
     stranger = citizen_token("王强")
     assert portal.get(f"/applications/{number}/materials/{file_id}", stranger).status_code == 404
@@ -182,8 +153,8 @@ def test_another_persons_files_answer_as_if_absent(portal, draft, citizen_token)
     assert portal.delete(f"/applications/{number}/materials/{file_id}", stranger).status_code == 404
 
 
-def test_submission_waits_for_the_materials_the_case_needs(portal, draft):
-    number, token = draft
+def test_submission_waits_for_the_materials_the_case_needs(portal, restaurant_draft):
+    number, token = restaurant_draft
     refused = portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": uuid.uuid4().hex})
     assert refused.status_code == 422 and refused.json()["code"] == "materials_missing"
     assert "经营场所平面布局图" in refused.json()["message"]
@@ -191,15 +162,14 @@ def test_submission_waits_for_the_materials_the_case_needs(portal, draft):
 
     for name in ("经营场所平面布局图", "消防设施平面图和应急预案", "店招效果图", "隔油设施照片和排水接驳示意图"):
         assert portal.upload(number, token, name, sample_files.photo()).status_code == 201
-    # the two 可容缺 ones are covered by a commitment instead of a file
+    # the two 可容缺 ones are covered by a signed commitment instead of a file
+    missing = [{"name": "室内装修材料燃烧性能证明"}, {"name": "排水水质检测报告"}]
+    portal.sign(number, token, missing)
     submitted = portal.post(
         f"/applications/{number}/submit",
         token,
         headers={"Idempotency-Key": uuid.uuid4().hex},
-        json={
-            "missing_materials": [{"name": "室内装修材料燃烧性能证明"}, {"name": "排水水质检测报告"}],
-            "commitment": True,
-        },
+        json={"missing_materials": missing, "commitment": True},
     )
     assert submitted.status_code == 200, submitted.text
     statuses = {m["name"]: m["status"] for m in submitted.json()["checklist"]}

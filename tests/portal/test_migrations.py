@@ -3,6 +3,7 @@ a database made before migrations existed, with data in it, is upgraded without 
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
@@ -11,7 +12,7 @@ from portal.db import Database
 from portal.migrate import upgrade
 from portal.models import PortalBase
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 def test_the_revisions_build_what_the_models_describe(tmp_path):
@@ -47,12 +48,13 @@ def test_a_database_from_before_migrations_is_upgraded_with_its_data(tmp_path):
     database.dispose()
 
 
-def test_applications_made_before_material_files_keep_their_data(tmp_path):
-    """0002 → 0003 adds the material files; an application already in the database is untouched
-    and simply has none."""
-    url = f"sqlite:///{tmp_path / 'at-0002.db'}"
+@pytest.mark.parametrize("revision, added", [("0002", "portal_material_file"), ("0003", "portal_signature")])
+def test_applications_made_before_a_revision_keep_their_data(tmp_path, revision, added):
+    """0002 → 0003 adds the material files, 0003 → 0004 the signatures; an application already
+    in the database is untouched and simply has none."""
+    url = f"sqlite:///{tmp_path / f'at-{revision}.db'}"
     engine = create_engine(url)
-    upgrade(engine, "0002")
+    upgrade(engine, revision)
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -67,7 +69,7 @@ def test_applications_made_before_material_files_keep_their_data(tmp_path):
     database = Database(url)
     with database.engine.connect() as connection:
         fields = connection.execute(text("SELECT fields FROM portal_application WHERE id = 1")).scalar_one()
-        files = connection.execute(text("SELECT count(*) FROM portal_material_file")).scalar_one()
+        files = connection.execute(text(f"SELECT count(*) FROM {added}")).scalar_one()
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
     assert "田记面馆" in fields and files == 0 and version == HEAD
     database.dispose()

@@ -23,6 +23,8 @@ from tests.support.sample_files import photo
 NUMBER = re.compile(r"BS\d{14}")
 ASKS_UPLOAD = re.compile(r"请上传「([^」]+)」")
 START_PAYLOAD = '/start_application{"prefill_consent":"yes"}'
+ASKS_SIGNATURE = "验证码已发送到您登记的手机"
+"""The commitments are shown and an SMS code is on its way: the code signs and submits."""
 
 
 def _call(method: str, url: str, body: dict | None = None, token: str | None = None) -> dict | list:
@@ -33,6 +35,11 @@ def _call(method: str, url: str, body: dict | None = None, token: str | None = N
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read() or b"null")
+
+
+def signing_code(portal_url: str, number: str) -> str:
+    """The code the sandbox's SMS gateway sent to sign `number`'s commitments (dev mode)."""
+    return _call("GET", f"{portal_url}/dev/signing/{number}")["code"]
 
 
 def portal_token(portal_url: str, subject: dict) -> PortalToken:
@@ -111,6 +118,10 @@ def run_scenario(rasa_url: str, portal_url: str, services_db_url: str, inbox_url
         reply, _messages = send_photo(rasa_url, inbox_url, sender)
         run.transcript.append((f"[照片：{asked.group(1)}]", reply))
     reply, _messages = turn("确认提交")
+    if ASKS_SIGNATURE in reply:
+        draft = NUMBER.search(show(run))
+        assert draft, show(run)
+        reply, _messages = turn(signing_code(portal_url, draft.group(0)))
     found = NUMBER.search(reply)
     if found:
         run.number = found.group(0)

@@ -12,6 +12,23 @@ from sqlalchemy import create_engine, text
 
 from bot.applications.form import get_form
 
+RESTAURANT = {
+    "operator_name": "田甜",
+    "operator_id_number": "990103199306061004",
+    "contact_phone": "13800990031",
+    "shop_name": "田记面馆",
+    "business_form": "个体工商户",
+    "premises_address": "示例市东湖区湖滨路8号一楼",
+    "floor_area": 80,
+    "seats": 30,
+    "menu_scope": ["热食类制售"],
+    "signboard": True,
+    "drainage": "隔油池",
+    "food_safety_manager": "田甜",
+    "food_safety_manager_id_number": "990103199306061004",
+}
+"""田甜's noodle shop, every field given: the restaurant draft of the portal tests."""
+
 
 def ordinary_deregistration(company: dict) -> dict:
     """The fields of a 普通注销 with debts still open, the case in which the tax office asks for

@@ -89,6 +89,22 @@ def test_a_conditional_field_applies_only_with_its_trigger():
             },
             "values it can hold",
         ),
+        (
+            {
+                "subjects": ["citizen"],
+                "fields": [{"name": "a", "label": "甲"}],
+                "materials": [{"name": "承诺书", "supply": "sign"}],
+            },
+            "text",
+        ),
+        (
+            {
+                "subjects": ["citizen"],
+                "fields": [{"name": "a", "label": "甲"}],
+                "materials": [{"name": "承诺书", "supply": "sign", "text": "本人{a}承诺，{b}"}],
+            },
+            "unknown fields",
+        ),
     ],
 )
 def test_a_broken_form_file_is_refused_with_the_reason(raw, problem):
