@@ -29,6 +29,7 @@ from portal.forms import FORMS, Form, check_value, department_for, resolve
 from portal.identity import Subject, aware
 from portal.models import (
     CITIZEN,
+    ENTERPRISE,
     Application,
     Citizen,
     DailySequence,
@@ -175,6 +176,17 @@ def _check_draft_limits(session: Session, config: PortalConfig, subject: Subject
         )
 
 
+def _check_registry(session: Session, subject: Subject, form: Form) -> None:
+    """An enterprise whose register entry excludes the item (吊销 for a change of registration)
+    is told so before it fills anything, with what it can do instead."""
+    if subject.type != ENTERPRISE:
+        return
+    status = session.get_one(Enterprise, subject.id).status
+    for statuses, says, instead in form.registry_blocks:
+        if status in statuses:
+            raise ApiError(422, "not_eligible", says.format(status=status) + instead)
+
+
 def _check_same_case(
     session: Session, subject: Subject, item: ServiceItem, fields: dict, own_id: int | None = None
 ) -> None:
@@ -257,6 +269,7 @@ def create_draft(
         with db.transaction() as session:
             now = utcnow()
             _check_draft_limits(session, config, subject, item.code, now)
+            _check_registry(session, subject, form)
             values: dict = {}
             prefilled: list[str] = []
             if request.prefill:
@@ -414,6 +427,14 @@ def _promised(form: Form, app: Application, entries: list[DeferredMaterialIn], d
     return deferred
 
 
+def promised_date(form: Form, values: dict, item: ServiceItem, day: date) -> date:
+    """The date the guide's time limit gives, on the official calendar, after any statutory
+    period this case must wait first (简易注销's 20-day 公示期)."""
+    period = form.period(values)
+    start = day + timedelta(days=period.calendar_days) if period else day
+    return add_working_days(start, item.time_limit_days or 20)
+
+
 def _applicant_relation(session: Session, subject: Subject, fields: dict) -> str | None:
     """Who the applicant is to the person acting: None for themselves, "配偶" for a spouse the
     registers record. Anyone else is refused: a verified identity does not let one apply in a
@@ -507,6 +528,14 @@ def _submit(
             f"还有材料没有上传：{'、'.join(absent)}。请上传后再提交；可容缺的材料也可以承诺后补交。",
             [{"field": "materials", "problem": name} for name in absent],
         )
+    blockers = form.blockers(app.fields)
+    if blockers:
+        raise ApiError(
+            422,
+            "application_blocked",
+            "".join(b.says + b.instead for b in blockers),
+            [{"field": f"fields.{b.when[0]}", "problem": b.says} for b in blockers],
+        )
     pending = unsigned(form, app, Case(item.title, [(d.name, d.due_date) for d in deferred]))
     if pending:
         raise ApiError(
@@ -537,7 +566,7 @@ def _submit(
         session.refresh(app)
         raise _already_submitted(app)
     session.refresh(app)
-    app.promised_date = add_working_days(day, item.time_limit_days or 20)
+    app.promised_date = promised_date(form, app.fields, item, day)
     app.deferred = deferred
     if deferred:
         names = "、".join(f"{d.name}（{d.due_date:%Y年%m月%d日}前）" for d in deferred)

@@ -301,7 +301,12 @@ async def _create(
 ) -> Turn:
     if prefill:
         await client.grant_consent(identity.token, item.code, consent_fields(form, identity.subject_type))
-    application = await client.create_application(identity.token, item.code, {}, prefill=prefill)
+    try:
+        application = await client.create_application(identity.token, item.code, {}, prefill=prefill)
+    except PortalRejected as error:
+        if error.code != NOT_ELIGIBLE:
+            raise
+        return _stopped(Reply(error.user_message, (words.HUMAN_BUTTON,)))  # the registers rule it out
     state.number = application.number
     labels = [spec.label for spec in form.fields if spec.name in application.prefilled_fields]
     log.info("draft %s started (%s, %d pre-filled)", application.number, item.code, len(labels))
@@ -531,6 +536,10 @@ async def _answer(
         return await _upload_step(client, identity, form, state, text, choice)
     if step == REVIEW:
         if _confirms(text, choice, intent):
+            application = await client.get_application(identity.token, state.number or "")
+            blockers = form.blockers(application.fields)
+            if blockers:  # said before any code is sent; the portal would refuse it too
+                return _continue(state, *(words.blocked(b) for b in blockers))
             if state.deferred and not state.due_date:  # promised during the uploads: the date first
                 return _continue(state.go(DEFER_DATE))
             return await _to_signing(client, identity, state)
@@ -598,7 +607,12 @@ async def _fill(
     application = await client.update_application(identity.token, state.number or "", {spec.name: parsed.value})
     if spec.name not in state.answered:
         state.answered.append(spec.name)
-    return _continue(state.go(next_step(form, state, application)))
+    return _continue(state.go(next_step(form, state, application)), *_blocked_by(form, spec, application))
+
+
+def _blocked_by(form: Form, spec: FieldSpec, application: Application) -> list[Reply]:
+    """The guide's reason an answer just given makes the application fail, if it does."""
+    return [words.blocked(b) for b in form.blockers(application.fields) if b.when[0] == spec.name]
 
 
 def _parse(spec: FieldSpec, text: str):  # noqa: ANN202 - field_parsing.Parsed
@@ -785,7 +799,7 @@ async def _store_fix(
     # a field the change made necessary (领取方式 → 邮寄地址) is asked before going back
     if following.startswith(FIELD_PREFIX) or back not in (REVIEW, DEFER_PICK, DEFER_DATE):
         back = following
-    return _continue(state.go(back), words.corrected(spec, value))
+    return _continue(state.go(back), words.corrected(spec, value), *_blocked_by(form, spec, application))
 
 
 _LATER_UPLOAD = re.compile(r"暂缺|没有|还没|没带|不在身边|后补|晚点|以后|容缺")
@@ -851,6 +865,8 @@ async def receive_files(
     return await services.attempt(upload(), answers, sender_id, "upload")
 
 
+NOT_ELIGIBLE = "not_eligible"
+"""The portal's code for an applicant the registers rule out (a 吊销 company changing its registration)."""
 SAME_CASE = "same_case_exists"
 """The portal's code for a second application of a case already in hand (the same baby)."""
 
@@ -892,7 +908,7 @@ async def finish(services: PortalServices, sender_id: str, slot: object) -> Turn
             )
         replayed = ", replayed" if result.replayed else ""
         log.info("application %s submitted (%s%s)", result.application.number, state.code, replayed)
-        return _stopped(words.submitted(item, result.application))
+        return _stopped(words.submitted(item, result.application, form.period(result.application.fields)))
 
     answers: Answers = {
         AuthRequired: lambda _: _stopped(Reply(AuthRequired.default_message + words.AFTER_EXPIRY), state=state),

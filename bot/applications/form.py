@@ -151,6 +151,32 @@ class Material:
 
 
 @dataclass(frozen=True)
+class Block:
+    """An answer that makes the application fail by the guide's own rules (隔油设施 not
+    installed): said when it is given and before submission, with what to do instead."""
+
+    when: tuple[str, tuple[str, ...]]
+    says: str
+    instead: str
+
+    def applies(self, values: dict) -> bool:
+        return _holds(self.when, values)
+
+
+@dataclass(frozen=True)
+class CaseRule:
+    """What the guide says for some answers only: a fee (补领 costs 20元), or a period before the
+    time limit starts (简易注销's 20-day 公示期)."""
+
+    when: tuple[str, tuple[str, ...]]
+    says: str
+    calendar_days: int = 0
+
+    def applies(self, values: dict) -> bool:
+        return _holds(self.when, values)
+
+
+@dataclass(frozen=True)
 class Form:
     code: str
     title_hint: str
@@ -163,6 +189,12 @@ class Form:
     the same values, while the first is in hand or done, is refused with a pointer to the first."""
     same_case_label: str = ""
     """Who or what the case is about, in the refusal ("这个宝宝")."""
+    blocks: tuple[Block, ...] = ()
+    registry_blocks: tuple[tuple[tuple[str, ...], str, str], ...] = ()
+    """(registration statuses, what is said, what to do instead): an enterprise whose register
+    entry reads so (吊销，未注销) cannot apply at all; the portal refuses the draft."""
+    fees: tuple[CaseRule, ...] = ()
+    periods: tuple[CaseRule, ...] = ()
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -180,6 +212,17 @@ class Form:
     def materials_for(self, values: dict) -> tuple[Material, ...]:
         """The checklist of this case: the materials whose conditions the answers meet."""
         return tuple(m for m in self.materials if m.applies(values))
+
+    def blockers(self, values: dict) -> list[Block]:
+        return [b for b in self.blocks if b.applies(values)]
+
+    def fee(self, values: dict) -> str | None:
+        """The fee the guide names for this case, if the form narrows the item's general one."""
+        return next((rule.says for rule in self.fees if rule.applies(values)), None)
+
+    def period(self, values: dict) -> CaseRule | None:
+        """A statutory period before the time limit runs (公示期), if this case has one."""
+        return next((rule for rule in self.periods if rule.applies(values)), None)
 
 
 PLACEHOLDERS = {"applicant", "number", "title"}
@@ -275,6 +318,18 @@ def parse_form(code: str, raw: dict) -> Form:
     for material in materials:
         if material.when and not _offers(fields, *material.when):
             raise FormSpecError(f"{code}.{material.name}: when must name a field and values it can hold")
+    blocks = tuple(
+        Block(_required_condition(code, b, fields), str(b["says"]), str(b["instead"])) for b in raw.get("blocks") or ()
+    )
+    registry_blocks = tuple(
+        (tuple(str(v) for v in b["status"]), str(b["says"]), str(b["instead"]))
+        for b in raw.get("registry_blocks") or ()
+    )
+    fees = tuple(CaseRule(_required_condition(code, r, fields), str(r["says"])) for r in raw.get("fees") or ())
+    periods = tuple(
+        CaseRule(_required_condition(code, r, fields), str(r["says"]), int(r["calendar_days"]))
+        for r in raw.get("periods") or ()
+    )
     same_case = raw.get("same_case") or {}
     case_fields = tuple(str(n) for n in same_case.get("fields") or ())
     if any(n not in names for n in case_fields) or (same_case and not case_fields):
@@ -287,7 +342,19 @@ def parse_form(code: str, raw: dict) -> Form:
         materials=materials,
         same_case=case_fields,
         same_case_label=str(same_case.get("label") or "同一事项"),
+        blocks=blocks,
+        registry_blocks=registry_blocks,
+        fees=fees,
+        periods=periods,
     )
+
+
+def _required_condition(code: str, raw: dict, fields: tuple[FieldSpec, ...]) -> tuple[str, tuple[str, ...]]:
+    """The `when:` of a rule (block, fee, period): required, on a field and values it can hold."""
+    when = _condition(code, raw)
+    if when is None or not _offers(fields, *when):
+        raise FormSpecError(f"{code}: a rule's when must name a choice field and values it can hold")
+    return when
 
 
 def _offers(fields: tuple[FieldSpec, ...], name: str, values: tuple[str, ...]) -> bool:

@@ -11,7 +11,7 @@ import json
 import re
 from datetime import date
 
-from bot.applications.form import FieldSpec, Form, Material
+from bot.applications.form import Block, CaseRule, FieldSpec, Form, Material
 from bot.catalogue import ServiceItem
 from bot.dialogue import Button, Reply
 from bot.portal_client.models import Application, ApplicationSummary, Signing
@@ -217,6 +217,13 @@ def summary(
         for m in form.materials_for(values)
     ]
     lines.append("")
+    lines.append(f"费用：{form.fee(values) or item.fee or '不收费'}")
+    blockers = form.blockers(values)
+    if blockers:
+        lines += ["", "暂时不能提交：", *(f"· {b.says}{b.instead}" for b in blockers)]
+        buttons = [choice_button("修改信息", EDIT), LATER_BUTTON, HUMAN_BUTTON]
+        return Reply("\n".join(lines), tuple(buttons))
+    lines.append("")
     signs = application.materials("sign") or deferred
     then = "，再用短信验证码签署承诺书即可提交" if signs else ""
     lines.append(f"信息无误的话，点“确认提交”{then}；要修改，直接告诉我哪一项改成什么。")
@@ -275,6 +282,11 @@ def defer_date(latest: date) -> Reply:
         f"您承诺在哪天之前补交？最晚可以约到{latest.year}年{latest.month}月{latest.day}日"
         f"（30个工作日内），例如“下周五”或“12月15日”。"
     )
+
+
+def blocked(block: Block) -> Reply:
+    """An answer that makes the application fail by the guide's rules, said when it is given."""
+    return Reply(f"请注意：{block.says}{block.instead}")
 
 
 RESEND = "__resend__"
@@ -353,15 +365,12 @@ NOT_UNDERSTOOD_CONSENT = "请点“同意调取”或“不同意，我自己填
 NOT_UNDERSTOOD_CONFIRM = "请点“确认提交”，或者直接告诉我要修改哪一项。"
 
 
-def submitted(item: ServiceItem, application: Application) -> Reply:
+def submitted(item: ServiceItem, application: Application, period: CaseRule | None = None) -> Reply:
     lines = [f"申请已提交！申请编号：{application.number}。"]
     if application.summary.promised_date:
         day = application.summary.promised_date
-        lines.append(
-            f"承诺办结日期：{day.year}年{day.month}月{day.day}日（{item.time_limit_days or ''}个工作日内）。"
-            if item.time_limit_days
-            else f"承诺办结日期：{day.year}年{day.month}月{day.day}日。"
-        )
+        basis = period.says if period else f"{item.time_limit_days}个工作日内" if item.time_limit_days else ""
+        lines.append(f"承诺办结日期：{day.year}年{day.month}月{day.day}日" + (f"（{basis}）。" if basis else "。"))
     lines.append("接下来各部门并联办理：")
     by_department: dict[str, list[str]] = {}
     for task in application.subtasks:

@@ -16,7 +16,7 @@ import httpx
 from bot.identity.store import IdentityStore
 from tests.support.application_runs import ASKS_SIGNATURE, NUMBER, START_PAYLOAD, portal_token, signing_code
 from tests.support.golden import SCENARIOS
-from tests.support.portal_cases import close_earlier_cases
+from tests.support.portal_cases import abandon_drafts, close_earlier_cases
 from tests.support.sample_files import photo, renamed_executable
 from tests.support.wechat_ids import fake_openid
 
@@ -107,6 +107,7 @@ def _option(reply: str, title: str) -> str:
 
 def _bind(stack, sender: str, channel: str) -> str:
     close_earlier_cases(stack.portal_db_url, "credit_repair")
+    abandon_drafts(stack.portal_db_url, "credit_repair")
     token = portal_token(stack.portal_url, SCENARIO["subject"])
     IdentityStore(stack.db_url).save(sender, channel, token, datetime.now(timezone.utc))
     return token.token

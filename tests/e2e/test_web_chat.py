@@ -15,7 +15,7 @@ from bot.identity.store import IdentityStore
 from tests.support import web_chat
 from tests.support.application_runs import portal_token, signing_code
 from tests.support.golden import SCENARIOS
-from tests.support.portal_cases import close_earlier_cases
+from tests.support.portal_cases import abandon_drafts, close_earlier_cases
 from tests.support.sample_files import photo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,6 +168,7 @@ def test_a_file_without_an_application_is_answered_on_the_socket(stack):
 def test_a_material_photographed_in_the_widget_is_shown_back_and_submitted(stack, tmp_path):
     scenario = SCENARIOS["credit_repair"]
     close_earlier_cases(stack.portal_db_url, "credit_repair")
+    abandon_drafts(stack.portal_db_url, "credit_repair")
     picture = tmp_path / "缴款凭证.jpg"
     picture.write_bytes(photo(1200, 900))
     with _phone(stack) as (_browser, page, widget):

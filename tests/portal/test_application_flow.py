@@ -20,7 +20,7 @@ from bot.portal_client.services import PortalServices
 from bot.status import check as status_check
 from bot.uploads import inbox
 from tests.portal.application_chat import FlowChat, bind_token, services_for
-from tests.support.portal_cases import close_earlier_cases, ordinary_deregistration
+from tests.support.portal_cases import abandon_draft, close_earlier_cases, ordinary_deregistration
 from tests.support.sample_files import pdf as sample_pdf
 from tests.support.sample_files import photo, renamed_executable
 
@@ -187,13 +187,19 @@ def test_a_portal_outage_at_submission_loses_nothing_and_does_not_submit_twice(p
     assert number in done and "申请已提交" in done
 
 
-def test_a_change_at_review_asks_what_it_makes_necessary_and_edit_can_go_back(portal, chat_for):
+def _lost_card_at_review(chat_for) -> FlowChat:
+    """刘芳, who lost her card, at the summary of a 补领 she filled in herself (no pre-fill)."""
     chat = chat_for({"kind": "citizen", "name": "刘芳", "id_number": "990103199211110504"})
     chat.start("social_security_card")
     chat.say("不同意", "deny")
     for answer in ("刘芳", "990103199211110504", "跳过", "13800990004", "补领", "网点自取"):
         chat.say(answer)
     assert chat.step == "review", chat.transcript[-2:]
+    return chat
+
+
+def test_a_change_at_review_asks_what_it_makes_necessary_and_edit_can_go_back(portal, chat_for):
+    chat = _lost_card_at_review(chat_for)
     chat.click("修改信息")
     assert chat.step == "edit"
     assert chat.click("不改了，返回核对") and chat.step == "review"
@@ -311,3 +317,33 @@ def test_a_correction_is_answered_by_sending_the_file(portal, chat_for, demo):
     assert "已收到「清税证明」" in text and number in text and "已交给承办部门" in text, text
     done = portal.wait_for(number, chat.token, lambda a: a["status"] in ("completed", "rejected"))
     assert done["status"] == "completed", done["events"][-3:]
+
+
+def test_an_answer_that_rules_the_application_out_is_said_at_once_and_before_submission(portal, chat_for):
+    scenario = SCENARIOS["restaurant"]
+    close_earlier_cases(portal.db_url, "restaurant")
+    chat = chat_for(scenario["subject"])
+    chat.start("restaurant", consent=True)
+    for answer in scenario["answers"][:-1]:
+        chat.say(answer)
+    warned = chat.say("还没装")
+    assert "请注意" in warned and "排水许可办不下来" in warned and "安装" in warned, warned
+    while chat.step and chat.step.startswith("upload:"):
+        chat.send_file(photo())
+    summary = chat.transcript[-1]
+    assert chat.step == "review" and "暂时不能提交" in summary and "费用：不收费" in summary, summary
+    assert "确认提交" not in [b.title for r in chat.last_question for b in r.buttons]
+    refused = chat.say("确认提交")
+    assert "排水许可办不下来" in refused and chat.step == "review", "no code is sent for an application that fails"
+    fixed = chat.say("隔油设施改成隔油池")
+    assert "已将隔油设施改为：隔油池" in fixed, fixed
+    while chat.step and chat.step.startswith("upload:"):
+        chat.send_file(photo())
+    assert "暂时不能提交" not in chat.transcript[-1]
+    abandon_draft(portal.db_url, chat.slots["application"]["number"])
+
+
+def test_the_summary_names_the_fee_of_the_case(portal, chat_for):
+    chat = _lost_card_at_review(chat_for)
+    assert "费用：遗失补领收工本费每张20元" in chat.transcript[-1]
+    abandon_draft(portal.db_url, chat.slots["application"]["number"])

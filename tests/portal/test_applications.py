@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import create_engine, func, select, update
 
@@ -13,7 +13,7 @@ from bot.catalogue import load_catalogue
 from portal.dates import add_working_days, today
 from portal.forms import department_for
 from portal.models import Application, IdempotencyRecord, SubTask
-from tests.support.portal_cases import close_earlier_cases, ordinary_deregistration
+from tests.support.portal_cases import abandon_draft, close_earlier_cases, ordinary_deregistration
 
 TERMINAL = ("completed", "partly_completed", "rejected")
 
@@ -98,26 +98,54 @@ def test_correction_then_supplement(portal, enterprise_token, demo):
     assert done["status"] == "completed"
 
 
-def test_rejection_with_a_reason(portal, enterprise_token, demo):
+def test_a_company_the_registers_rule_out_is_told_before_it_fills_anything(portal, enterprise_token, demo):
     company = demo["示例市百利商贸有限公司"]
     token = enterprise_token("示例市百利商贸有限公司")
-    number = _enterprise_draft(
-        portal,
+    refused = portal.post(
+        "/applications",
         token,
-        "enterprise_change",
-        {
-            "enterprise_name": company["name"],
-            "uscc": company["uscc"],
-            "change_item": "住所",
-            "new_value": "示例市中心区新华路1号",
+        json={"service_code": "enterprise_change", "prefill": False, "fields": {"enterprise_name": company["name"]}},
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "not_eligible"
+    message = refused.json()["message"]
+    assert "吊销" in message and "不予受理" in message and "注销" in message, message
+    # what it should do instead is open to it
+    other = portal.post("/applications", token, json={"service_code": "deregistration", "prefill": False})
+    assert other.status_code == 201, other.text
+    abandon_draft(portal.db_url, other.json()["number"])
+
+
+def test_an_answer_the_guide_rules_out_is_refused_with_what_to_do(portal, restaurant_draft):
+    number, token = restaurant_draft
+    portal.patch(f"/applications/{number}", token, json={"fields": {"drainage": "尚未安装"}})
+    portal.supply(number, token, missing=[{"name": "排水水质检测报告"}, {"name": "室内装修材料燃烧性能证明"}])
+    refused = portal.post(
+        f"/applications/{number}/submit",
+        token,
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        json={
+            "missing_materials": [{"name": "排水水质检测报告"}, {"name": "室内装修材料燃烧性能证明"}],
+            "commitment": True,
         },
     )
-    assert portal.supply(number, token) == ["章程修正案"]
-    portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": "baili-1"})
-    done = portal.wait_for(number, token, lambda a: a["status"] in TERMINAL)
-    assert done["status"] == "rejected"
-    lead = next(t for t in done["subtasks"] if t["is_lead"])
-    assert "吊销" in lead["note"] and "不予受理" in done["next_step"]
+    assert refused.status_code == 422 and refused.json()["code"] == "application_blocked"
+    assert "隔油" in refused.json()["message"] and "安装" in refused.json()["message"]
+    assert refused.json()["details"] == [
+        {"field": "fields.drainage", "problem": refused.json()["details"][0]["problem"]}
+    ]
+
+
+def test_a_simple_deregistration_is_promised_after_its_publicity_period(portal, enterprise_token, demo):
+    close_earlier_cases(portal.db_url, "deregistration")
+    company = demo["示例市小岛咖啡有限公司"]
+    token = enterprise_token("示例市小岛咖啡有限公司")
+    fields = ordinary_deregistration(company) | {"procedure": "简易注销", "debts_settled": True}
+    number = _enterprise_draft(portal, token, "deregistration", fields)
+    portal.supply(number, token)
+    submitted = portal.post(f"/applications/{number}/submit", token, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert submitted.status_code == 200, submitted.text
+    promised = date.fromisoformat(submitted.json()["promised_date"])
+    assert promised == add_working_days(today() + timedelta(days=20), 1), "公示期20天, then 1 working day"
 
 
 def _newborn_draft(portal, token: str, child_name: str, **fields):

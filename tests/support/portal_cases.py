@@ -43,33 +43,31 @@ def ordinary_deregistration(company: dict) -> dict:
     }
 
 
-def close_earlier_cases(db_url: str, code: str) -> None:
-    """Marks every submitted application of `code` as 不予受理, so the same case can be applied for
-    again; a no-op for items the portal takes any number of times."""
-    if not get_form(code).same_case:
-        return
+def _reject(db_url: str, where: str, **params: str) -> None:
+    """Sets the applications `where` selects to 不予受理, straight in the portal's database."""
     engine = create_engine(db_url)
     try:
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "UPDATE portal_application SET status = 'rejected' WHERE service_code = :code AND status <> 'draft'"
-                ),
-                {"code": code},
-            )
+            connection.execute(text(f"UPDATE portal_application SET status = 'rejected' WHERE {where}"), params)
     finally:
         engine.dispose()
+
+
+def close_earlier_cases(db_url: str, code: str) -> None:
+    """Marks every submitted application of `code` as 不予受理, so the same case can be applied for
+    again; a no-op for items the portal takes any number of times."""
+    if get_form(code).same_case:
+        _reject(db_url, "service_code = :code AND status <> 'draft'", code=code)
 
 
 def abandon_draft(db_url: str, number: str) -> None:
     """Takes a test's draft out of the per-item draft limit (three open drafts), as if its
     owner had given it up; the portal has no endpoint for that yet."""
-    engine = create_engine(db_url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                text("UPDATE portal_application SET status = 'rejected' WHERE number = :number AND status = 'draft'"),
-                {"number": number},
-            )
-    finally:
-        engine.dispose()
+    _reject(db_url, "number = :number AND status = 'draft'", number=number)
+
+
+def abandon_drafts(db_url: str, code: str) -> None:
+    """Takes every open draft of `code` out of the way, so a test that starts the item in the
+    chat gets a new draft rather than one an earlier test left half-filled (the chat offers an
+    open draft before making another)."""
+    _reject(db_url, "service_code = :code AND status = 'draft'", code=code)
