@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import confirmation, latest_intent, offer, say, transcript
 from actions.context import answer_in_context, elsewhere, personal_reply
 from actions.handoff import hand_off, urgent_reason
+from bot import cards
 from bot.catalogue import code_for_intent, get_item
 from bot.language.text import normalize
 from bot.reading import ELDERLY, asks_status, read
@@ -61,6 +62,8 @@ class ActionConfirmService(Action):
             answered = personal_reply(tracker, text, item.code)
         if answered is not None:
             events += [e for e in answered.events if e.get("name") != "service_item"]
+        if item.code == cards.ITEM and cards.mentions_loss(text):
+            say(dispatcher, cards.offer())  # a lost card is frozen before a new one is applied for
         if answered is None or not answered.answered:
             say(dispatcher, confirmation(item))
             if _elderly(tracker):  # "八十多了…就想办个社保卡": the way without a trip or a phone

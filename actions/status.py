@@ -1,4 +1,5 @@
-"""Application status, 催办 and unbinding: thin actions over bot/status/check.py."""
+"""Application status, 催办, 社保卡挂失 and unbinding: thin actions over bot/status/check.py and
+bot/cards.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entity, relay, say
 from actions.context import answer_in_context
+from bot import cards
 from bot.identity.binding import CONSENT, NEEDS_IDENTITY
 from bot.portal_client import services as portal_services
 from bot.reading import asks_status, read
@@ -62,3 +64,22 @@ class ActionUnbindIdentity(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         return relay(dispatcher, await status_check.unbind(portal_services.services(), tracker.sender_id))
+
+
+class ActionReportCardLost(Action):
+    """挂失 (临时 or 正式) or 解挂 of the citizen's own social security card, from its buttons."""
+
+    def name(self) -> str:
+        return "action_report_card_lost"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        kind = latest_entity(tracker, cards.KIND_ENTITY)
+        turn = await cards.act(
+            portal_services.services(),
+            tracker.sender_id,
+            kind if kind in (cards.TEMPORARY, cards.FORMAL, cards.RECOVER) else cards.TEMPORARY,
+            consent_given=tracker.get_slot(CONSENT) is True,
+        )
+        return relay(dispatcher, turn)

@@ -15,7 +15,7 @@ from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
 from bot.catalogue import load_catalogue
-from portal import applications, consent, identity, materials, signing
+from portal import applications, cards, consent, identity, materials, signing
 from portal.errors import ApiError, problem_text
 from portal.forms import FORMS, subjects_for
 from portal.profile import fields_for
@@ -23,6 +23,7 @@ from portal.schemas import (
     ApplicationCreate,
     ApplicationUpdate,
     BindingRequest,
+    CardLossRequest,
     CatalogueItemOut,
     CatalogueOut,
     ConsentRequest,
@@ -247,6 +248,22 @@ def build_blueprint(dev: bool) -> Blueprint:
         if not 0 < consent_id < 2**31:
             raise ApiError(404, "consent_not_found", "未找到该授权记录。")
         return send(await call(consent.withdraw, ctx.db, ctx.config, subject, consent_id))
+
+    @bp.get("/me/card")
+    async def card(request: Request) -> HTTPResponse:
+        subject = await subject_of(request)
+        return send(await call(cards.get_card, request.app.ctx.db, subject))
+
+    @bp.post("/me/card/loss")
+    async def card_loss(request: Request) -> HTTPResponse:
+        subject = await subject_of(request)
+        body = parse(request, CardLossRequest)
+        return send(await call(cards.report_loss, request.app.ctx.db, subject, body.kind))
+
+    @bp.post("/me/card/recovery")
+    async def card_recovery(request: Request) -> HTTPResponse:
+        subject = await subject_of(request)
+        return send(await call(cards.recover, request.app.ctx.db, subject))
 
     @bp.get("/applications")
     async def list_applications(request: Request) -> HTTPResponse:

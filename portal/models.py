@@ -379,3 +379,18 @@ class Signature(PortalBase):
     method: Mapped[str] = mapped_column(String(60))
     """How the signer proved who they were, e.g. "短信验证码（138****0001）"."""
     signed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SocialSecurityCard(PortalBase):
+    """A citizen's social security card as the 人社 card register knows it: its number and
+    whether it is usable, temporarily frozen (临时挂失, five days) or formally reported lost
+    (正式挂失, for good: a new card is applied for)."""
+
+    __tablename__ = "portal_social_security_card"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("portal_citizen.id"), unique=True)
+    card_no: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    temporary_until: Mapped[datetime | None] = mapped_column(DateTime)

@@ -295,6 +295,22 @@ class DevSigning(Strict):
     expires_at: datetime
 
 
+CardStatus = Literal["正常", "临时挂失", "正式挂失"]
+
+
+class CardOut(Strict):
+    card_no_masked: str = Field(description="卡号，只显示后四位")
+    status: CardStatus
+    temporary_until: datetime | None = Field(description="临时挂失的到期时间：到期未正式挂失的，自动解除")
+    message: str = Field(description="给持卡人的说明：现在卡能不能用、下一步做什么")
+
+
+class CardLossRequest(Strict):
+    kind: Literal["temporary", "formal"] = Field(
+        description="temporary 临时挂失（立即生效，5天内有效）；formal 正式挂失（长期有效、不能解除，须补领新卡）"
+    )
+
+
 class EventOut(Strict):
     at: datetime
     department: str | None

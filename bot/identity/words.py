@@ -14,6 +14,8 @@ from bot.settings import settings
 
 PURPOSE_STATUS = "check_status"
 PURPOSE_URGE = "urge_application"
+PURPOSE_CARD_PREFIX = "card_loss:"
+"""+ temporary / formal / recover: 社保卡挂失 or 解挂 (bot/cards.py)."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class Purpose:
 _PURPOSES = {
     PURPOSE_STATUS: Purpose("查询办件进度", "查询您本人的办件进度", "查询进度"),
     PURPOSE_URGE: Purpose("催办", "为您本人的办件催办", "催办"),
+    PURPOSE_CARD_PREFIX + "temporary": Purpose("社保卡临时挂失", "为您本人的社保卡挂失", "挂失"),
+    PURPOSE_CARD_PREFIX + "formal": Purpose("社保卡正式挂失", "为您本人的社保卡正式挂失", "正式挂失"),
+    PURPOSE_CARD_PREFIX + "recover": Purpose("解除社保卡挂失", "为您本人的社保卡解除挂失", "解除挂失"),
 }
 _ANY_PURPOSE = Purpose("办理这项业务", "办理您本人的业务", "继续办理")
 APPLY_PREFIX = "apply:"

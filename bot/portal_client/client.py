@@ -39,6 +39,7 @@ from bot.portal_client.models import (
     Application,
     ApplicationSummary,
     BindingStarted,
+    Card,
     Consent,
     Me,
     PortalToken,
@@ -250,6 +251,19 @@ class PortalClient:
         )
         uploaded = parse(UploadedFile.from_json, self._json(response))
         return replace(uploaded, replayed=response.headers.get("Idempotent-Replayed") == "true")
+
+    async def card(self, token: str) -> Card:
+        response = await self._request("GET", "/me/card", token=token, retry=True)
+        return parse(Card.from_json, self._json(response))
+
+    async def report_card_loss(self, token: str, kind: str) -> Card:
+        """挂失 ("temporary" or "formal"); repeating it changes nothing, so it is retried."""
+        response = await self._request("POST", "/me/card/loss", token=token, json={"kind": kind}, retry=True)
+        return parse(Card.from_json, self._json(response))
+
+    async def recover_card(self, token: str) -> Card:
+        response = await self._request("POST", "/me/card/recovery", token=token, retry=True)
+        return parse(Card.from_json, self._json(response))
 
     async def start_signing(self, token: str, number: str, missing_materials: Sequence[dict[str, Any]] = ()) -> Signing:
         """The commitments still to sign (with the 容缺 one for `missing_materials`, as they will be

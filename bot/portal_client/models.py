@@ -160,6 +160,19 @@ class UploadedFile:
 
 
 @dataclass(frozen=True)
+class Card:
+    """The cardholder's social security card: 正常, 临时挂失 or 正式挂失, and the portal's words on it."""
+
+    card_no_masked: str
+    status: str
+    message: str
+
+    @classmethod
+    def from_json(cls, body: dict) -> Card:
+        return cls(str(body["card_no_masked"]), str(body["status"]), str(body["message"]))
+
+
+@dataclass(frozen=True)
 class Signing:
     """Texts to sign, shown in full, and where the code went; `signing_id` names the request."""
 

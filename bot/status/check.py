@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot import cards
 from bot.applications import flow as application_flow
 from bot.applications.state import ACTIVE
 from bot.dialogue import Button, Reply, Turn
@@ -123,7 +124,7 @@ async def after_binding(
     application: object = None,
 ) -> Turn:
     """Once the form ends: greet a verified user and carry on with what they first asked
-    (status, 催办 or an application); after a refusal or a portal outage there is nothing
+    (status, 催办, 挂失 or an application); after a refusal or a portal outage there is nothing
     more to say (the form already said it)."""
     identity = await services.identity(sender_id)
     if identity is None:
@@ -133,7 +134,10 @@ async def after_binding(
     if code:
         return turn.then(await application_flow.start(services, sender_id, code, application))
     turn.slots[ACTIVE] = False
-    if purpose == binding_replies.PURPOSE_URGE:
+    card_act = cards.kind_of(purpose)
+    if card_act:
+        turn.then(await cards.act(services, sender_id, card_act))
+    elif purpose == binding_replies.PURPOSE_URGE:
         turn.then(await urge(services, sender_id, number))
     else:
         turn.then(await check_status(services, sender_id, number))

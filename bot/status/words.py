@@ -60,6 +60,12 @@ def application_detail(app: Application) -> Reply:
         lines.append("各部门进度：")
         lines.extend(_subtask_line(task) for task in app.subtasks)
     lines.append(f"现在需要您做的：{app.next_step}")
+    wanted = [m for task in app.subtasks if task.status == "correction" for m in task.missing_materials]
+    owed = [d.name for d in app.deferred_materials if not d.provided]
+    if wanted or owed:
+        lines.append(
+            f"{'、'.join(dict.fromkeys(wanted + owed))}可以直接在这里发给我（照片或 PDF 文件），我会交给承办部门。"
+        )
     buttons: tuple[Button, ...] = ()
     if app.can_urge:
         buttons = (Button("催办", urge_payload(head.number)), HUMAN_BUTTON)

@@ -101,3 +101,16 @@ def test_a_binding_leaves_no_personal_data_in_the_tracker_store_or_the_logs(stac
     for log in ("rasa.log", "actions.log", "console.log", "portal.log"):
         written = (stack.logs / log).read_text(encoding="utf-8", errors="replace")
         assert PERSON_ID not in written and PERSON not in written, log
+
+
+def test_a_lost_card_is_frozen_first_and_the_binding_it_needs_carries_on_with_it(stack, sender):
+    offered = stack.say("我的社保卡丢了，要补办一张", sender)
+    assert "卡丢了请先挂失" in texts(offered), texts(offered)
+    temporary = next(b for b in buttons(offered) if b["title"] == "临时挂失（立即生效）")
+    assert any(b["title"] == "同意调取，开始办理" for b in buttons(offered)), "补领 is still offered after it"
+
+    replies = bind(stack, sender, temporary["payload"])
+    text = texts(replies)
+    assert "身份核验成功" in text and "已临时挂失" in text and "冻结" in text, text
+    found = next(b for b in buttons(replies) if b["title"] == "找到了，解除挂失")
+    assert "状态正常" in texts(stack.say(found["payload"], sender))

@@ -310,6 +310,9 @@ def test_a_correction_is_answered_by_sending_the_file(portal, chat_for, demo):
     portal.supply(number, chat.token)
     portal.post(f"/applications/{number}/submit", chat.token, headers={"Idempotency-Key": uuid.uuid4().hex})
     portal.wait_for(number, chat.token, lambda a: a["status"] == "correction")
+    status = asyncio.run(status_check.check_status(chat.services, chat.sender, number))
+    told = "\n".join(r.text for r in status.replies)
+    assert "清税证明可以直接在这里发给我" in told, told
 
     ref = inbox().stage(chat.sender, sample_pdf(), "清税证明.pdf")
     turn = asyncio.run(supplements.receive(chat.services, chat.sender, [ref]))

@@ -66,6 +66,8 @@ class Run:
     sender: str
     token: str
     transcript: list[tuple[str, str]] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+    """What each user turn was for: opening, questions, uploads, submit, signature."""
     number: str | None = None
     application: dict | None = None
 
@@ -103,25 +105,27 @@ def run_scenario(rasa_url: str, portal_url: str, services_db_url: str, inbox_url
     IdentityStore(services_db_url).save(sender, "rest", token, datetime.now(timezone.utc))
     run = Run(code, sender, token.token)
 
-    def turn(text: str) -> tuple[str, list[dict]]:
+    def turn(text: str, part: str) -> tuple[str, list[dict]]:
         reply, messages = say(rasa_url, sender, text)
         run.transcript.append((text, reply))
+        run.parts.append(part)
         return reply, messages
 
-    _reply, messages = turn(scenario["first"])
+    _reply, messages = turn(scenario["first"], "opening")
     buttons = [b["payload"] for m in messages for b in m.get("buttons") or []]
-    turn(START_PAYLOAD if START_PAYLOAD in buttons else "开始办理")
+    turn(START_PAYLOAD if START_PAYLOAD in buttons else "开始办理", "opening")
     reply = ""
     for answer in scenario["answers"]:
-        reply, _messages = turn(answer)
+        reply, _messages = turn(answer, "questions")
     while asked := ASKS_UPLOAD.search(reply):
         reply, _messages = send_photo(rasa_url, inbox_url, sender)
         run.transcript.append((f"[照片：{asked.group(1)}]", reply))
-    reply, _messages = turn("确认提交")
+        run.parts.append("uploads")
+    reply, _messages = turn("确认提交", "submit")
     if ASKS_SIGNATURE in reply:
         draft = NUMBER.search(show(run))
         assert draft, show(run)
-        reply, _messages = turn(signing_code(portal_url, draft.group(0)))
+        reply, _messages = turn(signing_code(portal_url, draft.group(0)), "signature")
     found = NUMBER.search(reply)
     if found:
         run.number = found.group(0)

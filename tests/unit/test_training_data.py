@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import uploads
+from bot import cards, uploads
 from bot.catalogue import SERVICE_CODES
 from bot.language.text import normalize
 
@@ -52,9 +52,9 @@ def test_heldout_sets_are_never_seen_in_training():
         assert leaked == [], path.name
 
 
-PAYLOAD_ONLY = {uploads.INTENT}
-"""Intents only a channel writes (a file arrived), never typed: examples would teach the
-classifier that some words mean a file was sent."""
+PAYLOAD_ONLY = {uploads.INTENT, cards.INTENT}
+"""Intents only a channel (a file arrived) or a button (挂失) sends, never typed: examples would
+teach the classifier that some words mean a file was sent or a card reported lost at once."""
 
 
 def test_heldout_and_domain_use_the_same_intents():
