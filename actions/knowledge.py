@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import confirmation, offer, relay, say
 from actions.context import answer_in_context, in_form, likely_need
 from actions.handoff import hand_off, urgent_reason
+from bot import cards
 from bot.applications import flow as application_flow
 from bot.applications import state as application_state
 from bot.catalogue import get_item
@@ -61,6 +62,8 @@ class ActionAnswerQuestion(Action):
             ]
         new_topic = get_item(next((e["value"] for e in answered.events if e.get("name") == "service_item"), ""))
         if new_topic is not None:  # "补办社保卡要钱吗" answered: the way to apply comes after
+            if new_topic.code == cards.ITEM and cards.mentions_loss(question):
+                say(dispatcher, cards.offer())  # "社保卡丢了怎么办": frozen first
             say(dispatcher, offer(new_topic))
         return answered.events
 

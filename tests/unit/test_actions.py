@@ -45,6 +45,24 @@ def test_every_item_is_confirmed_with_its_services_and_lead_department(dispatche
         assert "调取您的" in text
 
 
+def test_a_lost_card_is_offered_挂失_before_the_new_card(dispatcher):
+    run(ActionConfirmService(), dispatcher, make_tracker("need_social_security_card", "社保卡丢了，要补一张"))
+    first, then = dispatcher.messages[0], dispatcher.messages[1]
+    assert "先挂失" in first["text"] and [b["payload"] for b in first["buttons"]] == [
+        '/report_card_lost{"loss_kind":"temporary"}',
+        '/report_card_lost{"loss_kind":"formal"}',
+    ]
+    assert then["buttons"][0]["payload"].startswith("/start_application"), "补领 comes after"
+
+
+def test_a_card_needed_for_the_first_time_is_not_offered_挂失(dispatcher):
+    run(ActionConfirmService(), dispatcher, make_tracker("need_social_security_card", "我刚工作，想办一张社保卡"))
+    payloads = [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
+    assert (
+        not any(p.startswith("/report_card_lost") for p in payloads) and "先挂失" not in dispatcher.messages[0]["text"]
+    )
+
+
 def test_confirmation_uses_the_slot_when_the_intent_is_not_a_service(dispatcher):
     events = run(ActionConfirmService(), dispatcher, make_tracker("affirm", "对", slots={"service_item": "retirement"}))
     assert events[0]["value"] == "retirement"
