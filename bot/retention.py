@@ -6,7 +6,8 @@ expires. `purge` runs when `make run` starts and then once a day (`python -m bot
 --every 86400`, a process of the launcher); it is plain SQL on both databases, so it works on
 SQLite and PostgreSQL alike, and it never touches the conversation a citizen is in: of a
 conversation still active within the period only the sessions before its latest are deleted
-(Rasa reads the latest session only).
+(Rasa reads the latest session only). Files a channel staged for an application that nobody
+attached (the conversation ended) leave the upload inbox after a day (bot/uploads.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bot.db import session_factory
 from bot.handoff import HandoffRequest
 from bot.identity.store import PortalIdentityRow
 from bot.settings import settings
+from bot.uploads import Inbox, inbox
 
 # Events older than the cut-off of senders idle since, or of sessions before a sender's latest.
 _OLD_EVENTS = text(
@@ -44,6 +46,7 @@ class Purged:
     events: int
     handoffs: int
     identities: int
+    staged_files: int = 0
 
 
 def tracker_db_url() -> str:
@@ -56,6 +59,7 @@ def purge(
     tracker_url: str | None = None,
     services_url: str | None = None,
     now: datetime | None = None,
+    upload_inbox: Inbox | None = None,
 ) -> Purged:
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(days=settings.retention_days if days is None else days)
@@ -70,7 +74,8 @@ def purge(
     with session_factory(services_url)() as session, session.begin():
         handoffs = session.execute(delete(HandoffRequest).where(HandoffRequest.created_at < cutoff)).rowcount
         identities = session.execute(delete(PortalIdentityRow).where(PortalIdentityRow.token_expires_at < now)).rowcount
-    return Purged(events, handoffs, identities)
+    staged = (upload_inbox or inbox()).sweep(now.timestamp())
+    return Purged(events, handoffs, identities, staged)
 
 
 def main(days: float | None = None, every: float | None = None) -> int:
@@ -85,7 +90,8 @@ def main(days: float | None = None, every: float | None = None) -> int:
             time.sleep(every)
             continue
         print(
-            f"保留期清理：删除对话事件 {done.events} 条、转人工记录 {done.handoffs} 条、过期身份绑定 {done.identities} 条",
+            f"保留期清理：删除对话事件 {done.events} 条、转人工记录 {done.handoffs} 条、"
+            f"过期身份绑定 {done.identities} 条、无人认领的上传文件 {done.staged_files} 个",
             flush=True,
         )
         if not every:

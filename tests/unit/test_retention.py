@@ -8,8 +8,10 @@ from sqlalchemy import create_engine, text
 
 from bot.handoff import record_handoff
 from bot.identity.store import IdentityStore
+from bot.objectstore import LocalObjectStore
 from bot.portal_client.models import PortalToken
 from bot.retention import purge
+from bot.uploads import Inbox
 
 NOW = datetime(2026, 12, 5, tzinfo=timezone.utc)
 EVENTS = """CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL,
@@ -51,7 +53,7 @@ def test_old_conversations_and_old_sessions_go_the_current_ones_stay(tmp_path, t
     store.save("expired", "web", PortalToken("t1", NOW - timedelta(days=1), "citizen", "张三"), NOW)
     store.save("valid", "web", PortalToken("t2", NOW + timedelta(days=3), "citizen", "李四"), NOW)
 
-    done = purge(90, tracker_url, tmp_db_url, now=NOW)
+    done = purge(90, tracker_url, tmp_db_url, now=NOW, upload_inbox=_inbox(tmp_path))
 
     with engine.connect() as connection:
         left = connection.execute(text("SELECT sender_id, timestamp FROM events ORDER BY id")).all()
@@ -66,8 +68,27 @@ def test_old_conversations_and_old_sessions_go_the_current_ones_stay(tmp_path, t
         identities = connection.execute(text("SELECT sender_id FROM portal_identities")).scalars().all()
     assert senders == ["new"] and identities == ["valid"]
     assert (done.events, done.handoffs, done.identities) == (4, 1, 1)
-    assert purge(90, tracker_url, tmp_db_url, now=NOW).events == 0, "a second run finds nothing"
+    assert purge(90, tracker_url, tmp_db_url, now=NOW, upload_inbox=_inbox(tmp_path)).events == 0, (
+        "a second run finds nothing"
+    )
 
 
 def test_a_missing_tracker_database_is_not_an_error(tmp_path, tmp_db_url):
-    assert purge(90, f"sqlite:///{tmp_path / 'none.db'}", tmp_db_url, now=NOW).events == 0
+    assert (
+        purge(90, f"sqlite:///{tmp_path / 'none.db'}", tmp_db_url, now=NOW, upload_inbox=_inbox(tmp_path)).events == 0
+    )
+
+
+def _inbox(tmp_path) -> Inbox:
+    return Inbox(LocalObjectStore(tmp_path / "inbox"))
+
+
+def test_files_nobody_attached_leave_the_upload_inbox_after_a_day(tmp_path, tmp_db_url):
+    box = _inbox(tmp_path)
+    old, fresh = box.stage("web-1", b"old photo", "a.jpg"), box.stage("web-1", b"new photo", "b.jpg")
+    later = datetime.now(timezone.utc) + timedelta(hours=12)
+    kept = purge(90, f"sqlite:///{tmp_path / 'none.db'}", tmp_db_url, now=later, upload_inbox=box)
+    assert kept.staged_files == 0 and box.take("web-1", old) is not None
+    much_later = datetime.now(timezone.utc) + timedelta(days=2)
+    swept = purge(90, f"sqlite:///{tmp_path / 'none.db'}", tmp_db_url, now=much_later, upload_inbox=box)
+    assert swept.staged_files == 2 and box.take("web-1", old) is None and box.take("web-1", fresh) is None
