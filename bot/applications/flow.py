@@ -81,6 +81,8 @@ _WANTS_EDIT = re.compile(r"^(我要|我想|需要|要)?(修改|改一下|改改|
 _BACK = re.compile(r"^(不改了?|不用改了?|没有要改的?|不修改了?|返回|返回核对|算了|都对|没问题)[。.!！吧]*$")
 _CONFIRM = re.compile(r"^(确认|提交|确认提交|没问题|无误|对的|正确|可以提交|好的?提交|都对)")
 _IDENTITY_PATHS = {"name", "id_number", "uscc"}
+_REDO = re.compile(r"重新上传|重传|重拍|重新拍|换一张|换个文件|传错|发错|拍错|删掉|删除|不要了")
+_DELETE = re.compile(r"删掉|删除|不要了")
 _SIGN_CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 _RESEND = re.compile(r"重新(获取|发送|发)|再发|没收到|收不到|没有收到")
 
@@ -543,7 +545,8 @@ async def _answer(
             if state.deferred and not state.due_date:  # promised during the uploads: the date first
                 return _continue(state.go(DEFER_DATE))
             return await _to_signing(client, identity, state)
-        return _review(form, state, text, choice, intent)
+        redone = await _redo_upload(client, identity, form, state, text) if choice is None else None
+        return redone or _review(form, state, text, choice, intent)
     if step == EDIT:
         if (
             choice == words.BACK
@@ -624,6 +627,27 @@ def _parse(spec: FieldSpec, text: str):  # noqa: ANN202 - field_parsing.Parsed
         maximum=spec.maximum,
         label=spec.label,
     )
+
+
+async def _redo_upload(
+    client: PortalClient, identity: BoundIdentity, form: Form, state: ApplicationState, text: str
+) -> Turn | None:
+    """ "平面图传错了，重新上传": the files of the material named are taken off the draft and it is
+    asked for again (a material only some cases have is just removed when asked to delete it)."""
+    if not _REDO.search(text):
+        return None
+    application = await client.get_application(identity.token, state.number or "")
+    named = [m for m in application.checklist if m.file_ids and (m.name in text or _short_name(m.name) in text)]
+    if len(named) != 1:
+        return None
+    item = named[0]
+    for file_id in item.file_ids:
+        await client.remove_material(identity.token, state.number or "", file_id)
+    material = next((m for m in form.materials if m.name == item.name), None)
+    removed = words.files_removed(item.name, len(item.file_ids))
+    if material is not None and material.optional and _DELETE.search(text):
+        return _continue(state, removed)
+    return _continue(state.go(UPLOAD_PREFIX + item.name), removed)
 
 
 def _confirms(text: str, choice: str | None, intent: str | None) -> bool:

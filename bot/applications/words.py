@@ -216,6 +216,9 @@ def summary(
         f"· {m.name}：{material_status(m, deferred, status[m.name].status if m.name in status else None)}"
         for m in form.materials_for(values)
     ]
+    uploaded = [m.name for m in application.checklist if m.file_ids]
+    if uploaded:
+        lines.append(f"传错了的，说“重新上传”加材料名就行，比如“重新上传{uploaded[0]}”。")
     lines.append("")
     lines.append(f"费用：{form.fee(values) or item.fee or '不收费'}")
     blockers = form.blockers(values)
@@ -282,6 +285,10 @@ def defer_date(latest: date) -> Reply:
         f"您承诺在哪天之前补交？最晚可以约到{latest.year}年{latest.month}月{latest.day}日"
         f"（30个工作日内），例如“下周五”或“12月15日”。"
     )
+
+
+def files_removed(material: str, count: int) -> Reply:
+    return Reply(f"好的，「{material}」原来的{count if count > 1 else ''}{'个' if count > 1 else ''}文件已删除。")
 
 
 def blocked(block: Block) -> Reply:

@@ -252,6 +252,11 @@ class PortalClient:
         uploaded = parse(UploadedFile.from_json, self._json(response))
         return replace(uploaded, replayed=response.headers.get("Idempotent-Replayed") == "true")
 
+    async def remove_material(self, token: str, number: str, file_id: str) -> Application:
+        """Takes a file off a draft (a photo sent by mistake); retried, as removing twice is once."""
+        response = await self._request("DELETE", f"/applications/{number}/materials/{file_id}", token=token, retry=True)
+        return parse(Application.from_json, self._json(response))
+
     async def card(self, token: str) -> Card:
         response = await self._request("GET", "/me/card", token=token, retry=True)
         return parse(Card.from_json, self._json(response))

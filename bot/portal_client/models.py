@@ -137,10 +137,12 @@ class ChecklistItem:
     deferrable: bool
     note: str
     files: int
+    file_ids: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, body: dict) -> ChecklistItem:
-        return cls(body["name"], body["status"], bool(body["deferrable"]), body.get("note") or "", len(body["files"]))
+        ids = tuple(str(f["file_id"]) for f in body["files"])
+        return cls(body["name"], body["status"], bool(body["deferrable"]), body.get("note") or "", len(ids), ids)
 
 
 @dataclass(frozen=True)

@@ -350,3 +350,23 @@ def test_the_summary_names_the_fee_of_the_case(portal, chat_for):
     chat = _lost_card_at_review(chat_for)
     assert "费用：遗失补领收工本费每张20元" in chat.transcript[-1]
     abandon_draft(portal.db_url, chat.slots["application"]["number"])
+
+
+def test_a_photo_sent_by_mistake_is_removed_and_asked_for_again(portal, chat_for):
+    scenario = SCENARIOS["restaurant"]
+    close_earlier_cases(portal.db_url, "restaurant")
+    chat = chat_for(scenario["subject"])
+    chat.start("restaurant", consent=True)
+    for answer in scenario["answers"]:
+        chat.say(answer)
+    while chat.step and chat.step.startswith("upload:"):
+        chat.send_file(photo())
+    assert chat.step == "review" and "重新上传" in chat.transcript[-1], chat.transcript[-1]
+    number = chat.slots["application"]["number"]
+
+    redo = chat.say("店招效果图传错了，我重新拍一张")
+    assert "「店招效果图」原来的文件已删除" in redo and chat.step == "upload:店招效果图", redo
+    files = {m["name"]: m["files"] for m in portal.get(f"/applications/{number}", chat.token).json()["checklist"]}
+    assert files["店招效果图"] == [] and len(files["经营场所平面布局图"]) == 1, "only the material named"
+    assert "已收到「店招效果图」" in chat.send_file(photo()) and chat.step == "review"
+    abandon_draft(portal.db_url, number)
