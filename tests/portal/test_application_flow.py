@@ -250,13 +250,20 @@ def test_withdrawing_consent_in_the_chat_withdraws_it_at_the_portal(portal, chat
     assert consents and all(c["withdrawn_at"] for c in consents)
 
 
-def test_materials_in_the_chat_refused_deferred_kept_through_an_outage_and_submitted(portal, chat_for):
+def _restaurant(portal, chat_for, answers: int | None = None) -> FlowChat:
+    """田甜's noodle shop, started with consent and answered up to the upload steps (or up to
+    the first `answers` questions)."""
     scenario = SCENARIOS["restaurant"]
     close_earlier_cases(portal.db_url, "restaurant")
     chat = chat_for(scenario["subject"])
     chat.start("restaurant", consent=True)
-    for answer in scenario["answers"]:
+    for answer in scenario["answers"][:answers]:
         chat.say(answer)
+    return chat
+
+
+def test_materials_in_the_chat_refused_deferred_kept_through_an_outage_and_submitted(portal, chat_for):
+    chat = _restaurant(portal, chat_for)
     assert chat.step == "upload:经营场所平面布局图", chat.transcript[-2:]
     refused = chat.send_file(renamed_executable(), "平面图.jpg")
     assert "没能收下" in refused and "程序" in refused and chat.step == "upload:经营场所平面布局图", refused
@@ -323,12 +330,7 @@ def test_a_correction_is_answered_by_sending_the_file(portal, chat_for, demo):
 
 
 def test_an_answer_that_rules_the_application_out_is_said_at_once_and_before_submission(portal, chat_for):
-    scenario = SCENARIOS["restaurant"]
-    close_earlier_cases(portal.db_url, "restaurant")
-    chat = chat_for(scenario["subject"])
-    chat.start("restaurant", consent=True)
-    for answer in scenario["answers"][:-1]:
-        chat.say(answer)
+    chat = _restaurant(portal, chat_for, answers=-1)
     warned = chat.say("还没装")
     assert "请注意" in warned and "排水许可办不下来" in warned and "安装" in warned, warned
     while chat.step and chat.step.startswith("upload:"):
@@ -353,12 +355,7 @@ def test_the_summary_names_the_fee_of_the_case(portal, chat_for):
 
 
 def test_a_photo_sent_by_mistake_is_removed_and_asked_for_again(portal, chat_for):
-    scenario = SCENARIOS["restaurant"]
-    close_earlier_cases(portal.db_url, "restaurant")
-    chat = chat_for(scenario["subject"])
-    chat.start("restaurant", consent=True)
-    for answer in scenario["answers"]:
-        chat.say(answer)
+    chat = _restaurant(portal, chat_for)
     while chat.step and chat.step.startswith("upload:"):
         chat.send_file(photo())
     assert chat.step == "review" and "重新上传" in chat.transcript[-1], chat.transcript[-1]
