@@ -39,7 +39,7 @@ from portal.models import (
     SubTask,
 )
 from portal.profile import subject_profile
-from portal.records import add_event, owned
+from portal.records import add_event, check_key, owned, service_item
 from portal.schemas import (
     ApplicationCreate,
     ApplicationList,
@@ -59,7 +59,7 @@ from portal.schemas import (
     UrgeOut,
     UrgeRequest,
 )
-from portal.signing import Case, required, unsigned
+from portal.signing import Case, required, signed_hashes, unsigned
 
 log = logging.getLogger("portal.applications")
 
@@ -85,31 +85,8 @@ TERMINAL_SUBTASKS = ("completed", "rejected")
 DEFAULT_DEFER_DAYS = 10
 
 
-def _item(config: PortalConfig, code: str) -> ServiceItem:
-    item = load_catalogue(config.knowledge_dir).get(code)
-    if item is None:
-        raise ApiError(
-            422,
-            "unknown_service",
-            "没有找到这项一件事，请从服务目录中选择。",
-            [{"field": "service_code", "problem": "未知的事项代码"}],
-        )
-    return item
-
-
 def _request_hash(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
-
-
-def _check_key(key: str | None, required: bool) -> str | None:
-    if key is None or not key.strip():
-        if required:
-            raise ApiError(400, "idempotency_key_required", "提交办件时须携带 Idempotency-Key 请求头，以免重复提交。")
-        return None
-    key = key.strip()
-    if len(key) > 100 or not key.isascii() or not key.isprintable():
-        raise ApiError(400, "idempotency_key_invalid", "Idempotency-Key 应为不超过100个字符的 ASCII 字符串。")
-    return key
 
 
 def next_number(session: Session, day: date) -> str:
@@ -246,8 +223,8 @@ def create_draft(
 ) -> tuple[ApplicationOut, bool]:
     """A draft, pre-filled from consented profile fields. With an Idempotency-Key, a retried
     create returns the first draft instead of making a second one."""
-    key = _check_key(key, required=False)
-    item = _item(config, request.service_code)
+    key = check_key(key, required=False)
+    item = service_item(config, request.service_code)
     check_purpose(config, subject, item.code)
     form = FORMS[item.code]
     given = _validate_fields(form, request.fields)
@@ -380,7 +357,7 @@ def submit(
     """Submits a draft once. The same key again (a retry, or a concurrent duplicate) returns
     the same application; the unique index on the key and the conditional status update make
     that hold across threads, workers and processes."""
-    key = _check_key(key, required=True)
+    key = check_key(key, required=True)
     assert key is not None
     payload_hash = _request_hash(request.model_dump(mode="json") | {"number": number})
     replay = _replay(db, config, subject, "submit", key, payload_hash, number)
@@ -497,7 +474,7 @@ def _submit(
         return to_out(config, app), True
     if app.status != "draft":
         raise _already_submitted(app)
-    item = _item(config, app.service_code)
+    item = service_item(config, app.service_code)
     form = FORMS[item.code]
     missing = form.missing(app.fields)
     if missing:
@@ -536,7 +513,7 @@ def _submit(
             "".join(b.says + b.instead for b in blockers),
             [{"field": f"fields.{b.when[0]}", "problem": b.says} for b in blockers],
         )
-    pending = unsigned(form, app, Case(item.title, [(d.name, d.due_date) for d in deferred]))
+    pending = unsigned(form, app, _case(config, app, deferred))
     if pending:
         raise ApiError(
             422,
@@ -783,30 +760,28 @@ def start_signing(
     (as they will be at submission), and the SMS code to sign them."""
     with db.transaction() as session:
         app = owned(session, subject, number)
-        deferred = _promised(FORMS[app.service_code], app, request.missing_materials, today())
-        case = Case(_item(config, app.service_code).title, [(d.name, d.due_date) for d in deferred])
+        case = _case(config, app, _promised(FORMS[app.service_code], app, request.missing_materials, today()))
     return signing.start(db, config, subject, number, case)
 
 
 def sign(
     db: Database, config: PortalConfig, subject: Subject, number: str, signing_id: str, request: SignRequest
 ) -> ApplicationOut:
-    with db.transaction() as session:
-        title = _item(config, owned(session, subject, number).service_code).title
-    signing.sign(db, config, subject, number, signing_id, request.code, title)
+    signing.sign(db, config, subject, number, signing_id, request.code)
     return get_application(db, config, subject, number)
 
 
-def case_of(config: PortalConfig, app: Application) -> Case:
-    """What an application's signed texts are filled from: its item's title and, once
-    submitted, the materials promised under 容缺 with their dates."""
-    return Case(_item(config, app.service_code).title, [(d.name, d.due_date) for d in app.deferred])
+def _case(config: PortalConfig, app: Application, deferred: list[DeferredMaterial]) -> Case:
+    """What an application's signed texts are filled from: its item's title and the materials
+    promised under 容缺 with their dates (those submitted, or those about to be)."""
+    return Case(service_item(config, app.service_code).title, [(d.name, d.due_date) for d in deferred])
 
 
 def to_out(config: PortalConfig, app: Application) -> ApplicationOut:
     form = FORMS[app.service_code]
-    case = case_of(config, app)
-    current = {d.sha256 for d in required(form, app, case)}
+    texts = required(form, app, _case(config, app, app.deferred))
+    current = {d.sha256 for d in texts}
+    done = signed_hashes(app)
     return ApplicationOut(
         **_summary(config, app).model_dump(),
         fields=dict(app.fields),
@@ -833,7 +808,7 @@ def to_out(config: PortalConfig, app: Application) -> ApplicationOut:
             DeferredMaterialOut(name=d.name, due_date=d.due_date, provided=d.provided_at is not None)
             for d in app.deferred
         ],
-        checklist=checklist(form, app, case),
+        checklist=checklist(form, app, {d.name for d in texts if d.sha256 in done}),
         signatures=[
             SignatureOut(
                 document=sig.document,

@@ -8,7 +8,6 @@ from bot.applications.form import ORIGINAL, SIGN, Form, Material
 from portal.identity import aware
 from portal.models import Application, MaterialFile
 from portal.schemas import ChecklistItemOut, MaterialFileOut
-from portal.signing import Case, required, signed_hashes
 
 APPLICATION, SUPPLEMENT = "application", "supplement"
 """Why a file was uploaded: with the application, or afterwards for a 补正 or a 容缺 promise."""
@@ -44,11 +43,10 @@ def _status(material: Material, app: Application, deferred: set[str], signed: se
     return "optional" if material.optional else "needed"
 
 
-def checklist(form: Form, app: Application, case: Case) -> list[ChecklistItemOut]:
-    """The case's materials with what is done about each (the same list the chat shows)."""
+def checklist(form: Form, app: Application, signed: set[str]) -> list[ChecklistItemOut]:
+    """The case's materials with what is done about each (the same list the chat shows);
+    `signed` names the 承诺书 whose text, as it reads now, is signed."""
     deferred = {d.name for d in app.deferred}
-    done = signed_hashes(app)
-    signed = {d.name for d in required(form, app, case) if d.sha256 in done}
     return [
         ChecklistItemOut(
             name=m.name,

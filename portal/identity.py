@@ -54,13 +54,14 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
-def _hash(*parts: str) -> str:
+def digest(*parts: str) -> str:
+    """SHA-256 of the parts, separated so that ("ab", "c") and ("a", "bc") differ."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def _key(*parts: str) -> str:
     """A hash to count by: the limits need to recognise a value, never to read it back."""
-    return _hash("limit", *parts)
+    return digest("limit", *parts)
 
 
 def _claim(request: BindingRequest) -> str:
@@ -133,7 +134,7 @@ def create_binding(db: Database, config: PortalConfig, request: BindingRequest, 
                 channel_user_id=request.channel_user_id,
                 subject_type=subject_type,
                 subject_id=subject_id if sms else NOBODY,
-                code_hash=_hash(binding_id, code),
+                code_hash=digest(binding_id, code),
                 code_expires_at=expires,
                 attempts=0,
                 status="pending",
@@ -239,7 +240,7 @@ def verify(db: Database, config: PortalConfig, binding_id: str, code: str) -> To
         if binding.code_expires_at <= now:
             raise ApiError(410, "code_expired", "验证码已过期，请重新获取。")
         # a stand-in binding (no SMS went out) is opened by no code, not even a lucky guess
-        if not binding.sms_sent or not hmac.compare_digest(binding.code_hash, _hash(binding_id, code)):
+        if not binding.sms_sent or not hmac.compare_digest(binding.code_hash, digest(binding_id, code)):
             binding.attempts += 1
             left = config.max_code_attempts - binding.attempts
             if left <= 0:
@@ -266,7 +267,7 @@ def verify(db: Database, config: PortalConfig, binding_id: str, code: str) -> To
             expires = now + timedelta(seconds=config.token_ttl_seconds)
             session.add(
                 Token(
-                    token_hash=_hash(token),
+                    token_hash=digest(token),
                     binding_id=binding_id,
                     subject_type=binding.subject_type,
                     subject_id=binding.subject_id,
@@ -287,17 +288,20 @@ def verify(db: Database, config: PortalConfig, binding_id: str, code: str) -> To
     raise failure
 
 
+def phone_on_record(session, subject_type: str, subject_id: int) -> str:  # noqa: ANN001
+    """The phone the registers hold for a citizen, or for an enterprise's legal representative."""
+    if subject_type == CITIZEN:
+        return session.get_one(Citizen, subject_id).phone or ""
+    return session.get_one(Enterprise, subject_id).legal_rep.phone or ""
+
+
 def dev_sms(db: Database, binding_id: str) -> DevSms:
     """The code of a pending binding, for tests and local demos (dev mode only)."""
     with db.transaction() as session:
         binding = session.get(Binding, binding_id)
         if binding is None or binding.status != "pending" or not binding.dev_code:
             raise ApiError(404, "sms_not_found", "没有待使用的验证码。")
-        phone = (
-            session.get(Citizen, binding.subject_id).phone
-            if binding.subject_type == CITIZEN
-            else session.get(Enterprise, binding.subject_id).legal_rep.phone
-        ) or ""
+        phone = phone_on_record(session, binding.subject_type, binding.subject_id)
         return DevSms(
             binding_id=binding_id,
             phone_masked=mask_phone(phone),
@@ -316,7 +320,7 @@ def authenticate(db: Database, authorization: str | None) -> Subject:
             "请先完成身份核验（绑定），再办理此项业务。",
             headers={"WWW-Authenticate": 'Bearer realm="portal"'},
         )
-    token_hash = _hash(token.strip())
+    token_hash = digest(token.strip())
     with db.transaction() as session:
         record = session.get(Token, token_hash)
         if record is None or record.revoked or record.expires_at <= utcnow():

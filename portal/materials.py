@@ -20,16 +20,16 @@ from sqlalchemy.orm import Session
 
 from bot.applications.form import ORIGINAL, SIGN, Form
 from bot.objectstore import ObjectNotFound, ObjectStore
-from portal.applications import OPEN_STATUSES, _check_key, to_out
+from portal.applications import OPEN_STATUSES, to_out
 from portal.checklist import APPLICATION, SUPPLEMENT, file_out, live_files
 from portal.config import PortalConfig
 from portal.db import Database, utcnow
 from portal.errors import ApiError
-from portal.file_checks import CheckedFile, FileRefused, check_file
+from portal.file_checks import FileRefused, check_file
 from portal.forms import FORMS
 from portal.identity import Subject
 from portal.models import Application, MaterialFile
-from portal.records import add_event, owned
+from portal.records import add_event, check_key, owned
 from portal.schemas import ApplicationOut, UploadOut
 
 log = logging.getLogger("portal.materials")
@@ -57,6 +57,20 @@ def _accepting(session: Session, app: Application, form: Form, name: str) -> str
     raise ApiError(409, "not_accepting_files", "这件申请已经办结或不予受理，不再接收材料。")
 
 
+def _by_key(session: Session, app: Application, upload_key: str) -> MaterialFile | None:
+    """The file an earlier request with this Idempotency-Key attached, if any."""
+    return session.scalar(
+        select(MaterialFile).where(MaterialFile.application_id == app.id, MaterialFile.upload_key == upload_key)
+    )
+
+
+def _live_file(app: Application, file_id: str) -> MaterialFile:
+    found = next((f for f in live_files(app) if f.file_id == file_id[:32]), None)
+    if found is None:
+        raise ApiError(404, "file_not_found", "这个文件不存在或已删除。")
+    return found
+
+
 def _replay(row: MaterialFile, digest: str, name: str) -> UploadOut:
     if row.sha256 != digest or row.material != name:
         raise ApiError(422, "idempotency_key_reused", "这个 Idempotency-Key 已用于另一次上传，请为新的上传生成新的键。")
@@ -75,14 +89,12 @@ def upload(
     replaces: str | None = None,
 ) -> tuple[UploadOut, bool]:
     """Checks the file, stores it and attaches it; (the file, whether this was a replay)."""
-    upload_key = _check_key(key, required=True)
+    upload_key = check_key(key, required=True)
     name = material.strip()[:100]
     digest = hashlib.sha256(data).hexdigest()
     with db.transaction() as session:
         app = owned(session, subject, number)
-        found = session.scalar(
-            select(MaterialFile).where(MaterialFile.application_id == app.id, MaterialFile.upload_key == upload_key)
-        )
+        found = _by_key(session, app, upload_key)
         if found is not None:
             return _replay(found, digest, name), True
         _accepting(session, app, FORMS[app.service_code], name)
@@ -98,15 +110,23 @@ def upload(
     if checked.thumbnail:
         thumbnail_key = f"applications/{number.strip().upper()}/{file_id}.thumb.jpg"
         store.put(thumbnail_key, checked.thumbnail, "image/jpeg")
+    row = MaterialFile(
+        file_id=file_id,
+        material=name,
+        object_key=object_key,
+        thumbnail_key=thumbnail_key,
+        content_type=checked.content_type,
+        size=len(data),
+        sha256=digest,
+        pages=checked.pages,
+        upload_key=upload_key,
+    )
     try:
-        out, gone = _attach(db, config, subject, number, name, upload_key, replaces, file_id, digest, checked, data)
+        out, gone = _attach(db, config, subject, number, row, replaces)
     except IntegrityError:  # the same key, committed by a concurrent retry first
         _delete(store, object_key, thumbnail_key)
         with db.transaction() as session:
-            app = owned(session, subject, number)
-            row = session.scalar(
-                select(MaterialFile).where(MaterialFile.application_id == app.id, MaterialFile.upload_key == upload_key)
-            )
+            row = _by_key(session, owned(session, subject, number), upload_key)
             if row is None:
                 raise
             return _replay(row, digest, name), True
@@ -121,19 +141,11 @@ def upload(
 
 
 def _attach(
-    db: Database,
-    config: PortalConfig,
-    subject: Subject,
-    number: str,
-    name: str,
-    upload_key: str,
-    replaces: str | None,
-    file_id: str,
-    digest: str,
-    checked: CheckedFile,
-    data: bytes,
+    db: Database, config: PortalConfig, subject: Subject, number: str, row: MaterialFile, replaces: str | None
 ) -> tuple[UploadOut, tuple[str, str | None] | None]:
-    """The row, in a transaction that re-checks everything against the locked application."""
+    """Adds the file's row, in a transaction that re-checks everything against the locked
+    application."""
+    name = row.material
     with db.transaction() as session:
         app = owned(session, subject, number, lock=True)
         purpose = _accepting(session, app, FORMS[app.service_code], name)
@@ -147,20 +159,7 @@ def _attach(
             )
         if len(live_files(app)) >= config.max_files_per_application:
             raise ApiError(422, "too_many_files", f"一件申请最多上传{config.max_files_per_application}个文件。")
-        row = MaterialFile(
-            file_id=file_id,
-            application=app,
-            material=name,
-            purpose=purpose,
-            object_key=f"applications/{app.number}/{file_id}.{checked.extension}",
-            thumbnail_key=f"applications/{app.number}/{file_id}.thumb.jpg" if checked.thumbnail else None,
-            content_type=checked.content_type,
-            size=len(data),
-            sha256=digest,
-            pages=checked.pages,
-            upload_key=upload_key,
-            uploaded_at=now,
-        )
+        row.application, row.purpose, row.uploaded_at = app, purpose, now
         session.add(row)
         if purpose == SUPPLEMENT:
             add_event(app, f"已上传补交材料「{name}」", at=now)
@@ -186,9 +185,7 @@ def remove(
     """Takes a file off a draft (its bytes are deleted; the row records that it was withdrawn)."""
     with db.transaction() as session:
         app = owned(session, subject, number, lock=True)
-        row = next((f for f in live_files(app) if f.file_id == file_id[:32]), None)
-        if row is None:
-            raise ApiError(404, "file_not_found", "这个文件不存在或已删除。")
+        row = _live_file(app, file_id)
         if app.status != "draft":
             raise ApiError(409, "file_locked", "已随申请提交的材料不能删除；如需更正，请联系承办部门。")
         row.removed_at = utcnow()
@@ -204,8 +201,8 @@ def read(
     """A file (or its thumbnail) of the caller's own application: (bytes, content type)."""
     with db.transaction() as session:
         app = owned(session, subject, number)
-        row = next((f for f in live_files(app) if f.file_id == file_id[:32]), None)
-        if row is None or (thumbnail and not row.thumbnail_key):
+        row = _live_file(app, file_id)
+        if thumbnail and not row.thumbnail_key:
             raise ApiError(404, "file_not_found", "这个文件不存在或已删除。")
         key, kind = (row.thumbnail_key, "image/jpeg") if thumbnail else (row.object_key, row.content_type)
     try:

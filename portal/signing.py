@@ -12,7 +12,6 @@ text differ, and the changed text has to be signed again.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import object_session
 
 from bot.applications.commitments import DEFERRAL, Document, documents
 from bot.applications.form import Form
@@ -28,10 +27,10 @@ from portal.config import PortalConfig
 from portal.db import Database, utcnow
 from portal.errors import ApiError
 from portal.forms import FORMS
-from portal.identity import Subject, aware, mask_phone
-from portal.models import CITIZEN, Application, Citizen, Enterprise, Signature, SigningRequest
+from portal.identity import Subject, aware, digest, mask_phone, phone_on_record
+from portal.models import Application, Signature, SigningRequest
 from portal.profile import display_name
-from portal.records import add_event, owned
+from portal.records import add_event, owned, service_item
 from portal.schemas import DevSigning, SignedDocumentOut, SigningOut
 
 log = logging.getLogger("portal.signing")
@@ -45,16 +44,6 @@ class Case:
 
     title: str
     deferred: list[tuple[str, date]]
-
-
-def _hash(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def _phone(session: Session, app: Application) -> str:
-    if app.subject_type == CITIZEN:
-        return session.get_one(Citizen, app.subject_id).phone or ""
-    return session.get_one(Enterprise, app.subject_id).legal_rep.phone or ""
 
 
 def required(form: Form, app: Application, case: Case) -> list[Document]:
@@ -84,14 +73,14 @@ def start(db: Database, config: PortalConfig, subject: Subject, app_number: str,
         pending = unsigned(FORMS[app.service_code], app, case)
         if not pending:
             raise ApiError(409, "nothing_to_sign", "本申请没有需要签署的承诺书，或都已签署。")
-        phone = _phone(session, app)
+        phone = phone_on_record(session, app.subject_type, app.subject_id)
         if not phone:
             raise ApiError(
                 422,
                 "no_phone_on_record",
                 "登记信息中没有您的手机号码，无法在线签署。请携带身份证件到政务服务中心窗口签署。",
             )
-        phone_key = _hash("phone", phone)
+        phone_key = digest("phone", phone)
         recent = select(func.count()).select_from(SigningRequest).where(SigningRequest.phone_key == phone_key)
         if session.scalar(recent.where(SigningRequest.created_at > now - config.limits.sms_cooldown)):
             raise ApiError(429, "too_many_requests", "验证码刚刚发送过，请1分钟后再获取。")
@@ -112,7 +101,7 @@ def start(db: Database, config: PortalConfig, subject: Subject, app_number: str,
                 application_id=app.id,
                 documents=shown,
                 phone_key=phone_key,
-                code_hash=_hash(signing_id, code),
+                code_hash=digest(signing_id, code),
                 dev_code=code if config.dev else None,
                 attempts=0,
                 status="pending",
@@ -130,9 +119,7 @@ def start(db: Database, config: PortalConfig, subject: Subject, app_number: str,
     )
 
 
-def sign(
-    db: Database, config: PortalConfig, subject: Subject, app_number: str, signing_id: str, code: str, title: str
-) -> None:
+def sign(db: Database, config: PortalConfig, subject: Subject, app_number: str, signing_id: str, code: str) -> None:
     """Checks the code and records a signature per text shown; a wrong code counts."""
     now = utcnow()
     failure: ApiError | None = None
@@ -147,7 +134,7 @@ def sign(
             )
         if request.expires_at <= now:
             raise ApiError(410, "code_expired", "验证码已过期，请重新获取。")
-        if not hmac.compare_digest(request.code_hash, _hash(signing_id, code.strip())):
+        if not hmac.compare_digest(request.code_hash, digest(signing_id, code.strip())):
             request.attempts += 1
             left = config.max_code_attempts - request.attempts
             if left <= 0:
@@ -157,6 +144,7 @@ def sign(
                 failure = ApiError(422, "code_invalid", f"验证码不正确，您还可以再试{left}次。")
         else:
             # the 容缺 commitment names what the request named; submission checks it against its own
+            title = service_item(config, app.service_code).title
             now_required = {d.sha256 for d in required(FORMS[app.service_code], app, Case(title, []))}
             if any(d["sha256"] not in now_required and d["name"] != DEFERRAL for d in request.documents):
                 request.status, request.dev_code = "replaced", None
@@ -165,7 +153,7 @@ def sign(
                 )
             else:
                 request.status, request.dev_code = "signed", None
-                method = f"短信验证码（{mask_phone(_phone(session, app))}）"
+                method = f"短信验证码（{mask_phone(phone_on_record(session, app.subject_type, app.subject_id))}）"
                 for document in request.documents:
                     session.add(
                         Signature(

@@ -4,9 +4,10 @@ The Rasa form `application_form` has a single requested slot, `form_answer`; thi
 decides what each answer means for the current step (bot/applications/state.py), keeps the
 values in the portal's draft, and words every reply (bot/applications/words.py). The order:
 identity (bound once per user) → consent to pre-fill → the draft, pre-filled from data the
-government holds → only the missing fields → summary with the materials checklist →
-optional 容缺 → the commitments signed with an SMS code → submission. A stop, a correction or a portal outage at any point
-keeps everything typed so far.
+government holds → only the missing fields → one upload step per material still needed →
+summary with the materials checklist → optional 容缺 → the commitments signed with an SMS code
+→ submission. A stop, a correction or a portal outage at any point keeps everything typed so
+far.
 """
 
 from __future__ import annotations
@@ -338,7 +339,7 @@ async def question(services: PortalServices, sender_id: str, slot: object) -> li
         return [words.summary(form, item, application, state.deferred, state.skipped)]
     if state.material:
         application = await _fetch(services, sender_id, form, state)
-        material = next((m for m in form.materials if m.name == state.material), None)
+        material = form.material(state.material)
         if application is None or material is None:
             return [words.portal_unavailable()]
         asked = [m.name for m in application.materials("needed", "uploaded", "deferred")]
@@ -643,7 +644,7 @@ async def _redo_upload(
     item = named[0]
     for file_id in item.file_ids:
         await client.remove_material(identity.token, state.number or "", file_id)
-    material = next((m for m in form.materials if m.name == item.name), None)
+    material = form.material(item.name)
     removed = words.files_removed(item.name, len(item.file_ids))
     if material is not None and material.optional and _DELETE.search(text):
         return _continue(state, removed)
@@ -735,10 +736,9 @@ async def _sign(
         return _continue(state, Reply(words.ASK_SIGN_CODE))
     try:
         await client.sign(identity.token, state.number or "", state.signing_id, code.group(0))
-    except PortalRejected as error:
-        if error.status == 422:  # a wrong code: the message says how many tries are left
-            return _continue(state, Reply(error.user_message))
-        state.signing_id = None  # used, locked, expired or out of date: a new code is needed
+    except PortalRejected as error:  # the message says how many tries are left, or why not
+        if error.status != 422:  # used, locked, expired or out of date: a new code is needed
+            state.signing_id = None
         return _continue(state, Reply(error.user_message))
     state.signing_id = None
     return _finish(state, SUBMIT)
@@ -834,7 +834,7 @@ async def _upload_step(
 ) -> Turn:
     """A typed answer where a file is asked for: "暂缺" on a 可容缺 material promises it for
     later (the date is asked at submission); anything else is told how to send a file."""
-    material = next((m for m in form.materials if m.name == state.material), None)
+    material = form.material(state.material)
     if material is None:
         return _continue(state.go(REVIEW))
     later = choice == words.DEFER or (choice is None and _LATER_UPLOAD.search(text))

@@ -199,6 +199,9 @@ class Form:
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
 
+    def material(self, name: str | None) -> Material | None:
+        return next((m for m in self.materials if m.name == name), None)
+
     def missing(self, values: dict) -> list[str]:
         """Required fields that apply to these values and are still empty."""
         return [
