@@ -18,11 +18,18 @@ from bot.settings import secret
 MAX_BODY_BYTES = 1 << 20
 
 
+def rasa_argv(args: list[str], token: str) -> list[str]:
+    """Rasa's command line with the token. `--auth-token=<token>` in one word: a token is
+    URL-safe base64 and begins with "-" one time in 64, which argparse would take for an option
+    if it stood on its own ("expected one argument", and the server does not start)."""
+    return ["rasa", *args, f"--auth-token={token}"]
+
+
 def run() -> None:
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))  # read when Rasa makes its app
     from rasa.__main__ import main
 
-    sys.argv = ["rasa", *sys.argv[1:], "--auth-token", secret("rasa_token")]
+    sys.argv = rasa_argv(sys.argv[1:], secret("rasa_token"))
     main()
 
 
