@@ -17,7 +17,8 @@ class Base(DeclarativeBase):
 
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL; creates the SQLite file (0600) and the tables on first use."""
+    """One engine per URL; creates the SQLite file (0600) and brings its schema up to date
+    (bot/migrate.py) on first use."""
     url = url or settings.db_url
     private_sqlite_file(url)
     engine = create_engine(url, pool_pre_ping=True)
@@ -29,7 +30,9 @@ def get_engine(url: str | None = None) -> Engine:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=5000")
 
-    Base.metadata.create_all(engine)
+    from bot.migrate import upgrade  # the migrations import the models, which import this module
+
+    upgrade(engine)
     return engine
 
 

@@ -26,6 +26,9 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     image: str | None = None
     """A picture shown with the text: the thumbnail of a file the citizen just uploaded."""
+    custom: dict | None = None
+    """A payload for the richer clients (the mini-program's offer of case notices); channels
+    that cannot use it drop it."""
 
     def as_kwargs(self) -> dict:
         """Arguments for rasa-sdk's `dispatcher.utter_message`."""
@@ -34,6 +37,8 @@ class Reply:
             kwargs["buttons"] = [b.as_dict() for b in self.buttons]
         if self.image:
             kwargs["image"] = self.image
+        if self.custom:
+            kwargs["json_message"] = self.custom
         return kwargs
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, delete, inspect, text
 from bot.db import session_factory
 from bot.handoff import HandoffRequest
 from bot.identity.store import PortalIdentityRow
+from bot.notices.store import NoticeStore
 from bot.settings import settings
 from bot.uploads import Inbox, inbox
 
@@ -47,6 +48,7 @@ class Purged:
     handoffs: int
     identities: int
     staged_files: int = 0
+    notices: int = 0
 
 
 def tracker_db_url() -> str:
@@ -75,7 +77,8 @@ def purge(
         handoffs = session.execute(delete(HandoffRequest).where(HandoffRequest.created_at < cutoff)).rowcount
         identities = session.execute(delete(PortalIdentityRow).where(PortalIdentityRow.token_expires_at < now)).rowcount
     staged = (upload_inbox or inbox()).sweep(now.timestamp())
-    return Purged(events, handoffs, identities, staged)
+    notices = NoticeStore(services_url).purge(cutoff)
+    return Purged(events, handoffs, identities, staged, notices)
 
 
 def main(days: float | None = None, every: float | None = None) -> int:
@@ -91,7 +94,8 @@ def main(days: float | None = None, every: float | None = None) -> int:
             continue
         print(
             f"保留期清理：删除对话事件 {done.events} 条、转人工记录 {done.handoffs} 条、"
-            f"过期身份绑定 {done.identities} 条、无人认领的上传文件 {done.staged_files} 个",
+            f"过期身份绑定 {done.identities} 条、无人认领的上传文件 {done.staged_files} 个、"
+            f"办件通知 {done.notices} 条",
             flush=True,
         )
         if not every:

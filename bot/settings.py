@@ -90,6 +90,17 @@ class Settings:
     """Where the channels leave a citizen's file for the action server to attach (bot/uploads.py):
     a directory, or an S3 bucket when Rasa and the action server run on different hosts."""
     max_upload_bytes: int
+    console_url: str
+    """How our own processes reach the console (the channels hand it notice opt-ins)."""
+    notice_webhook_url: str
+    """Where the portal posts case changes (the console's /hooks/portal-notices); "off": none,
+    the notifier's poll of the portal's feed alone."""
+    notice_poll_seconds: float
+    """How often the notifier polls the portal's notice feed (the fallback of the webhook)."""
+    wechat_notice_template: str
+    """The official account's 订阅通知 template for case progress (公众号后台 → 订阅通知)."""
+    miniprogram_notice_template: str
+    """The mini-program's subscribe-message template for case progress (小程序后台 → 订阅消息)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -137,6 +148,13 @@ class Settings:
             portal_breaker_cooldown=float(env_value("BANSHI_PORTAL_BREAKER_COOLDOWN", "30")),
             upload_inbox=env_value("BANSHI_UPLOAD_INBOX", f"file://{root / 'data' / 'objects' / 'inbox'}"),
             max_upload_bytes=int(env_value("BANSHI_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+            console_url=env_value("BANSHI_CONSOLE_URL", f"http://127.0.0.1:{console_port}").rstrip("/"),
+            notice_webhook_url=env_value(
+                "BANSHI_NOTICE_WEBHOOK_URL", f"http://127.0.0.1:{console_port}/hooks/portal-notices"
+            ),
+            notice_poll_seconds=float(env_value("BANSHI_NOTICE_POLL_SECONDS", "60")),
+            wechat_notice_template=env_value("BANSHI_WECHAT_NOTICE_TEMPLATE", "banshi-dev-case-progress"),
+            miniprogram_notice_template=env_value("BANSHI_MINIPROGRAM_NOTICE_TEMPLATE", "banshi-dev-mp-case-progress"),
         )
 
 

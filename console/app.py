@@ -4,6 +4,7 @@ socket.io, with the session token as its credential."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -12,7 +13,9 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 from bot.identity import web_session
-from bot.settings import settings
+from bot.notices.notifier import Notifier
+from bot.settings import secret, settings
+from console import notices
 from console.guides import guide_code_for_title, render_guide
 
 HERE = Path(__file__).resolve().parent
@@ -45,9 +48,15 @@ def _session_cors(request: Request, origins: frozenset[str]) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin in origins else {"Vary": "Origin"}
 
 
-def create_app(rasa_url: str | None = None, origin: str | None = None, session_key: str | None = None) -> Sanic:
+def create_app(
+    rasa_url: str | None = None,
+    origin: str | None = None,
+    session_key: str | None = None,
+    notifier: Notifier | None = None,
+) -> Sanic:
     """`origin`: how the console's pages name themselves (the embed snippet); configured, never
-    taken from the request's Host header, which a client chooses."""
+    taken from the request's Host header, which a client chooses. `notifier`: the case-notice
+    intake and pushes (bot/notices), run in this process."""
     app = Sanic("banshi_console")
     key = session_key or web_session.session_key()
     headers = security_headers(rasa_url or settings.rasa_public_url)
@@ -60,6 +69,20 @@ def create_app(rasa_url: str | None = None, origin: str | None = None, session_k
             "maxUploadMb": settings.max_upload_bytes // (1024 * 1024),
         }
     )
+    notifier = notifier or Notifier.from_settings()
+    app.blueprint(
+        notices.build_blueprint(notifier, secret("notice_secret"), key, lambda request: _session_cors(request, origins))
+    )
+
+    @app.before_server_start
+    async def start_notifier(app: Sanic) -> None:
+        app.ctx.notifier_task = asyncio.create_task(notifier.run())
+
+    @app.after_server_stop
+    async def stop_notifier(app: Sanic) -> None:
+        app.ctx.notifier_task.cancel()
+        await notifier.close()
+
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     widget_code = (STATIC / "widget.js").read_text(encoding="utf-8").replace("__BANSHI_CONFIG__", widget_config)
 

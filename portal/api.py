@@ -14,8 +14,9 @@ from pydantic import BaseModel, ValidationError
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
+from bot import signed_hooks
 from bot.catalogue import load_catalogue
-from portal import applications, cards, consent, identity, materials, signing
+from portal import applications, cards, consent, identity, materials, notices, signing
 from portal.errors import ApiError, problem_text
 from portal.forms import FORMS, subjects_for
 from portal.profile import fields_for
@@ -31,6 +32,7 @@ from portal.schemas import (
     Health,
     LogoutOut,
     MaterialOut,
+    NoticeFeed,
     SigningStart,
     SignRequest,
     SubmitRequest,
@@ -153,6 +155,17 @@ def catalogue_out(app_ctx: Any) -> CatalogueOut:
     return CatalogueOut(items=items)
 
 
+def _int_arg(request: Request, name: str, default: int) -> int:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        raise ApiError(
+            422, "invalid_parameter", f"参数 {name} 应为非负整数。", [{"field": name, "problem": "应为非负整数"}]
+        )
+    return int(value)
+
+
 def build_blueprint(dev: bool) -> Blueprint:
     bp = Blueprint("portal")
 
@@ -201,10 +214,22 @@ def build_blueprint(dev: bool) -> Blueprint:
         async def dev_signing(request: Request, number: str) -> HTTPResponse:
             return send(await call(signing.dev_code, request.app.ctx.db, number[:20]))
 
+    @bp.get("/notices")
+    async def notice_feed(request: Request) -> HTTPResponse:
+        """The assistant's poll (signed with the notice secret, not a citizen's token)."""
+        ctx = request.app.ctx
+        target = request.path + (f"?{request.query_string}" if request.query_string else "")
+        if not signed_hooks.verify(ctx.config.notice_secret, request.headers, signed_hooks.poll_message(target)):
+            raise ApiError(401, "signature_invalid", "签名无效或已过期。")
+        after = _int_arg(request, "after", 0)
+        limit = _int_arg(request, "limit", notices.FEED_LIMIT)
+        items = await call(notices.feed, ctx.db, ctx.config, after, limit)
+        return send(NoticeFeed(notices=items, next_after=items[-1].id if items else after))
+
     @bp.get("/me")
     async def me(request: Request) -> HTTPResponse:
         subject = await subject_of(request)
-        return send(await call(identity.me, request.app.ctx.db, subject))
+        return send(await call(identity.me, request.app.ctx.db, request.app.ctx.config, subject))
 
     @bp.post("/me/logout")
     async def logout(request: Request) -> HTTPResponse:

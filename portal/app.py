@@ -17,6 +17,7 @@ from portal.api import build_blueprint, catalogue_out, send_error
 from portal.config import PortalConfig
 from portal.db import Database
 from portal.errors import ApiError
+from portal.notices import NoticeDispatcher
 from portal.openapi import build_openapi
 from portal.seed import seed
 from portal.simulator import Simulator
@@ -56,7 +57,7 @@ def create_app(
     app.config.REQUEST_MAX_SIZE = config.max_body_bytes
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx = SimpleNamespace(  # type: ignore[assignment]
-        config=config, db=None, store=None, catalogue=None, openapi=None, simulator_task=None
+        config=config, db=None, store=None, catalogue=None, openapi=None, simulator_task=None, notice_task=None
     )
     app.blueprint(build_blueprint(config.dev))
 
@@ -71,11 +72,14 @@ def create_app(
             log.warning("开发模式（BANSHI_PORTAL_DEV=1）：/dev/sms 会返回验证码，切勿用于生产")
         if config.tick_seconds > 0:
             app.ctx.simulator_task = asyncio.create_task(Simulator(app.ctx.db, config).run())
+        if config.notice_interval_seconds > 0:
+            app.ctx.notice_task = asyncio.create_task(NoticeDispatcher(app.ctx.db, config).run())
 
     @app.after_server_stop
     async def stop(app: Sanic) -> None:
-        if app.ctx.simulator_task:
-            app.ctx.simulator_task.cancel()
+        for task in (app.ctx.simulator_task, app.ctx.notice_task):
+            if task:
+                task.cancel()
         if app.ctx.db:
             app.ctx.db.dispose()
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.settings import env_value as _env
-from bot.settings import settings
+from bot.settings import secret, settings
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,11 @@ class PortalConfig:
     max_files_per_application: int = 30
     drafts_per_day: int = 20
     """Drafts one subject may create in a day: the day's application numbers are shared by all."""
+    notice_secret: str = ""
+    """Signs the notice webhook and authenticates the feed (bot/signed_hooks.py); shared with the assistant."""
+    notice_webhook_url: str = ""
+    """Where case changes are posted (empty: nowhere, the assistant polls the feed)."""
+    notice_interval_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> PortalConfig:
@@ -80,6 +85,9 @@ class PortalConfig:
             objects_url=_env("BANSHI_PORTAL_OBJECTS", f"file://{root / 'data' / 'objects' / 'portal'}"),
             max_file_bytes=int(_env("BANSHI_PORTAL_MAX_FILE_MB", "10")) * 1024 * 1024,
             drafts_per_day=int(_env("BANSHI_PORTAL_DRAFTS_PER_DAY", "20")),
+            notice_secret=secret("notice_secret"),
+            notice_webhook_url="" if settings.notice_webhook_url == "off" else settings.notice_webhook_url,
+            notice_interval_seconds=float(_env("BANSHI_PORTAL_NOTICE_SECONDS", "5")),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

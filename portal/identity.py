@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 
 from bot.privacy import mask_identifier
 from bot.settings import settings
+from bot.signed_hooks import subject_ref
 from bot.validation import is_valid_id_number, is_valid_uscc
 from portal.config import PortalConfig
 from portal.db import Database, utcnow
@@ -282,7 +283,7 @@ def verify(db: Database, config: PortalConfig, binding_id: str, code: str) -> To
                 token=token,
                 token_type="Bearer",
                 expires_at=aware(expires),
-                subject=SubjectOut(type=binding.subject_type, display_name=name),
+                subject=_subject_out(config, binding.subject_type, binding.subject_id, name),
             )  # type: ignore[arg-type]
     assert failure is not None
     raise failure
@@ -333,12 +334,17 @@ def authenticate(db: Database, authorization: str | None) -> Subject:
         return Subject(record.subject_type, record.subject_id, record.binding_id, token_hash)
 
 
-def me(db: Database, subject: Subject) -> MeOut:
+def _subject_out(config: PortalConfig, subject_type: str, subject_id: int, name: str) -> SubjectOut:
+    ref = subject_ref(config.notice_secret, subject_type, subject_id)
+    return SubjectOut(type=subject_type, display_name=name, ref=ref)  # type: ignore[arg-type]
+
+
+def me(db: Database, config: PortalConfig, subject: Subject) -> MeOut:
     with db.transaction() as session:
         binding = session.get_one(Binding, subject.binding_id)
         token = session.get_one(Token, subject.token_hash)
         return MeOut(
-            subject=SubjectOut(type=subject.type, display_name=display_name(session, subject.type, subject.id)),  # type: ignore[arg-type]
+            subject=_subject_out(config, subject.type, subject.id, display_name(session, subject.type, subject.id)),
             channel=binding.channel,
             bound_at=aware(binding.verified_at or binding.created_at),
             token_expires_at=aware(token.expires_at),

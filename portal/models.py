@@ -394,3 +394,21 @@ class SocialSecurityCard(PortalBase):
     status: Mapped[str] = mapped_column(String(10))
     changed_at: Mapped[datetime] = mapped_column(DateTime)
     temporary_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Notice(PortalBase):
+    """A change of a case the applicant is told about (补正 requested, a department done, 办结,
+    overdue, a 容缺 date near): the outbox of the webhook to the assistant, and the feed it
+    polls. `key` makes each notice happen once, however often its condition is seen."""
+
+    __tablename__ = "portal_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("portal_application.id"), index=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -103,6 +103,33 @@ _OPERATIONS: list[
         {200: s.TokenOut},
         [],
     ),
+    (
+        "get",
+        "/notices",
+        "listNotices",
+        "办件进展通知（助手轮询；以通知密钥签名，不用市民令牌）",
+        "notices",
+        False,
+        None,
+        {200: s.NoticeFeed},
+        [
+            {"name": "after", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}},
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+            },
+            {"name": "X-Banshi-Timestamp", "in": "header", "required": True, "schema": {"type": "string"}},
+            {
+                "name": "X-Banshi-Signature",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "sha256=HMAC-SHA256(通知密钥, 时间戳 + '.GET ' + 路径与查询串)",
+            },
+        ],
+    ),
     ("get", "/me", "getMe", "当前绑定的身份", "identity", True, None, {200: s.MeOut}, []),
     ("post", "/me/logout", "logout", "注销当前令牌", "identity", True, None, {200: s.LogoutOut}, []),
     (
@@ -437,7 +464,7 @@ def build_openapi(dev: bool = False, server_url: str | None = None) -> dict[str,
                 }
             op["responses"][str(status)] = entry
         for status, text in _ERRORS.items():
-            if status == 401 and not secured:
+            if status == 401 and not secured and op_id != "listNotices":
                 continue
             op["responses"][str(status)] = error | {"description": text}
         op["responses"]["default"] = error

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.notices.kinds import KINDS
+
 SubjectType = Literal["citizen", "enterprise"]
 Text40 = Annotated[str, Field(min_length=1, max_length=40)]
 
@@ -171,6 +173,8 @@ class DevSms(Strict):
 class SubjectOut(Strict):
     type: SubjectType
     display_name: str
+    ref: str
+    """Opaque and stable: the subject's name in the notices of its cases (never its register id)."""
 
 
 class TokenOut(Strict):
@@ -185,6 +189,26 @@ class MeOut(Strict):
     channel: str
     bound_at: datetime
     token_expires_at: datetime
+
+
+class NoticeItem(Strict):
+    """A change of a case the applicant is told about (portal/notices.py)."""
+
+    id: int
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    status: str
+    application_no: str
+    service_code: str
+    service_name: str
+    message: str
+    at: str
+    subject_ref: str
+
+
+class NoticeFeed(Strict):
+    notices: list[NoticeItem]
+    next_after: int
+    """Pass as `after` in the next poll."""
 
 
 class LogoutOut(Strict):

@@ -22,6 +22,7 @@ from portal.dates import today
 from portal.db import Database, utcnow
 from portal.forms import FORMS
 from portal.models import CITIZEN, Application, Citizen, Enterprise, Event, SubTask
+from portal.notices import record_changes
 
 log = logging.getLogger("portal.simulator")
 
@@ -59,7 +60,8 @@ class Simulator:
 
     def _advance(self, session, app: Application) -> int:  # noqa: ANN001
         now = utcnow()
-        moved = 0
+        status_before = app.status
+        moved: list[SubTask] = []
         # 综合受理: the lead department examines the file first; the others start once it has
         # passed that check (otherwise a rejected file would leave other departments' results behind).
         leads = [t for t in app.subtasks if t.is_lead]
@@ -78,14 +80,16 @@ class Simulator:
                 self._set(app, task, outcome, now, note, missing)
             elif task.status == "reviewing":
                 self._set(app, task, "completed", now)
-            moved += 1
+            moved.append(task)
         lead_rejected = next((t for t in app.subtasks if t.is_lead and t.status == "rejected"), None)
         if lead_rejected:
             for task in app.subtasks:
                 if task.status not in TERMINAL_SUBTASKS:
                     self._set(app, task, "rejected", now, "牵头部门不予受理，本事项一并终止")
+                    moved.append(task)
         refresh_status(app, now)
-        return moved
+        record_changes(session, app, moved, status_before)
+        return len(moved)
 
     def _set(
         self,

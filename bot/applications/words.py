@@ -372,6 +372,11 @@ NOT_UNDERSTOOD_CONSENT = "请点“同意调取”或“不同意，我自己填
 NOT_UNDERSTOOD_CONFIRM = "请点“确认提交”，或者直接告诉我要修改哪一项。"
 
 
+OFFER_NOTICES = "offer_notices"
+"""The custom payload after a submission: clients that can ask for an opt-in to case notices
+(the mini-program's wx.requestSubscribeMessage) offer it there."""
+
+
 def submitted(item: ServiceItem, application: Application, period: CaseRule | None = None) -> Reply:
     lines = [f"申请已提交！申请编号：{application.number}。"]
     if application.summary.promised_date:
@@ -387,7 +392,7 @@ def submitted(item: ServiceItem, application: Application, period: CaseRule | No
         due = material.due_date
         lines.append(f"请记得在{due.year}年{due.month}月{due.day}日前补交{material.name}。")
     lines.append("之后随时问我“我的申请到哪一步了”，就能查看办理进度。")
-    return Reply("\n".join(lines), (STATUS_BUTTON,))
+    return Reply("\n".join(lines), (STATUS_BUTTON,), custom={OFFER_NOTICES: {"application_no": application.number}})
 
 
 def already_submitted(number: str | None) -> Reply:

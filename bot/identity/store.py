@@ -17,6 +17,7 @@ from sqlalchemy import DateTime, Engine, String, delete
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, get_engine, session_factory
+from bot.notices.store import remember
 from bot.portal_client.models import PortalToken
 from bot.privacy import mask_name
 from bot.sealing import Sealer
@@ -59,16 +60,10 @@ class IdentityStore:
 
     def __init__(self, db_url: str | None = None, key: str | None = None) -> None:
         self.db_url = db_url
-        self._ready = False
         self._sealer = Sealer(key) if key else Sealer.named("token_key")
 
     def _engine(self) -> Engine:
-        engine = get_engine(self.db_url)
-        if not self._ready:
-            # get_engine creates the tables known when it first ran; this one may be newer
-            PortalIdentityRow.__table__.create(engine, checkfirst=True)
-            self._ready = True
-        return engine
+        return get_engine(self.db_url)
 
     def save(self, sender_id: str, channel: str, token: PortalToken, consented_at: datetime) -> BoundIdentity:
         """Stores (or replaces) the binding of `sender_id`. A person's name is kept masked; an
@@ -87,6 +82,9 @@ class IdentityStore:
         )
         with session_factory(self.db_url)() as session, session.begin():
             session.merge(row)
+            if token.subject_ref:
+                # told of this subject's cases on this channel from now on (bot/notices)
+                remember(session, token.subject_ref, sender_id, channel)
         return BoundIdentity(sender_id, token.subject_type, shown, token.token, token.expires_at, row.bound_at)
 
     def current(self, sender_id: str) -> BoundIdentity | None:

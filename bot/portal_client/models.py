@@ -55,11 +55,20 @@ class PortalToken:
     expires_at: datetime
     subject_type: str
     display_name: str
+    subject_ref: str | None = None
+    """How the portal's notices name this subject (bot/notices): who is told of a case change."""
 
     @classmethod
     def from_json(cls, body: dict) -> PortalToken:
         subject = body["subject"]
-        return cls(body["token"], _instant(body["expires_at"]), subject["type"], subject["display_name"])
+        ref = subject.get("ref")
+        return cls(
+            body["token"],
+            _instant(body["expires_at"]),
+            subject["type"],
+            subject["display_name"],
+            ref if isinstance(ref, str) and ref else None,
+        )
 
 
 @dataclass(frozen=True)

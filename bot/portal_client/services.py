@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from bot.dialogue import Turn
 from bot.identity.store import BoundIdentity, IdentityStore
+from bot.notices.store import NoticeStore
 from bot.portal_client.client import PortalClient, connect
 from bot.portal_client.errors import AuthRequired, PortalError, PortalUnavailable
 from bot.privacy import mask_identifier
@@ -34,13 +35,15 @@ class PortalServices:
         await asyncio.to_thread(self.store.forget, sender_id)
 
     async def end(self, sender_id: str, identity: BoundIdentity) -> None:
-        """Logs out: the token is revoked at the portal (best effort: it expires anyway) and forgotten."""
+        """Logs out: the token is revoked at the portal (best effort: it expires anyway) and
+        forgotten, and the user is told nothing more of the subject's cases."""
         try:
             async with self.connect() as client:
                 await client.logout(identity.token)
         except PortalError as error:
             log.warning("token of %s not revoked at the portal: %s", mask_identifier(sender_id), error)
         await self.forget(sender_id)
+        await asyncio.to_thread(NoticeStore(self.store.db_url).forget_recipient, sender_id)
 
     @staticmethod
     def fresh_enough_to_act(identity: BoundIdentity) -> bool:

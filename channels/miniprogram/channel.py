@@ -11,6 +11,8 @@ see channels/miniprogram/settings.py). JSON in, JSON out; TLS is terminated in f
          → 200 {"uploads": ["<ref>", ...]}
     POST /webhooks/miniprogram/webhook  Authorization: Bearer <token>, {"uploads": ["<ref>", ...]}
          → 200 {"messages": [...]}
+    POST /webhooks/miniprogram/subscriptions  Authorization: Bearer <token>, the result of
+         wx.requestSubscribeMessage {"<templateId>": "accept", ...} → 200 {"message": "..."}
     GET  /webhooks/miniprogram/         → {"status": "ok"}
 
 Files (photos and PDFs of materials) take two steps, because `wx.uploadFile` sends one file per
@@ -57,6 +59,7 @@ from channels.miniprogram import texts
 from channels.miniprogram.render import button_payloads, render_messages
 from channels.miniprogram.sessions import Session, SessionProblem, SessionStore
 from channels.miniprogram.settings import MiniProgramSettings
+from channels.notice_optins import report_optins
 from channels.payloads import SentButtons
 from channels.rate import MessageRate
 from channels.wechat.api import WeChatAPI, WeChatAPIError
@@ -68,6 +71,7 @@ BODY_READ_TIMEOUT_SECONDS = 10.0
 # wx.login() codes are short base64-like strings; the fake's are "<user>.<n>".
 _CODE = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
 _OPENID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_TEMPLATE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _BEARER = re.compile(r"^\s*Bearer\s+(\S+)\s*$", re.IGNORECASE)
 # C0/C1 controls except tab and newline (so "\r\n" becomes "\n"), lone surrogates (JSON's "\ud800" decodes to one and
 # would break UTF-8 storage), and BOM/noncharacters.
@@ -189,6 +193,13 @@ class MiniProgramInput(InputChannel):
             except UploadRefused as refused:
                 return _json({"error": "upload_refused", "message": refused.message}, refused.status)
 
+        @routes.route("/subscriptions", methods=["POST"], stream=True)
+        async def subscriptions(request: Request) -> HTTPResponse:
+            try:
+                return await self._subscriptions(request)
+            except _Refused as refused:
+                return _error(refused)
+
         @routes.listener("after_server_stop")
         async def close_client(_app: Any, _loop: Any) -> None:
             await self.api.close()
@@ -254,6 +265,25 @@ class MiniProgramInput(InputChannel):
             )
             raise _Refused(401, result.value)
         return result
+
+    async def _subscriptions(self, request: Request) -> HTTPResponse:
+        """The result of `wx.requestSubscribeMessage` ({"<templateId>": "accept" | "reject" |
+        "ban" | "filter", "errMsg": ...}), as the mini-program got it: each acceptance lets the
+        notifier send one case notice."""
+        session = self._authenticate(request)
+        data = await _read_json(request, self.settings.max_login_body_bytes)
+        decisions = {
+            key: value == "accept"
+            for key, value in list(data.items())[:20]
+            if key != "errMsg" and _TEMPLATE_ID.fullmatch(key) and value in ("accept", "reject", "ban", "filter")
+        }
+        if not decisions:
+            raise _Refused(400, "invalid_subscriptions")
+        recorded = await report_optins(SENDER_PREFIX + session.openid, self.name(), decisions)
+        if not recorded:
+            raise _Refused(503, "notices_unavailable")
+        accepted = any(decisions.values())
+        return _json({"message": texts.SUBSCRIBED if accepted else texts.NOT_SUBSCRIBED})
 
     async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
         session = self._authenticate(request)  # before the body is read

@@ -7,6 +7,9 @@ The webhook answers `{"messages": [...]}`, in the order Rasa produced them, each
     {"type": "card",    "title": "...", "fields": [{"label": "...", "value": "..."}],
                         "subtitle": "...", "footer": "...", "buttons": [...]}   (last three optional)
     {"type": "image",   "url": "https://..."}
+    {"type": "subscribe", "text": "...", "template_ids": ["..."], "button": "接收办件通知"}
+                        after a submission: a tap calls wx.requestSubscribeMessage({tmplIds})
+                        and posts its result to /webhooks/miniprogram/subscriptions
 
 A button's payload is what the mini-program sends back as the next `message` when tapped.
 
@@ -34,6 +37,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bot.settings import settings
+from channels.miniprogram import texts
 from channels.wechat.rendering import Option, button_options
 
 logger = logging.getLogger(__name__)
@@ -98,12 +103,24 @@ def render_message(message: Mapping[str, Any]) -> list[dict[str, Any]]:
         out.append({"type": "image", "url": image})
     custom = message.get("custom")
     if custom is not None:
-        card = render_card(custom)
+        card = render_card(custom) or render_notice_offer(custom)
         if card is not None:
             out.append(card)
         else:
             logger.debug("miniprogram: a custom payload that is not a card was not shown")
     return out
+
+
+def render_notice_offer(custom: Any) -> dict[str, Any] | None:
+    """The offer of case notices after a submission (`{"offer_notices": {...}}`), or None."""
+    if not isinstance(custom, Mapping) or not isinstance(custom.get("offer_notices"), Mapping):
+        return None
+    return {
+        "type": "subscribe",
+        "text": texts.OFFER_NOTICES,
+        "template_ids": [settings.miniprogram_notice_template],
+        "button": texts.OFFER_NOTICES_BUTTON,
+    }
 
 
 def render_messages(messages: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

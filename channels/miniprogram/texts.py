@@ -10,7 +10,15 @@ from __future__ import annotations
 from bot.settings import settings
 from channels.wechat.texts import DIALOGUE_FAILED
 
-__all__ = ["DIALOGUE_FAILED", "ERRORS", "NO_REPLY"]
+__all__ = [
+    "DIALOGUE_FAILED",
+    "ERRORS",
+    "NO_REPLY",
+    "NOT_SUBSCRIBED",
+    "OFFER_NOTICES",
+    "OFFER_NOTICES_BUTTON",
+    "SUBSCRIBED",
+]
 
 # A turn that produced no bot message at all: Rasa logs a failing custom action (e.g. the action
 # server is down) and carries on, so from the citizen's side this is the same failure.
@@ -18,6 +26,11 @@ NO_REPLY = (
     f"抱歉，我这次没能给出答复。请换个说法再试一次，或发送“转人工”联系人工客服，"
     f"也可拨打{settings.hotline}政务服务便民热线。"
 )
+
+OFFER_NOTICES = "办件有进展（需要补正、部门办结、全部办结）时，要不要通过微信服务通知告诉您？"
+OFFER_NOTICES_BUTTON = "接收办件通知"
+SUBSCRIBED = "好的，办件有新进展时会通过微信服务通知告诉您（每次授权可通知一次）。"
+NOT_SUBSCRIBED = "好的，不发服务通知了。办件进度随时可以在这里问我。"
 
 ERRORS = {
     # 401: the session token
@@ -38,5 +51,7 @@ ERRORS = {
     "invalid_uploads": "文件没有发送成功，请重新选择文件上传（一次最多{most}个）。",
     "payload_too_large": "请求内容过大，请精简后再发送。",
     "request_timeout": "请求未能按时送达，请检查网络后重试。",
+    "invalid_subscriptions": "订阅结果格式不正确，请重新点击“接收办件通知”。",
+    "notices_unavailable": "暂时没能记录您的通知授权，请稍后再点一次“接收办件通知”。",
     "too_many_messages": f"您发送得太快了，请稍等一分钟再发；着急的话可以拨打{settings.hotline}热线。",
 }

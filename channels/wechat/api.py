@@ -1,6 +1,6 @@
 """Async client of the WeChat API calls the channels need: stable_token, custom/send and
 media/get (the pictures citizens send) for the official account, jscode2session for the
-mini-program's login.
+mini-program's login, and the subscribe messages the notifier sends (bot/notices).
 
 wechatpy's own client uses `requests` and would block Rasa's event loop (one Sanic worker
 serves every conversation), so this one uses aiohttp. The access token is valid for two hours
@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 TOKEN_INVALID = frozenset({40001, 40014, 42001})
 # 45015: the user's last message is older than 48 h; 45047: too many messages since it.
 QUOTA_EXHAUSTED = frozenset({45015, 45047})
+# 43101: the user has not accepted (or has used up) the subscription to this template.
+SUBSCRIPTION_MISSING = frozenset({43101})
 TOKEN_SAFETY_MARGIN_SECONDS = 300
 
 
@@ -50,6 +52,10 @@ class MediaTooLarge(WeChatAPIError):
 
 class QuotaExhausted(WeChatAPIError):
     """WeChat refuses further customer-service messages to this user until they write again."""
+
+
+class SubscriptionMissing(WeChatAPIError):
+    """WeChat holds no opt-in of this user for the subscribe message's template."""
 
 
 def _errcode(data: dict) -> int:
@@ -179,10 +185,31 @@ class WeChatAPI:
 
     async def send_text(self, openid: str, content: str) -> None:
         """Sends one customer-service text message; raises `QuotaExhausted` or `WeChatAPIError`."""
-        payload = {"touser": openid, "msgtype": "text", "text": {"content": content}}
+        await self._send(
+            "/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": content}}
+        )
+
+    async def send_subscribe_message(
+        self, openid: str, template_id: str, data: dict[str, str], page: str | None = None, mini_program: bool = False
+    ) -> None:
+        """One subscribe message (订阅消息) the user opted in to: the official account's 订阅通知
+        (`subscribe/bizsend`) or the mini-program's (`subscribe/send`). Raises
+        `SubscriptionMissing` when WeChat holds no opt-in of this user for the template."""
+        payload: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {key: {"value": value} for key, value in data.items()},
+        }
+        if page:
+            payload["page"] = page
+        path = "/cgi-bin/message/subscribe/send" if mini_program else "/cgi-bin/message/subscribe/bizsend"
+        await self._send(path, payload)
+
+    async def _send(self, path: str, payload: dict[str, Any]) -> None:
+        """A sending call with the access token; a rejected token is refreshed once."""
         token = await self.access_token()
         for attempt in (1, 2):
-            data = await self._post("/cgi-bin/message/custom/send", payload, params={"access_token": token})
+            data = await self._post(path, payload, params={"access_token": token})
             errcode = _errcode(data)
             if errcode == 0:
                 return
@@ -193,6 +220,8 @@ class WeChatAPI:
                 continue
             if errcode in QUOTA_EXHAUSTED:
                 raise QuotaExhausted(errcode, errmsg)
+            if errcode in SUBSCRIPTION_MISSING:
+                raise SubscriptionMissing(errcode, errmsg)
             raise WeChatAPIError(errcode, errmsg)
 
     async def download_media(self, media_id: str, max_bytes: int) -> bytes:

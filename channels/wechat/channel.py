@@ -14,7 +14,9 @@ see channels/wechat/settings.py). It only translates protocols:
 * a picture is a material: fetched through media/get, pictures sent together taken as one
   upload (channels/wechat/albums.py), staged in the upload inbox and handed to the dialogue;
 * a turn's bot messages become one text with numbered options for buttons; a reply "1"
-  sends the first option's payload.
+  sends the first option's payload;
+* a subscribe-popup event (the user accepted or declined case notices) is handed to the
+  notifier (channels/notice_optins.py) and answered `success`.
 Errors never surface as a 5xx: WeChat would retry, and the user would see "该公众号暂时无法提供服务".
 """
 
@@ -45,6 +47,7 @@ from bot.settings import settings
 from channels.file_upload import stage
 from channels.http_body import is_ascii_number, read_body
 from channels.memory import BoundedMap
+from channels.notice_optins import report_optins
 from channels.payloads import as_typed
 from channels.rate import MessageRate, too_fast
 from channels.wechat import texts
@@ -222,6 +225,9 @@ class WeChatInput(InputChannel):
 
     async def _answer(self, inbound: Inbound, on_new_message: OnNewMessage) -> str | None:
         """The passive reply text for this request, or None for `success`."""
+        if inbound.subscriptions:
+            self._spawn(report_optins(inbound.openid, self.name(), dict(inbound.subscriptions)))
+            return None
         if inbound.to_dialogue is None and inbound.direct_reply is None and inbound.media_id is None:
             if inbound.counts_as_interaction:
                 self.memory.note_user_message(inbound.openid)

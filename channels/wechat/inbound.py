@@ -57,7 +57,29 @@ def parse_xml(body: bytes | str) -> dict[str, str]:
     root = document.get("xml") if isinstance(document, dict) else None
     if not isinstance(root, dict):
         raise InboundRejected("root element is not <xml> with fields")
-    return {key: value.strip() for key, value in root.items() if isinstance(value, str)}
+    fields = {key: value.strip() for key, value in root.items() if isinstance(value, str)}
+    for name in SUBSCRIPTION_ELEMENTS:
+        if isinstance(root.get(name), dict):
+            fields[SUBSCRIPTIONS] = _subscriptions(root[name])
+    return fields
+
+
+SUBSCRIPTION_ELEMENTS = ("SubscribeMsgPopupEvent", "SubscribeMsgChangeEvent")
+SUBSCRIPTIONS = "Subscriptions"
+_TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _subscriptions(element: dict) -> str:
+    """The <List> items of a subscribe-message event as "template:status" lines."""
+    items = element.get("List")
+    items = items if isinstance(items, list) else [items]
+    lines = []
+    for item in items[:20]:
+        if isinstance(item, dict):
+            template, status = item.get("TemplateId"), item.get("SubscribeStatusString")
+            if isinstance(template, str) and _TEMPLATE_ID.match(template.strip()) and isinstance(status, str):
+                lines.append(f"{template.strip()}:{status.strip().lower()}")
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -78,6 +100,8 @@ class Inbound:
     media_id: str | None = None
     direct_reply: str | None = None
     counts_as_interaction: bool = True
+    subscriptions: tuple[tuple[str, bool], ...] = ()
+    """(template id, accepted) of a subscribe-message event: opt-ins to case notices."""
 
 
 def read_inbound(fields: dict[str, str]) -> Inbound:
@@ -114,6 +138,12 @@ def read_inbound(fields: dict[str, str]) -> Inbound:
     if msg_type == "event":
         if event == "subscribe":
             return Inbound(**base, to_dialogue="/greet")
+        if event in ("subscribe_msg_popup_event", "subscribe_msg_change_event"):
+            decisions = tuple(
+                (template, status == "accept")
+                for template, _, status in (line.partition(":") for line in fields.get(SUBSCRIPTIONS, "").splitlines())
+            )
+            return Inbound(**base, subscriptions=decisions, counts_as_interaction=False)
         # Other events (unsubscribe, menu clicks, location reports, template receipts) are not
         # messages and get no answer.
         return Inbound(**base, counts_as_interaction=event in _INTERACTION_EVENTS)

@@ -61,6 +61,7 @@
     "li { margin: 8px 0; display: flex; flex-direction: column; }",
     ".bubble { max-width: 88%; padding: 10px 14px; border-radius: 12px; line-height: 1.6; white-space: pre-wrap; word-break: break-word; }",
     ".bot .bubble { background: #f2f3f5; align-self: flex-start; }",
+    ".notice .bubble { background: #fff7e6; border: 1px solid #f5c16c; align-self: flex-start; }",
     ".user .bubble { background: #c7000b; color: #fff; align-self: flex-end; }",
     ".bubble a { color: #1d4ed8; }",
     ".thumb { max-width: 160px; max-height: 160px; margin-top: 6px; border-radius: 8px; border: 1px solid #e5e6eb; }",
@@ -303,6 +304,25 @@
     send(text, text);
   });
 
+  // Case notices (办件进展) wait at the console for this conversation: fetched when it connects
+  // and every half minute while the page is open, shown once, then marked read.
+  function fetchNotices() {
+    if (!session || !session.token) { return; }
+    var auth = { Authorization: "Bearer " + session.token };
+    fetch(origin + "/chat/notices", { headers: auth, credentials: "omit" }).then(function (answer) {
+      return answer.ok ? answer.json() : { notices: [] };
+    }).then(function (body) {
+      var ids = (body.notices || []).map(function (n) { record({ who: "bot notice", text: n.text }); return n.id; });
+      if (!ids.length) { return; }
+      fetch(origin + "/chat/notices/read", {
+        method: "POST", credentials: "omit",
+        headers: { Authorization: auth.Authorization, "Content-Type": "application/json" },
+        body: JSON.stringify({ ids: ids })
+      });
+    }, function () { /* offline: the notices wait for the next try */ });
+  }
+  setInterval(function () { if (socket && socket.connected) { fetchNotices(); } }, 30000);
+
   function connect() {
     socket = window.io(rasaUrl, {
       path: "/socket.io",
@@ -317,6 +337,7 @@
     });
     socket.on("session_confirm", function (id) {
       sessionId = id;
+      fetchNotices();
       if (transcript.length === 0) { socket.emit("user_uttered", { message: "/greet" }); }
     });
     socket.on("disconnect", function (reason) {
@@ -333,7 +354,9 @@
     });
     socket.on("bot_uttered", function (msg) {
       var image = msg.attachment && msg.attachment.type === "image" && msg.attachment.payload ? msg.attachment.payload.src : null;
-      record({ who: "bot", text: msg.text || "", buttons: msg.quick_replies || msg.buttons || [], image: image });
+      var buttons = msg.quick_replies || msg.buttons || [];
+      if (!msg.text && !image && !buttons.length) { return; }  // a payload for other clients
+      record({ who: "bot", text: msg.text || "", buttons: buttons, image: image });
     });
     if (live(session)) {
       socket.connect();

@@ -110,6 +110,12 @@ def stack(tmp_path_factory) -> Stack:
         "BANSHI_WIDGET_ORIGINS": ",".join(origins),
         "BANSHI_PORTAL_TICK_SECONDS": "0",
         "BANSHI_WECHAT_API_BASE": f"http://127.0.0.1:{wechat_port}",
+        # case notices: the portal's webhook to the console, the channels' opt-ins to it too
+        "BANSHI_CONSOLE_URL": f"http://127.0.0.1:{console_port}",
+        "BANSHI_NOTICE_WEBHOOK_URL": f"http://127.0.0.1:{console_port}/hooks/portal-notices",
+        "BANSHI_NOTICE_SECRET": "e2e-notice-secret",
+        "BANSHI_PORTAL_NOTICE_SECONDS": "0.2",
+        "BANSHI_NOTICE_POLL_SECONDS": "5",
         **WECHAT,
         **object_store_env(work),
         **RELAXED,

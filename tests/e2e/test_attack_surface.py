@@ -200,6 +200,7 @@ def test_the_gateway_serves_the_pages_and_the_chat(gateway):
         ("POST", "/webhook"),
         ("GET", "/openapi.json"),
         ("POST", "/identity/bindings"),
+        ("POST", "/hooks/notice-optins"),
     ],
 )
 def test_the_gateway_exposes_nothing_of_rasa_the_actions_or_the_portal(gateway, method, path):

@@ -4,11 +4,8 @@ reach the portal's checklist, and the application is submitted with them."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import httpx
@@ -16,87 +13,13 @@ import httpx
 from bot.identity.store import IdentityStore
 from tests.support.application_runs import ASKS_SIGNATURE, NUMBER, START_PAYLOAD, portal_token, signing_code
 from tests.support.golden import SCENARIOS
+from tests.support.official_account import OfficialAccount
 from tests.support.portal_cases import abandon_drafts, close_earlier_cases
 from tests.support.sample_files import photo, renamed_executable
 from tests.support.wechat_ids import fake_openid
 
 SCENARIO = SCENARIOS["credit_repair"]
 MATERIAL = "已履行行政处罚决定的证明"
-_CONTENT = re.compile(r"<Content><!\[CDATA\[(.*)\]\]></Content>", re.S)
-
-
-class OfficialAccount:
-    """A WeChat user of the official account, as WeChat's servers speak for them."""
-
-    def __init__(self, stack) -> None:
-        self.stack = stack
-        self.openid = f"oE2E{uuid.uuid4().hex[:24]}"
-        self.msg_id = int(time.time() * 1000)
-
-    def _received(self) -> list[str]:
-        sent = httpx.get(f"{self.stack.wechat_api_url}/_received", timeout=10).json()
-        return [m["text"]["content"] for m in sent if m["touser"] == self.openid]
-
-    def _push(self, fields: str) -> str:
-        """WeChat's push of one message; the passive reply, if the answer was ready in time."""
-        token = self.stack.wechat["BANSHI_WECHAT_TOKEN"]
-        timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
-        signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
-        self.msg_id += 1
-        xml = (
-            f"<xml><ToUserName><![CDATA[gh_e2e000000000]]></ToUserName><FromUserName><![CDATA[{self.openid}]]>"
-            f"</FromUserName><CreateTime>{timestamp}</CreateTime>{fields}<MsgId>{self.msg_id}</MsgId></xml>"
-        )
-        response = httpx.post(
-            f"{self.stack.rasa_url}/webhooks/wechat/webhook",
-            params={"signature": signature, "timestamp": timestamp, "nonce": nonce},
-            content=xml.encode(),
-            timeout=60,
-        )
-        assert response.status_code == 200, response.text
-        found = _CONTENT.search(response.text)
-        return found.group(1) if found else ""
-
-    def _then(self, before: int, passive: list[str]) -> str:
-        """The passive replies and the customer-service messages that follow, once none has come
-        for a moment."""
-        seen, changed, deadline = before, time.monotonic(), time.monotonic() + 60
-        while time.monotonic() < deadline:
-            count = len(self._received())
-            if count != seen:
-                seen, changed = count, time.monotonic()
-            if (any(passive) or seen > before) and time.monotonic() - changed > 1.5:
-                break
-            time.sleep(0.2)
-        return "\n".join([p for p in passive if p] + self._received()[before:])
-
-    def say(self, text: str) -> str:
-        before = len(self._received())
-        return self._then(
-            before, [self._push(f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>")]
-        )
-
-    def send_pictures(self, pictures: list[bytes]) -> tuple[str, list[str]]:
-        """Pictures sent together (a multi-select): WeChat pushes one message each, a moment
-        apart, without waiting for the answers. The whole reply, and each push's passive one."""
-        media = [
-            httpx.post(f"{self.stack.wechat_api_url}/_media", content=p, headers={"Content-Type": "image/jpeg"}).json()[
-                "media_id"
-            ]
-            for p in pictures
-        ]
-        before = len(self._received())
-        with ThreadPoolExecutor(len(media)) as pool:
-            pushes = []
-            for media_id in media:
-                pushes.append(
-                    pool.submit(
-                        self._push, f"<MsgType><![CDATA[image]]></MsgType><MediaId><![CDATA[{media_id}]]></MediaId>"
-                    )
-                )
-                time.sleep(0.2)
-            passive = [push.result() for push in pushes]
-        return self._then(before, passive), passive
 
 
 def _option(reply: str, title: str) -> str:

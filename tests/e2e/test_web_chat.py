@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,22 +12,12 @@ from bot.identity import web_session
 from bot.identity.store import IdentityStore
 from tests.support import web_chat
 from tests.support.application_runs import portal_token, signing_code
+from tests.support.browser import CHROMIUM, OUTPUT, phone_page
 from tests.support.golden import SCENARIOS
 from tests.support.portal_cases import abandon_drafts, close_earlier_cases
 from tests.support.sample_files import photo
 
 ROOT = Path(__file__).resolve().parents[2]
-OUTPUT = ROOT / "test-output"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def test_widget_and_its_assets_are_served(stack):
@@ -60,27 +48,9 @@ def test_socketio_round_trip_in_a_session_the_console_issued(stack):
         assert web_chat.session_id(client) == sender
 
 
-@contextmanager
-def _phone(stack) -> Iterator[tuple]:
-    """A phone-sized browser page on the console's home page, once the widget has greeted."""
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 375, "height": 812})
-            page.goto(stack.console_url + "/")
-            widget = page.locator("#banshi-widget")
-            widget.get_by_role("button", name="新生儿出生", exact=True).wait_for(timeout=60_000)
-            yield browser, page, widget
-        finally:
-            browser.close()
-
-
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by scripts/setup.sh")
 def test_widget_in_a_real_browser(stack):
-    with _phone(stack) as (browser, page, widget):
+    with phone_page(stack) as (browser, page, widget):
         widget.get_by_role("button", name="新生儿出生", exact=True).click()
         widget.get_by_text("新生儿出生一件事", exact=False).first.wait_for(timeout=60_000)
         assert "示例市卫生健康委员会" in widget.locator("ol").inner_text()
@@ -171,7 +141,7 @@ def test_a_material_photographed_in_the_widget_is_shown_back_and_submitted(stack
     abandon_drafts(stack.portal_db_url, "credit_repair")
     picture = tmp_path / "缴款凭证.jpg"
     picture.write_bytes(photo(1200, 900))
-    with _phone(stack) as (_browser, page, widget):
+    with phone_page(stack) as (_browser, page, widget):
         session = page.evaluate("JSON.parse(sessionStorage.getItem('banshi.session')).token")
         sender = web_session.verify(web_session.session_key(ROOT), session)
         identity = portal_token(stack.portal_url, scenario["subject"])

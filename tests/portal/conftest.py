@@ -180,11 +180,20 @@ class Portal:
             time.sleep(0.2)
 
 
+NOTICE_SECRET = "test-notice-secret"
+
+
 def start_portal(
-    work: Path, db_url: str, dev: bool = True, relaxed: bool = True, objects: str | None = "local"
+    work: Path,
+    db_url: str,
+    dev: bool = True,
+    relaxed: bool = True,
+    objects: str | None = "local",
+    env_extra: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen, Portal]:
     """A portal process; `relaxed` loosens the binding limits for suites that bind often;
-    `objects` None keeps the object store the environment names (an S3 bucket)."""
+    `objects` None keeps the object store the environment names (an S3 bucket). Its notices
+    go nowhere (the feed only) unless `env_extra` names a BANSHI_NOTICE_WEBHOOK_URL."""
     port = free_port()
     log = work / f"portal-{port}.log"
     env = os.environ | {
@@ -192,7 +201,10 @@ def start_portal(
         "BANSHI_PORTAL_DEV": "1" if dev else "0",
         "BANSHI_PORTAL_TICK_SECONDS": "0.1",
         "BANSHI_PORTAL_CORRECTION_RATE": "0",
+        "BANSHI_NOTICE_SECRET": NOTICE_SECRET,
+        "BANSHI_NOTICE_WEBHOOK_URL": "off",
         **(RELAXED if relaxed else {}),
+        **(env_extra or {}),
     }
     if objects == "local":
         env["BANSHI_PORTAL_OBJECTS"] = f"file://{work / f'objects-{port}'}"

@@ -19,7 +19,12 @@ def test_citizen_binding_gives_a_scoped_token(portal, demo):
     code = portal.sms_code(body["binding_id"])
     token = portal.post(f"/identity/bindings/{body['binding_id']}/verify", json={"code": code}).json()["token"]
     me = portal.get("/me", token).json()
+    ref = me["subject"].pop("ref")
     assert me["subject"] == {"type": "citizen", "display_name": "张伟"}
+    assert (
+        len(ref) == 32
+        and ref != portal.get("/me", portal.bind("李娜", demo["李娜"]["id_number"])).json()["subject"]["ref"]
+    )
     # the code is single-use
     again = portal.post(f"/identity/bindings/{body['binding_id']}/verify", json={"code": code})
     assert again.status_code == 409 and again.json()["code"] == "binding_used"

@@ -12,7 +12,7 @@ from portal.db import Database
 from portal.migrate import upgrade
 from portal.models import PortalBase
 
-HEAD = "0005"
+HEAD = "0006"
 
 
 def test_the_revisions_build_what_the_models_describe(tmp_path):

@@ -365,3 +365,22 @@ async def test_a_user_sending_too_fast_is_held_back_politely():
         status, answer = await h.send(token, "再来")
         assert status == 429 and "太快" in answer["message"]
         assert h.dialogue.received == ["第0条", "第1条"], "held-back messages never reach the dialogue"
+
+
+def test_a_submission_offers_case_notices_to_subscribe_to():
+    from bot.settings import settings
+    from channels.miniprogram import texts
+
+    rendered = render_messages(
+        [
+            {"text": "申请已提交！申请编号：BS20261206000001。", "buttons": [{"title": "查进度", "payload": "/x"}]},
+            {"custom": {"offer_notices": {"application_no": "BS20261206000001"}}},
+        ]
+    )
+    assert rendered[1] == {
+        "type": "subscribe",
+        "text": texts.OFFER_NOTICES,
+        "template_ids": [settings.miniprogram_notice_template],
+        "button": texts.OFFER_NOTICES_BUTTON,
+    }
+    assert render_messages([{"custom": {"offer_notices": "yes"}}]) == []

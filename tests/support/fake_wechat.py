@@ -16,12 +16,15 @@ code starting with "bad" or "invalid" gets 40029, one starting with "risky" 4022
 records everything and injects faults:
 
     GET  /_received         customer-service messages accepted, in order
+    GET  /_subscribe_messages subscribe messages accepted (official account's bizsend and the
+                            mini-program's subscribe/send, told apart by "api"), in order
     GET  /_attempts         every send attempt, with the errcode it got
     GET  /_token_requests   every stable_token request
     GET  /_session_requests every jscode2session request (without the secret), with its errcode
     POST /_media            body: a picture (Content-Type as WeChat would serve it) → {"media_id": ...}
     GET  /_media_requests   every media/get request, with its errcode
-    POST /_fail             {"api": "custom_send"|"stable_token"|"jscode2session"|"media_get", "errcode": 45047,
+    POST /_fail             {"api": "custom_send"|"subscribe_send"|"stable_token"|"jscode2session"|"media_get",
+                             "errcode": 45047,
                              "times": 1, "delay_seconds": 0}
                             (an injected 40001/42001 also invalidates the current token, as
                             when another server reset it)
@@ -63,11 +66,12 @@ ERRMSG = {
     45011: "api minute-quota reached limit, mustslower retry next minute",
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
+    43101: "user refuse to accept the msg",
     47001: "data format error",
 }
 
 
-FAULTY_APIS = ("custom_send", "stable_token", "jscode2session", "media_get")
+FAULTY_APIS = ("custom_send", "subscribe_send", "stable_token", "jscode2session", "media_get")
 
 
 class FakeWeChat:
@@ -89,6 +93,9 @@ class FakeWeChat:
             [
                 web.post("/cgi-bin/stable_token", self.stable_token),
                 web.post("/cgi-bin/message/custom/send", self.custom_send),
+                web.post("/cgi-bin/message/subscribe/bizsend", self.subscribe_send),
+                web.post("/cgi-bin/message/subscribe/send", self.subscribe_send),
+                web.get("/_subscribe_messages", self.get_subscribe_messages),
                 web.get("/sns/jscode2session", self.jscode2session),
                 web.get("/cgi-bin/media/get", self.media_get),
                 web.post("/_media", self.post_media),
@@ -109,6 +116,7 @@ class FakeWeChat:
         self.valid_tokens: set[str] = set()
         self.current_token: str | None = None
         self.received: list[dict[str, Any]] = []
+        self.subscribe_messages: list[dict[str, Any]] = []
         self.attempts: list[dict[str, Any]] = []
         self.token_requests: list[dict[str, Any]] = []
         self.session_requests: list[dict[str, Any]] = []
@@ -150,9 +158,10 @@ class FakeWeChat:
             return self._error(errcode)
         if body.get("grant_type") != "client_credential":
             return self._error(47001)
-        if body.get("appid") != self.app_id:
+        accounts = {self.app_id: self.app_secret, self.mp_app_id: self.mp_app_secret}
+        if body.get("appid") not in accounts:
             return self._error(40013)
-        if body.get("secret") != self.app_secret:
+        if body.get("secret") != accounts[body["appid"]]:
             return self._error(40125)
         token = self.current_token
         if body.get("force_refresh") or token is None:
@@ -175,6 +184,28 @@ class FakeWeChat:
         if errcode == 0:
             self.received.append({**body, "at": attempt["at"]})
         return self._error(errcode)
+
+    async def subscribe_send(self, request: web.Request) -> web.Response:
+        """A subscribe message: a known template id, an openid, and `data` as {key: {"value"}}."""
+        token = request.query.get("access_token")
+        try:
+            body = json.loads((await request.read()).decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        errcode = await self._fault("subscribe_send")
+        if errcode is None:
+            errcode = 41001 if not token else 40001 if token not in self.valid_tokens else 0
+        if errcode == 0:
+            fields = body.get("data") if isinstance(body, dict) else None
+            valid = isinstance(fields, dict) and all(isinstance(v, dict) and "value" in v for v in fields.values())
+            errcode = 0 if valid and body.get("touser") and body.get("template_id") else 47001
+        if errcode == 0:
+            api = request.path.rsplit("/", 1)[-1]
+            self.subscribe_messages.append({**body, "api": api, "at": time.time()})
+        return self._error(errcode)
+
+    async def get_subscribe_messages(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.subscribe_messages)
 
     def _check_send(self, token: str | None, body: Any) -> int:
         if not token:
