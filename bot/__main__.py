@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     retention = sub.add_parser("retention", help="删除超过保留期的对话、转人工记录和过期的身份绑定")
     retention.add_argument("--days", type=float, help="保留天数（默认 BANSHI_RETENTION_DAYS）")
     retention.add_argument("--every", type=float, help="每隔多少秒清理一次（不给则只清理一次）")
+    sub.add_parser("staff", help="工作人员账号：add / list / roles / disable / enable / password", add_help=False)
     sub.add_parser(
         "kb", help="知识库：import / search / eval / tune / stats / publish / retire / unanswered", add_help=False
     )
@@ -25,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.knowledge.cli import main as kb
 
         return kb(rest)
+    if args.command == "staff":
+        from bot.staff.cli import main as staff
+
+        return staff(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
 

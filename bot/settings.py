@@ -90,6 +90,10 @@ class Settings:
     """Where the channels leave a citizen's file for the action server to attach (bot/uploads.py):
     a directory, or an S3 bucket when Rasa and the action server run on different hosts."""
     max_upload_bytes: int
+    staff_idle_minutes: float
+    """A staff session ends after this long without a request (an unattended workstation)."""
+    staff_session_hours: float
+    """…and after this long whatever happens (a shift)."""
     console_url: str
     """How our own processes reach the console (the channels hand it notice opt-ins)."""
     notice_webhook_url: str
@@ -148,6 +152,8 @@ class Settings:
             portal_breaker_cooldown=float(env_value("BANSHI_PORTAL_BREAKER_COOLDOWN", "30")),
             upload_inbox=env_value("BANSHI_UPLOAD_INBOX", f"file://{root / 'data' / 'objects' / 'inbox'}"),
             max_upload_bytes=int(env_value("BANSHI_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+            staff_idle_minutes=float(env_value("BANSHI_STAFF_IDLE_MINUTES", "30")),
+            staff_session_hours=float(env_value("BANSHI_STAFF_SESSION_HOURS", "12")),
             console_url=env_value("BANSHI_CONSOLE_URL", f"http://127.0.0.1:{console_port}").rstrip("/"),
             notice_webhook_url=env_value(
                 "BANSHI_NOTICE_WEBHOOK_URL", f"http://127.0.0.1:{console_port}/hooks/portal-notices"

@@ -15,7 +15,7 @@ from sanic.request import Request
 from bot.identity import web_session
 from bot.notices.notifier import Notifier
 from bot.settings import secret, settings
-from console import notices
+from console import notices, staff
 from console.guides import guide_code_for_title, render_guide
 
 HERE = Path(__file__).resolve().parent
@@ -82,6 +82,22 @@ def create_app(
     async def stop_notifier(app: Sanic) -> None:
         app.ctx.notifier_task.cancel()
         await notifier.close()
+
+    own_origins = frozenset(
+        {own_origin, f"http://localhost:{settings.console_port}", f"http://127.0.0.1:{settings.console_port}"}
+        | {settings.public_url}
+    )
+    app.blueprint(staff.build_blueprint(own_origins))
+
+    @app.get("/staff/")
+    async def staff_app(_request: Request) -> response.HTTPResponse:
+        return await response.file(STATIC / "staff" / "index.html", headers={"Cache-Control": "no-store"})
+
+    @app.get("/staff/staff.js", name="staff_script")
+    @app.get("/staff/staff.css", name="staff_style")
+    async def staff_asset(request: Request) -> response.HTTPResponse:
+        name = request.path.rsplit("/", 1)[-1]
+        return await response.file(STATIC / "staff" / name, headers={"Cache-Control": "no-cache"})
 
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     widget_code = (STATIC / "widget.js").read_text(encoding="utf-8").replace("__BANSHI_CONFIG__", widget_config)

@@ -22,18 +22,25 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def phone_page(stack) -> Iterator[tuple]:
-    """A phone-sized browser page on the console's home page, once the widget has greeted."""
+def browser_page(url: str, width: int, height: int) -> Iterator[tuple]:
+    """A browser with one page of the given size opened at `url`."""
     from playwright.sync_api import sync_playwright
 
     OUTPUT.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 375, "height": 812})
-            page.goto(stack.console_url + "/")
-            widget = page.locator("#banshi-widget")
-            widget.get_by_role("button", name="新生儿出生", exact=True).wait_for(timeout=60_000)
-            yield browser, page, widget
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(url)
+            yield browser, page
         finally:
             browser.close()
+
+
+@contextmanager
+def phone_page(stack) -> Iterator[tuple]:
+    """A phone-sized browser page on the console's home page, once the widget has greeted."""
+    with browser_page(stack.console_url + "/", 375, 812) as (browser, page):
+        widget = page.locator("#banshi-widget")
+        widget.get_by_role("button", name="新生儿出生", exact=True).wait_for(timeout=60_000)
+        yield browser, page, widget
