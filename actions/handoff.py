@@ -7,21 +7,30 @@ cannot cope with the chat is offered the simplest paths instead (`action_offer_h
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import say, transcript
 from actions.context import answer_in_context
 from bot.applications.state import ACTIVE
 from bot.dialogue import Reply
-from bot.handoff import record_handoff
+from bot.handoff import awaiting_human, record_handoff
 from bot.privacy import mask_identifier
 from bot.safety import in_crisis, runaround, still_hopeless
+from bot.service_hours import service_hours, spoken
 from bot.settings import settings
-from bot.words import HANDOFF_FAILED, complaint_reply, distress_reply, handoff_confirmation, help_reply
+from bot.words import (
+    HANDOFF_FAILED,
+    complaint_reply,
+    distress_reply,
+    handoff_after_hours,
+    handoff_confirmation,
+    help_reply,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +39,14 @@ REASONS = {"distress": "distress", "complain": "complaint"}
 """The handoff's recorded reason by the intent that led to it; anything else is a plain request."""
 
 
-def _confirmation(reason: str, ticket: str) -> str:
+def _confirmation(reason: str, ticket: str, ahead: int, opening: datetime | None) -> str:
     if reason == "distress":
         return distress_reply(ticket)
     if reason == "complaint":
         return complaint_reply(ticket)
-    return handoff_confirmation(ticket)
+    if opening is not None:
+        return handoff_after_hours(ticket, spoken(opening, datetime.now(timezone.utc)))
+    return handoff_confirmation(ticket, ahead)
 
 
 class ActionHandoffToHuman(Action):
@@ -56,7 +67,17 @@ class ActionHandoffToHuman(Action):
 
 
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> list[dict[str, Any]]:
-    """Records the handoff and tells the citizen what happens next (for distress, safety first)."""
+    """Records the handoff and tells the citizen what happens next (for distress, safety first).
+
+    In service hours the conversation is paused until an agent takes it (the bot must not talk
+    over them); out of hours it is not: the citizen hears when someone will answer at the
+    earliest, and the bot goes on helping until then. Distress and complaints never pause it."""
+    now = datetime.now(timezone.utc)
+    hours = service_hours()
+    in_hours = hours.open_at(now)
+    # only a plain request waits in silence for the agent: a complaint is a ticket for the
+    # department, and someone in distress must hear the crisis lines again whenever they write
+    live = in_hours and reason == "user_request"
     try:
         request = record_handoff(
             sender_id=tracker.sender_id,
@@ -64,14 +85,17 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
             transcript=transcript(tracker),
             service_item=tracker.get_slot("service_item"),
             reason=reason,
+            paused=live,
         )
     except Exception:  # the user must hear something useful whatever the database does
         log.exception("handoff not recorded for %s", mask_identifier(tracker.sender_id))
         say(dispatcher, Reply(distress_reply(None) if reason == "distress" else HANDOFF_FAILED))
         return [SlotSet(ACTIVE, False)]
     log.info("handoff %s (%s) recorded for %s", request.ticket, reason, mask_identifier(tracker.sender_id))
-    say(dispatcher, Reply(_confirmation(reason, request.ticket)))
-    return [SlotSet(ACTIVE, False)]  # a form left for a human is not being filled any more
+    opening = None if in_hours else hours.next_opening(now)
+    say(dispatcher, Reply(_confirmation(reason, request.ticket, request.queue_ahead, opening)))
+    events: list[dict[str, Any]] = [SlotSet(ACTIVE, False)]  # a form left for a human is not being filled any more
+    return [*events, ConversationPaused()] if live else events
 
 
 class ActionOfferHelp(Action):
@@ -104,3 +128,39 @@ def urgent_reason(tracker: Tracker) -> str | None:
     if runaround(tracker.latest_message.get("text")):
         return "complaint"
     return None
+
+
+class ActionSessionStart(Action):
+    """Rasa's session start, which would lift a pause after an hour of silence: a conversation
+    waiting for (or with) a human stays paused until the agent hands it back or closes it."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        carried = [SlotSet(name, value) for name, value in tracker.slots.items() if value is not None]
+        events: list[dict[str, Any]] = [SessionStarted(), *carried]
+        if awaiting_human(tracker.sender_id) is not None:
+            events.append(ConversationPaused())
+        return [*events, ActionExecuted("action_listen")]
+
+
+AGENT_MESSAGE_SLOT = "agent_message"
+
+
+class ActionRelayAgentMessage(Action):
+    """Says what an agent wrote (the staff web app sets the slot and runs this action through
+    Rasa's API on the citizen's own channel), so the words are in the tracker as sent."""
+
+    def name(self) -> str:
+        return "action_relay_agent_message"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = tracker.get_slot(AGENT_MESSAGE_SLOT)
+        if isinstance(text, str) and text.strip():
+            dispatcher.utter_message(text=text.strip())
+        return [SlotSet(AGENT_MESSAGE_SLOT, None)]

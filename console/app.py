@@ -14,6 +14,7 @@ from sanic.request import Request
 
 from bot.identity import web_session
 from bot.notices.notifier import Notifier
+from bot.rasa_api import RasaAPI
 from bot.settings import secret, settings
 from console import notices, staff
 from console.guides import guide_code_for_title, render_guide
@@ -82,12 +83,15 @@ def create_app(
     async def stop_notifier(app: Sanic) -> None:
         app.ctx.notifier_task.cancel()
         await notifier.close()
+        await rasa.close()
 
     own_origins = frozenset(
         {own_origin, f"http://localhost:{settings.console_port}", f"http://127.0.0.1:{settings.console_port}"}
         | {settings.public_url}
     )
-    app.blueprint(staff.build_blueprint(own_origins))
+    rasa = RasaAPI()
+    for blueprint in staff.build_blueprints(own_origins, rasa):
+        app.blueprint(blueprint)
 
     @app.get("/staff/")
     async def staff_app(_request: Request) -> response.HTTPResponse:

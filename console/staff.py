@@ -7,6 +7,7 @@
     POST  /staff/api/users          (admin) {"username", "display_name", "password", "roles"}
     PATCH /staff/api/users/<id>     (admin) {"roles"?, "active"?, "password"?}
     GET   /staff/api/audit          (admin, supervisor) ?username=&action=&limit=
+    …/staff/api/handoffs            (agent, supervisor) the handoff inbox: console/handoffs.py
 
 Nothing here answers without a session of the right role (401 without one, 403 with the wrong
 role). A request that changes anything must carry the session's CSRF token in X-CSRF-Token,
@@ -25,11 +26,13 @@ from urllib.parse import urlsplit
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
+from bot.rasa_api import RasaAPI
 from bot.settings import settings
 from bot.staff.accounts import ROLES, AccountError, LoginRefused, StaffAccounts
 from bot.staff.audit import AuditLog
 from bot.staff.sessions import StaffSession, StaffSessions
 from channels.rate import MessageRate
+from console import handoffs
 
 COOKIE = "__Host-banshi_staff"
 CSRF_HEADER = "X-CSRF-Token"
@@ -56,8 +59,9 @@ def _body(request: Request) -> dict:
     return body
 
 
-def build_blueprint(own_origins: frozenset[str]) -> Blueprint:
-    """`own_origins`: the console's own origins (its pages), the only ones whose requests count."""
+def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Blueprint]:
+    """The staff API and the handoff inbox, behind one guard. `own_origins`: the console's
+    configured origins (its pages); `rasa`: Rasa's HTTP API, for the inbox."""
     bp = Blueprint("staff", url_prefix="/staff/api")
     accounts, audit = StaffAccounts(), AuditLog()
     sessions = StaffSessions.for_settings()
@@ -214,4 +218,4 @@ def build_blueprint(own_origins: frozenset[str]) -> Blueprint:
         )
         return _json({"entries": [e.as_json() for e in entries]})
 
-    return bp
+    return [bp, handoffs.build_blueprint(staff, audit, rasa)]

@@ -104,6 +104,8 @@ def stack(tmp_path_factory) -> Stack:
         "BANSHI_DB_URL": db_url,
         "BANSHI_KB_DB_URL": KB_DB_URL,
         "BANSHI_RASA_PUBLIC_URL": f"http://localhost:{rasa_port}",
+        "BANSHI_RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "BANSHI_HUMAN_HOURS": "每天 0:00—24:00",  # 转人工 pauses the bot whenever the tests run
         "BANSHI_PORTAL_URL": f"http://127.0.0.1:{portal_port}",
         "BANSHI_PORTAL_DB_URL": portal_db_url,
         "BANSHI_PORTAL_DEV": "1",

@@ -10,7 +10,8 @@
   var ACTIONS = {
     login: "登录", login_refused: "登录失败", logout: "退出登录", user_add: "新建账号",
     user_update: "修改账号", user_roles: "设置角色", user_disable: "停用账号", user_enable: "恢复账号",
-    user_password: "重设密码", forbidden: "越权访问"
+    user_password: "重设密码", forbidden: "越权访问", handoff_claim: "接入转人工", handoff_reply: "回复群众",
+    handoff_close: "结束转人工"
   };
   var csrf = null;
   var me = null;
@@ -45,13 +46,14 @@
 
   function signedOut(message) {
     me = null; csrf = null;
-    ["who", "tabs", "home", "users", "audit"].forEach(function (id) { show(id, false); });
+    ["who", "tabs", "inbox", "home", "users", "audit"].forEach(function (id) { show(id, false); });
     show("login", true);
     note(message || "");
     $("login-form").elements.username.focus();
   }
 
   var TABS = [
+    { id: "inbox", title: "转人工", allowed: function (u) { return has(u, "agent") || has(u, "supervisor"); }, load: loadInbox },
     { id: "home", title: "我的账号", allowed: function () { return true; } },
     { id: "users", title: "账号管理", allowed: function (u) { return has(u, "admin"); }, load: loadUsers },
     { id: "audit", title: "操作日志", allowed: function (u) { return has(u, "supervisor"); }, load: loadAudit }
@@ -78,7 +80,7 @@
      ["自动退出", "连续" + (data.idle_minutes || 30) + "分钟未操作"]].forEach(function (pair) {
       facts.appendChild(el("dt", pair[0])); facts.appendChild(el("dd", pair[1]));
     });
-    open(TABS[0]);
+    open(TABS.filter(function (t) { return t.allowed(me); })[0]);
   }
 
   function open(tab) {
@@ -88,6 +90,77 @@
     });
     if (tab.load) { tab.load(); }
   }
+
+  // ---- 转人工: the queue, one conversation, claim / reply / close; refreshed every 5 s ----
+  var chosen = null;
+  var WHO = { citizen: "群众", bot: "智能助手", agent: "人工客服" };
+  function waited(seconds) {
+    if (seconds < 60) { return seconds + "秒"; }
+    if (seconds < 3600) { return Math.floor(seconds / 60) + "分钟"; }
+    return Math.floor(seconds / 3600) + "小时" + Math.floor((seconds % 3600) / 60) + "分";
+  }
+  function loadInbox() {
+    api("GET", "/handoffs").then(function (r) {
+      if (r.status !== 200) { return; }
+      var rows = $("inbox-rows");
+      rows.textContent = "";
+      r.data.requests.forEach(function (q) {
+        var tr = el("tr", null, { class: "pick" + (q.id === chosen ? " chosen" : "") });
+        [q.ticket, q.channel, q.service || "—", waited(q.waiting_seconds), q.status_name + (q.claimed_by ? "（" + q.claimed_by + "）" : "")]
+          .forEach(function (v) { tr.appendChild(el("td", v)); });
+        tr.addEventListener("click", function () { chosen = q.id; loadInbox(); });
+        rows.appendChild(tr);
+      });
+      show("inbox-empty", r.data.requests.length === 0);
+      if (chosen) { loadCase(); } else { show("case", false); }
+    });
+  }
+  function loadCase() {
+    api("GET", "/handoffs/" + chosen).then(function (r) {
+      if (r.status !== 200) { show("case", false); return; }
+      var c = r.data;
+      $("case-title").textContent = c.ticket + " · " + c.channel + (c.service ? " · " + c.service : "");
+      $("case-facts").textContent = c.reason + "，群众 " + c.citizen + "，已等待" + waited(c.waiting_seconds) + (c.note ? "。" + c.note : "");
+      var lines = $("case-lines");
+      lines.textContent = "";
+      c.conversation.forEach(function (line) {
+        var li = el("li", null, { class: line.who });
+        li.appendChild(el("span", WHO[line.who] || line.who, { class: "who" }));
+        li.appendChild(el("span", line.text, { class: "bubble" }));
+        lines.appendChild(li);
+      });
+      lines.scrollTop = lines.scrollHeight;
+      $("case-ranking").textContent = c.ranking && c.ranking.length ? "意图识别：" + c.ranking.map(function (x) {
+        return x.intent + " " + Math.round(x.confidence * 100) + "%"; }).join("，") : "";
+      var filled = Object.keys(c.slots || {});
+      $("case-slots").textContent = filled.length ? "已填信息：" + filled.map(function (k) { return k + "=" + c.slots[k]; }).join("；") : "";
+      var mine = c.status === "claimed" && (c.claimed_by === me.username || has(me, "supervisor"));
+      show("case-claim", c.status === "open");
+      show("case-reply", mine);
+      show("case-close", c.status !== "closed" && (c.status === "open" || mine));
+      show("case", true);
+    });
+  }
+  function act(path, body, done) {
+    $("case-error").textContent = "";
+    api("POST", "/handoffs/" + chosen + path, body).then(function (r) {
+      if (r.status !== 200) { $("case-error").textContent = r.data.message || "操作没有成功，请重试。"; }
+      if (done) { done(r); }
+      loadInbox();
+    });
+  }
+  $("case-claim").addEventListener("click", function () { act("/claim", {}); });
+  $("case-reply").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var box = event.target.elements.text;
+    if (!box.value.trim()) { return; }
+    act("/reply", { text: box.value.trim() }, function (r) { if (r.status === 200) { box.value = ""; } });
+  });
+  $("case-close").addEventListener("submit", function (event) {
+    event.preventDefault();
+    act("/close", { outcome: event.target.elements.outcome.value }, function (r) { if (r.status === 200) { chosen = null; } });
+  });
+  setInterval(function () { if (me && !$("inbox").hidden) { loadInbox(); } }, 5000);
 
   function loadUsers() {
     api("GET", "/users").then(function (r) {

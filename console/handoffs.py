@@ -1,0 +1,178 @@
+"""The handoff inbox of the staff web app (/staff/api/handoffs…), for agents and supervisors.
+
+    GET   /staff/api/handoffs              the queue: open and claimed requests, oldest first
+    GET   /staff/api/handoffs/<id>         one request with the conversation (masked), its
+                                           filled slots and the NLU's ranking of the last message
+    POST  /staff/api/handoffs/<id>/claim   take it: the bot is paused, the citizen told who joined
+    POST  /staff/api/handoffs/<id>/reply   {"text"}: said on the citizen's own channel, in the tracker
+    POST  /staff/api/handoffs/<id>/close   {"outcome": "resolved" | "returned" | "no_reply"}: the
+                                           bot takes over again and says so
+
+Only the agent who claimed a request (or a supervisor) writes in it. Every act is audited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+import httpx
+from sanic import Blueprint, Request, response
+from sanic.response import HTTPResponse
+
+from bot import handoff
+from bot.catalogue import load_catalogue
+from bot.privacy import mask_identifier, mask_text
+from bot.rasa_api import RasaAPI
+from bot.staff.audit import AuditLog
+from bot.staff.sessions import StaffSession
+from bot.words import AGENT_JOINED, BACK_TO_BOT
+
+CHANNELS = {"socketio": "网页", "wechat": "微信公众号", "miniprogram": "微信小程序", "rest": "接口"}
+REASONS = {"user_request": "主动转人工", "distress": "情绪困扰", "complaint": "投诉"}
+STATUSES = {"open": "待接入", "claimed": "处理中", "closed": "已结束"}
+MAX_REPLY = 1000
+INTERNAL_SLOTS = {"agent_message", "session_started_metadata", "requested_slot", "application_active"}
+
+
+def _summary(request: handoff.HandoffRequest, now: datetime) -> dict:
+    created = request.created_at if request.created_at.tzinfo else request.created_at.replace(tzinfo=timezone.utc)
+    item = load_catalogue().get(request.service_item or "")
+    return {
+        "id": request.id,
+        "ticket": request.ticket,
+        "channel": CHANNELS.get(request.channel, request.channel),
+        "citizen": mask_identifier(request.sender_id),
+        "service": item.title if item else None,
+        "reason": REASONS.get(request.reason, request.reason),
+        "status": request.status,
+        "status_name": STATUSES.get(request.status, request.status),
+        "claimed_by": request.claimed_by,
+        "created_at": created.isoformat(),
+        "waiting_seconds": int((now - created).total_seconds()),
+    }
+
+
+def conversation(tracker: dict) -> list[dict]:
+    """The tracker's messages as the agent reads them: masked, agents' words told apart."""
+    lines, last_action = [], None
+    for event in tracker.get("events") or []:
+        kind = event.get("event")
+        if kind == "action":
+            last_action = event.get("name")
+        elif kind in ("user", "bot") and (event.get("text") or "").strip():
+            text = event["text"]
+            if kind == "user" and text.startswith("/"):
+                continue  # a button's payload: the button's words were shown, not this
+            who = "citizen" if kind == "user" else "agent" if last_action == "action_relay_agent_message" else "bot"
+            lines.append({"who": who, "text": mask_text(text), "at": event.get("timestamp")})
+    return lines
+
+
+def ranking(tracker: dict) -> list[dict]:
+    parse = (tracker.get("latest_message") or {}).get("intent_ranking") or []
+    return [{"intent": r.get("name"), "confidence": round(float(r.get("confidence") or 0), 3)} for r in parse[:5]]
+
+
+def slots(tracker: dict) -> dict:
+    filled = tracker.get("slots") or {}
+    return {k: mask_text(str(v)) for k, v in filled.items() if v not in (None, "", [], {}) and k not in INTERNAL_SLOTS}
+
+
+def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa: ANN001
+    """`staff(*roles)`: console/staff.py's guard (session, role, CSRF)."""
+    bp = Blueprint("handoffs", url_prefix="/staff/api/handoffs")
+
+    async def found(request_id: int) -> handoff.HandoffRequest | None:
+        return await asyncio.to_thread(handoff.get, request_id)
+
+    def refuse(status: int, code: str, message: str) -> HTTPResponse:
+        return response.json({"error": code, "message": message}, status=status, headers={"Cache-Control": "no-store"})
+
+    async def audited(request: Request, session: StaffSession, action: str, ticket: str, detail: dict) -> None:
+        await asyncio.to_thread(audit.record, session.user.username, action, ticket, detail, request.ip or "")
+
+    @bp.get("/")
+    @staff("agent", "supervisor")
+    async def queue(_request: Request, _session: StaffSession) -> HTTPResponse:
+        now = datetime.now(timezone.utc)
+        rows = await asyncio.to_thread(handoff.inbox)
+        return response.json({"requests": [_summary(r, now) for r in rows]}, headers={"Cache-Control": "no-store"})
+
+    @bp.get("/<request_id:int>")
+    @staff("agent", "supervisor")
+    async def detail(_request: Request, _session: StaffSession, request_id: int) -> HTTPResponse:
+        row = await found(request_id)
+        if row is None:
+            return refuse(404, "not_found", "没有这条转人工记录。")
+        body = _summary(row, datetime.now(timezone.utc))
+        try:
+            tracker = await rasa.tracker(row.sender_id)
+            body |= {"conversation": conversation(tracker), "slots": slots(tracker), "ranking": ranking(tracker)}
+        except httpx.HTTPError:
+            body |= {
+                "conversation": row.transcript,
+                "slots": {},
+                "ranking": [],
+                "note": "对话服务暂时无法连接，显示的是登记时的记录。",
+            }
+        return response.json(body, headers={"Cache-Control": "no-store"})
+
+    @bp.post("/<request_id:int>/claim")
+    @staff("agent", "supervisor")
+    async def claim(request: Request, session: StaffSession, request_id: int) -> HTTPResponse:
+        row = await found(request_id)
+        if row is None:
+            return refuse(404, "not_found", "没有这条转人工记录。")
+        if not await asyncio.to_thread(handoff.claim, request_id, session.user.username):
+            return refuse(409, "taken", "这条记录已经有人接入或已结束。")
+        try:
+            await rasa.pause(row.sender_id)
+            await rasa.say(row.sender_id, AGENT_JOINED.format(name=f"（工号 {session.user.username}）"))
+        except httpx.HTTPError:
+            return refuse(503, "rasa_unavailable", "已接入，但暂时无法通知群众，请稍后发送第一条消息。")
+        await audited(request, session, "handoff_claim", row.ticket, {})
+        return response.json({"claimed": True})
+
+    @bp.post("/<request_id:int>/reply")
+    @staff("agent", "supervisor")
+    async def reply(request: Request, session: StaffSession, request_id: int) -> HTTPResponse:
+        row = await found(request_id)
+        if row is None:
+            return refuse(404, "not_found", "没有这条转人工记录。")
+        if row.status != "claimed" or (row.claimed_by != session.user.username and not session.user.has("supervisor")):
+            return refuse(409, "not_yours", "请先接入这条记录再回复。")
+        text = str((request.json or {}).get("text") or "").strip() if isinstance(request.json, dict) else ""
+        if not 0 < len(text) <= MAX_REPLY:
+            return refuse(422, "invalid", f"回复不能为空，也不能超过{MAX_REPLY}字。")
+        try:
+            sent = await rasa.say(row.sender_id, text)
+        except httpx.HTTPError:
+            return refuse(503, "rasa_unavailable", "消息没有发出去，请稍后重试。")
+        await asyncio.to_thread(handoff.note_reply, request_id)
+        await audited(request, session, "handoff_reply", row.ticket, {"chars": len(text)})
+        return response.json({"sent": len(sent)})
+
+    @bp.post("/<request_id:int>/close")
+    @staff("agent", "supervisor")
+    async def close(request: Request, session: StaffSession, request_id: int) -> HTTPResponse:
+        row = await found(request_id)
+        outcome = str((request.json or {}).get("outcome") or "") if isinstance(request.json, dict) else ""
+        if row is None:
+            return refuse(404, "not_found", "没有这条转人工记录。")
+        if outcome not in handoff.OUTCOMES:
+            return refuse(422, "invalid", "请选择结束原因：" + "、".join(handoff.OUTCOMES.values()))
+        if row.claimed_by not in (None, session.user.username) and not session.user.has("supervisor"):
+            return refuse(409, "not_yours", "这条记录由其他工作人员处理。")
+        if not await asyncio.to_thread(handoff.close, request_id, outcome):
+            return refuse(409, "closed", "这条记录已经结束。")
+        try:
+            await rasa.resume(row.sender_id)
+            if outcome != "no_reply":
+                await rasa.say(row.sender_id, BACK_TO_BOT)
+        except httpx.HTTPError:
+            return refuse(503, "rasa_unavailable", "已结束，但暂时无法恢复智能助手，请稍后在对话服务恢复后重试。")
+        await audited(request, session, "handoff_close", row.ticket, {"outcome": outcome})
+        return response.json({"closed": True})
+
+    return bp
