@@ -3,6 +3,8 @@
     GET   /staff/api/handoffs              the queue: open and claimed requests, oldest first
     GET   /staff/api/handoffs/<id>         one request with the conversation (masked), its
                                            filled slots and the NLU's ranking of the last message
+    GET   /staff/api/handoffs/<id>/suggestions  the knowledge base's answers (with their source)
+                                           to the citizen's last question, and the canned replies
     POST  /staff/api/handoffs/<id>/claim   take it: the bot is paused, the citizen told who joined
     POST  /staff/api/handoffs/<id>/reply   {"text"}: said on the citizen's own channel, in the tracker
     POST  /staff/api/handoffs/<id>/close   {"outcome": "resolved" | "returned" | "no_reply"}: the
@@ -15,13 +17,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from pathlib import Path
 
 import httpx
+import yaml
 from sanic import Blueprint, Request, response
 from sanic.response import HTTPResponse
 
 from bot import handoff
 from bot.catalogue import load_catalogue
+from bot.knowledge.answering import answer_reply
+from bot.knowledge.retriever import get_retriever
 from bot.privacy import mask_identifier, mask_text
 from bot.rasa_api import RasaAPI
 from bot.staff.audit import AuditLog
@@ -32,6 +38,8 @@ CHANNELS = {"socketio": "网页", "wechat": "微信公众号", "miniprogram": "�
 REASONS = {"user_request": "主动转人工", "distress": "情绪困扰", "complaint": "投诉"}
 STATUSES = {"open": "待接入", "claimed": "处理中", "closed": "已结束"}
 MAX_REPLY = 1000
+CANNED_REPLIES = Path(__file__).resolve().parent / "canned_replies.yml"
+SUGGESTIONS = 3
 INTERNAL_SLOTS = {"agent_message", "session_started_metadata", "requested_slot", "application_active"}
 
 
@@ -72,6 +80,28 @@ def conversation(tracker: dict) -> list[dict]:
 def ranking(tracker: dict) -> list[dict]:
     parse = (tracker.get("latest_message") or {}).get("intent_ranking") or []
     return [{"intent": r.get("name"), "confidence": round(float(r.get("confidence") or 0), 3)} for r in parse[:5]]
+
+
+def last_question(tracker: dict) -> str | None:
+    """What the citizen last wrote in words (not a button's payload)."""
+    for event in reversed(tracker.get("events") or []):
+        text = (event.get("text") or "").strip() if event.get("event") == "user" else ""
+        if text and not text.startswith("/"):
+            return text
+    return None
+
+
+def canned_replies() -> list[str]:
+    return [str(line) for line in yaml.safe_load(CANNED_REPLIES.read_text(encoding="utf-8")) or []]
+
+
+def suggestions(question: str, service_code: str | None) -> list[dict]:
+    """The knowledge base's best answers, each as the bot would say it (excerpt and source)."""
+    result = get_retriever().search(question, k=SUGGESTIONS, service_code=service_code)
+    return [
+        {"title": hit.citation, "text": answer_reply(hit, question).text, "score": round(hit.score, 3)}
+        for hit in result.hits[:SUGGESTIONS]
+    ]
 
 
 def slots(tracker: dict) -> dict:
@@ -116,6 +146,23 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
                 "ranking": [],
                 "note": "对话服务暂时无法连接，显示的是登记时的记录。",
             }
+        return response.json(body, headers={"Cache-Control": "no-store"})
+
+    @bp.get("/<request_id:int>/suggestions")
+    @staff("agent", "supervisor")
+    async def suggested(_request: Request, _session: StaffSession, request_id: int) -> HTTPResponse:
+        row = await found(request_id)
+        if row is None:
+            return refuse(404, "not_found", "没有这条转人工记录。")
+        answers: list[dict] = []
+        question = None
+        try:
+            question = last_question(await rasa.tracker(row.sender_id))
+            if question:
+                answers = await asyncio.to_thread(suggestions, question, row.service_item)
+        except httpx.HTTPError:
+            pass  # the canned replies still help
+        body = {"question": mask_text(question) if question else None, "answers": answers, "canned": canned_replies()}
         return response.json(body, headers={"Cache-Control": "no-store"})
 
     @bp.post("/<request_id:int>/claim")

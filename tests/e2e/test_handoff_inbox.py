@@ -57,6 +57,13 @@ def test_a_widget_citizen_is_answered_by_an_agent_and_handed_back(stack):
         joined = web_chat.replies(citizen)[0]["text"]
         assert "已接入" in joined and agent.username in joined
 
+        citizen.emit("user_uttered", {"message": "社保卡丢了怎么补办"})
+        assert _silent(citizen, 2.0)
+        helps = agent.call("GET", f"/handoffs/{waiting['id']}/suggestions").json()
+        assert helps["question"] == "社保卡丢了怎么补办" and helps["canned"], helps
+        assert helps["answers"] and "社会保障卡" in helps["answers"][0]["title"], helps["answers"]
+        assert "来源" in helps["answers"][0]["text"] or "《" in helps["answers"][0]["text"]
+
         assert other.call("POST", f"/handoffs/{waiting['id']}/reply", json={"text": "我来"}).status_code == 409
         answer = "您好，社保卡补领需要先挂失，我帮您看一下。"
         started = time.monotonic()
@@ -107,6 +114,8 @@ def test_the_whole_loop_in_real_browsers(stack):
         widget.get_by_role("button", name="转人工", exact=True).click()
         widget.get_by_text("工作人员接入后", exact=False).first.wait_for(timeout=60_000)
         ticket = TICKET.search(widget.locator("ol").inner_text()).group(0)
+        widget.get_by_role("textbox").fill("社保卡丢了怎么补办")
+        widget.get_by_role("button", name="发送").click()
 
         desk = browser.new_page(viewport={"width": 1280, "height": 800})
         desk.goto(stack.console_url + "/staff/")
@@ -117,6 +126,7 @@ def test_the_whole_loop_in_real_browsers(stack):
         desk.get_by_role("cell", name=ticket).click()
         desk.get_by_role("button", name="接入").click()
         widget.get_by_text("已接入", exact=False).first.wait_for(timeout=30_000)
+        desk.locator("#help-answers button").first.wait_for(timeout=30_000)
         desk.get_by_label("回复群众").fill("您好，请问您要办理哪一项业务？")
         desk.get_by_role("button", name="发送").click()
         widget.get_by_text("您好，请问您要办理哪一项业务？").wait_for(timeout=30_000)

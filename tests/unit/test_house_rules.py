@@ -92,3 +92,12 @@ def test_the_generated_application_stories_are_current():
     spec.loader.exec_module(generator)
     committed = (ROOT / "tests" / "stories" / "test_application_stories.yml").read_text(encoding="utf-8")
     assert committed == generator.render(), "run `make stories` and commit the result"
+
+
+def test_the_canned_replies_survive_the_trackers_masking():
+    """An agent's words are stored masked like every message: a canned reply must not look like
+    personal data ("我是人工客服" reads as a name), or the conversation shows it mangled."""
+    from bot.privacy import mask_text
+
+    replies = yaml.safe_load((ROOT / "console" / "canned_replies.yml").read_text(encoding="utf-8"))
+    assert replies and all(mask_text(reply) == reply for reply in replies)

@@ -108,7 +108,7 @@
         var tr = el("tr", null, { class: "pick" + (q.id === chosen ? " chosen" : "") });
         [q.ticket, q.channel, q.service || "—", waited(q.waiting_seconds), q.status_name + (q.claimed_by ? "（" + q.claimed_by + "）" : "")]
           .forEach(function (v) { tr.appendChild(el("td", v)); });
-        tr.addEventListener("click", function () { chosen = q.id; loadInbox(); });
+        tr.addEventListener("click", function () { chosen = q.id; show("case-help", false); loadInbox(); });
         rows.appendChild(tr);
       });
       show("inbox-empty", r.data.requests.length === 0);
@@ -136,11 +136,40 @@
       $("case-slots").textContent = filled.length ? "已填信息：" + filled.map(function (k) { return k + "=" + c.slots[k]; }).join("；") : "";
       var mine = c.status === "claimed" && (c.claimed_by === me.username || has(me, "supervisor"));
       show("case-claim", c.status === "open");
+      if (mine && $("case-help").hidden) { loadHelp(); }
+      show("case-help", mine);
       show("case-reply", mine);
       show("case-close", c.status !== "closed" && (c.status === "open" || mine));
       show("case", true);
     });
   }
+  // Suggested answers (the knowledge base, with their source) and canned replies: a click puts
+  // one into the reply box, where the agent can change it before sending.
+  function loadHelp() {
+    api("GET", "/handoffs/" + chosen + "/suggestions").then(function (r) {
+      if (r.status !== 200) { return; }
+      $("help-question").textContent = r.data.question ? "（群众问：" + r.data.question + "）" : "";
+      fillPicks($("help-answers"), r.data.answers.map(function (a) { return { text: a.text, source: a.title }; }));
+      if (!r.data.answers.length) { $("help-answers").appendChild(el("li", "办事指南里没有找到与群众最近一句话相关的内容。", { class: "hint" })); }
+      fillPicks($("help-canned"), r.data.canned.map(function (t) { return { text: t }; }));
+    });
+  }
+  function fillPicks(list, items) {
+    list.textContent = "";
+    items.forEach(function (item) {
+      var li = el("li");
+      var button = el("button", item.text, { type: "button" });
+      if (item.source) { button.appendChild(el("span", "来源：" + item.source, { class: "source" })); }
+      button.addEventListener("click", function () {
+        var box = $("case-reply").elements.text;
+        box.value = item.text;
+        box.focus();
+      });
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+  }
+
   function act(path, body, done) {
     $("case-error").textContent = "";
     api("POST", "/handoffs/" + chosen + path, body).then(function (r) {
