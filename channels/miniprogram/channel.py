@@ -11,6 +11,8 @@ see channels/miniprogram/settings.py). JSON in, JSON out; TLS is terminated in f
          → 200 {"uploads": ["<ref>", ...]}
     POST /webhooks/miniprogram/webhook  Authorization: Bearer <token>, {"uploads": ["<ref>", ...]}
          → 200 {"messages": [...]}
+    GET  /webhooks/miniprogram/messages Authorization: Bearer <token> → 200 {"messages": [...]}:
+         what arrived outside a turn (an agent's words in a handoff); poll while the chat is open
     POST /webhooks/miniprogram/subscriptions  Authorization: Bearer <token>, the result of
          wx.requestSubscribeMessage {"<templateId>": "accept", ...} → 200 {"message": "..."}
     GET  /webhooks/miniprogram/         → {"status": "ok"}
@@ -56,6 +58,7 @@ from bot.privacy import mask_identifier
 from channels.file_upload import UploadRefused, stage_files
 from channels.http_body import read_body
 from channels.miniprogram import texts
+from channels.miniprogram.mailbox import Mailbox, MailboxOutput
 from channels.miniprogram.render import button_payloads, render_messages
 from channels.miniprogram.sessions import Session, SessionProblem, SessionStore
 from channels.miniprogram.settings import MiniProgramSettings
@@ -82,6 +85,7 @@ _CODE_REJECTED = frozenset({40029, 40163, 41008})  # invalid, already used, miss
 _LOGIN_ERRORS = {45011: (429, "login_rate_limited"), 40226: (403, "login_refused")}
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+NO_REPLY_MESSAGE = {"type": "text", "text": texts.NO_REPLY}
 _dumps = partial(json.dumps, ensure_ascii=False)
 
 
@@ -153,12 +157,25 @@ class MiniProgramInput(InputChannel):
         # wx.uploadFile sends one file a request: nine pages of a material are nine requests
         self.upload_rate = MessageRate(limit=self.rate.limit * uploads.MAX_FILES_PER_MESSAGE)
         self._turns: set[asyncio.Task] = set()
+        self.mailbox = Mailbox()
         logger.info("miniprogram: channel ready (API %s)", settings.api_base)
+
+    def get_output_channel(self) -> MailboxOutput:
+        """Where Rasa's messages outside a turn go (an agent's words): the user's mailbox."""
+        return MailboxOutput(self.mailbox)
 
     # ---- HTTP ---------------------------------------------------------------------------
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         routes = Blueprint(f"miniprogram_webhook_{type(self).__name__}", inspect.getmodule(self).__name__)
+
+        @routes.route("/messages", methods=["GET"])
+        async def messages(request: Request) -> HTTPResponse:
+            try:
+                session = self._authenticate(request)
+            except _Refused as refused:
+                return _error(refused)
+            return _json({"messages": self.mailbox.take(SENDER_PREFIX + session.openid)})
 
         @routes.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
@@ -297,7 +314,11 @@ class MiniProgramInput(InputChannel):
         turn = asyncio.ensure_future(self._run_turn(session.openid, text, on_new_message))
         self._turns.add(turn)
         turn.add_done_callback(self._turns.discard)
-        return _json({"messages": await asyncio.shield(turn)})
+        answered = await asyncio.shield(turn)
+        waiting = self.mailbox.take(SENDER_PREFIX + session.openid)
+        if waiting and answered == [NO_REPLY_MESSAGE]:
+            answered = []  # a paused conversation: the agent's words are the answer
+        return _json({"messages": waiting + answered})
 
     def _text(self, data: dict[str, Any]) -> str:
         """What the dialogue is told: the citizen's words, or that their uploaded files arrived."""
@@ -341,5 +362,5 @@ class MiniProgramInput(InputChannel):
             # Rasa swallows a failing custom action (it only logs it): an empty turn is how an
             # unreachable action server shows. Every user message deserves an answer.
             logger.warning("miniprogram: the dialogue gave no reply to %s", mask_identifier(openid))
-            return [{"type": "text", "text": texts.NO_REPLY}]
+            return [NO_REPLY_MESSAGE]
         return rendered

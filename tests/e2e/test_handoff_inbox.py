@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 
+import httpx
 import pytest
 import socketio
 
@@ -136,3 +137,33 @@ def test_the_whole_loop_in_real_browsers(stack):
         citizen.screenshot(path=str(OUTPUT / "widget-agent-reply.png"))
         desk.get_by_role("button", name="结束并交回智能助手").click()
         widget.get_by_text("由我继续为您服务", exact=False).first.wait_for(timeout=30_000)
+
+
+def test_a_mini_program_user_fetches_the_agents_words_from_the_mailbox(stack):
+    agent = new_staff(stack, "agent")
+    login = httpx.post(f"{stack.rasa_url}/webhooks/miniprogram/login", json={"code": "handoff.1"}, timeout=30)
+    auth = {"Authorization": f"Bearer {login.json()['token']}"}
+
+    def say(text: str) -> str:
+        answer = httpx.post(
+            f"{stack.rasa_url}/webhooks/miniprogram/webhook", headers=auth, json={"message": text}, timeout=60
+        )
+        assert answer.status_code == 200, answer.text
+        return " ".join(m.get("text") or "" for m in answer.json()["messages"])
+
+    ticket = TICKET.search(say("转人工")).group(0)
+    request = _request(agent, ticket)
+    assert request["channel"] == "微信小程序"
+    assert agent.call("POST", f"/handoffs/{request['id']}/claim").status_code == 200
+    answer = "您好，请问要办理哪一件事？"
+    assert agent.call("POST", f"/handoffs/{request['id']}/reply", json={"text": answer}).status_code == 200
+    fetched = httpx.get(f"{stack.rasa_url}/webhooks/miniprogram/messages", headers=auth, timeout=10).json()
+    assert [m["text"] for m in fetched["messages"]][-1] == answer and "已接入" in fetched["messages"][0]["text"]
+    assert httpx.get(f"{stack.rasa_url}/webhooks/miniprogram/messages", headers=auth, timeout=10).json() == {
+        "messages": []
+    }
+    assert httpx.get(f"{stack.rasa_url}/webhooks/miniprogram/messages", timeout=10).status_code == 401
+    assert agent.call("POST", f"/handoffs/{request['id']}/close", json={"outcome": "resolved"}).status_code == 200
+    assert "由我继续为您服务" in " ".join(
+        m["text"] for m in httpx.get(f"{stack.rasa_url}/webhooks/miniprogram/messages", headers=auth).json()["messages"]
+    )
