@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from functools import wraps
 from pathlib import Path
 
 import httpx
@@ -113,11 +114,20 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
     """`staff(*roles)`: console/staff.py's guard (session, role, CSRF)."""
     bp = Blueprint("handoffs", url_prefix="/staff/api/handoffs")
 
-    async def found(request_id: int) -> handoff.HandoffRequest | None:
-        return await asyncio.to_thread(handoff.get, request_id)
-
     def refuse(status: int, code: str, message: str) -> HTTPResponse:
         return response.json({"error": code, "message": message}, status=status, headers={"Cache-Control": "no-store"})
+
+    def one_request(handler):  # noqa: ANN001, ANN202
+        """The route's request by its id in the path, or 404."""
+
+        @wraps(handler)
+        async def loaded(request: Request, session: StaffSession, request_id: int) -> HTTPResponse:
+            row = await asyncio.to_thread(handoff.get, request_id)
+            if row is None:
+                return refuse(404, "not_found", "没有这条转人工记录。")
+            return await handler(request, session, row)
+
+        return loaded
 
     async def audited(request: Request, session: StaffSession, action: str, ticket: str, detail: dict) -> None:
         await asyncio.to_thread(audit.record, session.user.username, action, ticket, detail, request.ip or "")
@@ -131,10 +141,8 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
 
     @bp.get("/<request_id:int>")
     @staff("agent", "supervisor")
-    async def detail(_request: Request, _session: StaffSession, request_id: int) -> HTTPResponse:
-        row = await found(request_id)
-        if row is None:
-            return refuse(404, "not_found", "没有这条转人工记录。")
+    @one_request
+    async def detail(_request: Request, _session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
         body = _summary(row, datetime.now(timezone.utc))
         try:
             tracker = await rasa.tracker(row.sender_id)
@@ -150,10 +158,8 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
 
     @bp.get("/<request_id:int>/suggestions")
     @staff("agent", "supervisor")
-    async def suggested(_request: Request, _session: StaffSession, request_id: int) -> HTTPResponse:
-        row = await found(request_id)
-        if row is None:
-            return refuse(404, "not_found", "没有这条转人工记录。")
+    @one_request
+    async def suggested(_request: Request, _session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
         answers: list[dict] = []
         question = None
         try:
@@ -167,11 +173,9 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
 
     @bp.post("/<request_id:int>/claim")
     @staff("agent", "supervisor")
-    async def claim(request: Request, session: StaffSession, request_id: int) -> HTTPResponse:
-        row = await found(request_id)
-        if row is None:
-            return refuse(404, "not_found", "没有这条转人工记录。")
-        if not await asyncio.to_thread(handoff.claim, request_id, session.user.username):
+    @one_request
+    async def claim(request: Request, session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
+        if not await asyncio.to_thread(handoff.claim, row.id, session.user.username):
             return refuse(409, "taken", "这条记录已经有人接入或已结束。")
         try:
             await rasa.pause(row.sender_id)
@@ -183,10 +187,8 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
 
     @bp.post("/<request_id:int>/reply")
     @staff("agent", "supervisor")
-    async def reply(request: Request, session: StaffSession, request_id: int) -> HTTPResponse:
-        row = await found(request_id)
-        if row is None:
-            return refuse(404, "not_found", "没有这条转人工记录。")
+    @one_request
+    async def reply(request: Request, session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
         if row.status != "claimed" or (row.claimed_by != session.user.username and not session.user.has("supervisor")):
             return refuse(409, "not_yours", "请先接入这条记录再回复。")
         text = str((request.json or {}).get("text") or "").strip() if isinstance(request.json, dict) else ""
@@ -196,22 +198,20 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
             sent = await rasa.say(row.sender_id, text)
         except httpx.HTTPError:
             return refuse(503, "rasa_unavailable", "消息没有发出去，请稍后重试。")
-        await asyncio.to_thread(handoff.note_reply, request_id)
+        await asyncio.to_thread(handoff.note_reply, row.id)
         await audited(request, session, "handoff_reply", row.ticket, {"chars": len(text)})
         return response.json({"sent": len(sent)})
 
     @bp.post("/<request_id:int>/close")
     @staff("agent", "supervisor")
-    async def close(request: Request, session: StaffSession, request_id: int) -> HTTPResponse:
-        row = await found(request_id)
+    @one_request
+    async def close(request: Request, session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
         outcome = str((request.json or {}).get("outcome") or "") if isinstance(request.json, dict) else ""
-        if row is None:
-            return refuse(404, "not_found", "没有这条转人工记录。")
         if outcome not in handoff.OUTCOMES:
             return refuse(422, "invalid", "请选择结束原因：" + "、".join(handoff.OUTCOMES.values()))
         if row.claimed_by not in (None, session.user.username) and not session.user.has("supervisor"):
             return refuse(409, "not_yours", "这条记录由其他工作人员处理。")
-        if not await asyncio.to_thread(handoff.close, request_id, outcome):
+        if not await asyncio.to_thread(handoff.close, row.id, outcome):
             return refuse(409, "closed", "这条记录已经结束。")
         try:
             await rasa.resume(row.sender_id)
