@@ -24,6 +24,7 @@ from bot.safety import in_crisis, runaround, still_hopeless
 from bot.service_hours import service_hours, spoken
 from bot.settings import settings
 from bot.words import (
+    BACK_TO_BOT,
     HANDOFF_FAILED,
     complaint_reply,
     distress_reply,
@@ -148,6 +149,8 @@ class ActionSessionStart(Action):
 
 
 AGENT_MESSAGE_SLOT = "agent_message"
+AGENT_PREFIX = "【人工客服】"
+"""Before an agent's words on every channel: the citizen knows a person is writing, not the bot."""
 
 
 class ActionRelayAgentMessage(Action):
@@ -162,5 +165,7 @@ class ActionRelayAgentMessage(Action):
     ) -> list[dict[str, Any]]:
         text = tracker.get_slot(AGENT_MESSAGE_SLOT)
         if isinstance(text, str) and text.strip():
-            dispatcher.utter_message(text=text.strip())
+            # the hand-back sentence is the bot's own ("由我继续为您服务"), not the agent's
+            own = text.strip() == BACK_TO_BOT
+            dispatcher.utter_message(text=text.strip() if own else AGENT_PREFIX + text.strip())
         return [SlotSet(AGENT_MESSAGE_SLOT, None)]

@@ -137,7 +137,7 @@ def handoff_after_hours(ticket: str, when: str) -> str:
     )
 
 
-AGENT_JOINED = "人工客服{name}已接入，请直接说明您的情况。"
+AGENT_JOINED = "工作人员{name}已接入，请直接说明您的情况。"
 BACK_TO_BOT = "人工客服已结束本次服务。接下来由我继续为您服务，还有什么需要办理或咨询的，请直接告诉我。"
 
 

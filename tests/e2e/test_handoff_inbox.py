@@ -69,10 +69,10 @@ def test_a_widget_citizen_is_answered_by_an_agent_and_handed_back(stack):
         answer = "您好，社保卡补领需要先挂失，我帮您看一下。"
         started = time.monotonic()
         assert agent.call("POST", f"/handoffs/{waiting['id']}/reply", json={"text": answer}).status_code == 200
-        assert web_chat.replies(citizen)[0]["text"] == answer
+        assert web_chat.replies(citizen)[0]["text"] == "【人工客服】" + answer
         assert time.monotonic() - started < 10
         events = stack.tracker(sender)["events"]
-        relayed = [e for e in events if e.get("event") == "bot" and e.get("text") == answer]
+        relayed = [e for e in events if e.get("event") == "bot" and e.get("text") == "【人工客服】" + answer]
         assert relayed, "the agent's words are in the tracker (kept masked like every message)"
 
         closed = agent.call("POST", f"/handoffs/{waiting['id']}/close", json={"outcome": "returned"})
@@ -96,9 +96,9 @@ def test_a_wechat_user_gets_the_agents_words_through_the_customer_service_api(st
     answer = "您好，请问营业执照是哪一年办的？"
     assert agent.call("POST", f"/handoffs/{request['id']}/reply", json={"text": answer}).status_code == 200
     deadline = time.monotonic() + 30
-    while answer not in user._received() and time.monotonic() < deadline:
+    while "【人工客服】" + answer not in user._received() and time.monotonic() < deadline:
         time.sleep(0.3)
-    assert answer in user._received()
+    assert "【人工客服】" + answer in user._received()
     assert agent.call("POST", f"/handoffs/{request['id']}/close", json={"outcome": "resolved"}).status_code == 200
 
 
@@ -130,7 +130,7 @@ def test_the_whole_loop_in_real_browsers(stack):
         desk.locator("#help-answers button").first.wait_for(timeout=30_000)
         desk.get_by_label("回复群众").fill("您好，请问您要办理哪一项业务？")
         desk.get_by_role("button", name="发送").click()
-        widget.get_by_text("您好，请问您要办理哪一项业务？").wait_for(timeout=30_000)
+        widget.get_by_text("【人工客服】您好，请问您要办理哪一项业务？").wait_for(timeout=30_000)
         desk.locator("#case-lines .agent").filter(has_text="哪一项业务").wait_for(timeout=15_000)
         desk.evaluate("window.scrollTo(0, 0)")
         desk.screenshot(path=str(OUTPUT / "staff-handoff-conversation.png"))
@@ -158,7 +158,8 @@ def test_a_mini_program_user_fetches_the_agents_words_from_the_mailbox(stack):
     answer = "您好，请问要办理哪一件事？"
     assert agent.call("POST", f"/handoffs/{request['id']}/reply", json={"text": answer}).status_code == 200
     fetched = httpx.get(f"{stack.rasa_url}/webhooks/miniprogram/messages", headers=auth, timeout=10).json()
-    assert [m["text"] for m in fetched["messages"]][-1] == answer and "已接入" in fetched["messages"][0]["text"]
+    assert [m["text"] for m in fetched["messages"]][-1] == "【人工客服】" + answer
+    assert "已接入" in fetched["messages"][0]["text"]
     assert httpx.get(f"{stack.rasa_url}/webhooks/miniprogram/messages", headers=auth, timeout=10).json() == {
         "messages": []
     }
