@@ -16,6 +16,7 @@ Only the agent who claimed a request (or a supervisor) writes in it. Every act i
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timezone
 from functools import wraps
 from pathlib import Path
@@ -34,6 +35,7 @@ from bot.rasa_api import RasaAPI
 from bot.staff.audit import AuditLog
 from bot.staff.sessions import StaffSession
 from bot.words import AGENT_JOINED, BACK_TO_BOT
+from channels.wechat.state import CS_MESSAGES_PER_WINDOW, CS_WINDOW_SECONDS
 
 CHANNELS = {"socketio": "网页", "wechat": "微信公众号", "miniprogram": "微信小程序", "rest": "接口"}
 REASONS = {"user_request": "主动转人工", "distress": "情绪困扰", "complaint": "投诉"}
@@ -103,6 +105,22 @@ def suggestions(question: str, service_code: str | None) -> list[dict]:
         {"title": hit.citation, "text": answer_reply(hit, question).text, "score": round(hit.score, 3)}
         for hit in result.hits[:SUGGESTIONS]
     ]
+
+
+def wechat_allowance(tracker: dict, now: float) -> str | None:
+    """Why WeChat would not take one more customer-service message now, or None: it allows
+    CS_MESSAGES_PER_WINDOW of them after each message of the citizen, within 48 hours of it.
+    Said to the agent before sending, since a refused message would vanish in the channel. The
+    bot's own answer to that message counts too (it may have gone out as one): better one
+    message early than one lost."""
+    events = tracker.get("events") or []
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
+    if last_user is None or now - float(events[last_user].get("timestamp") or 0) > CS_WINDOW_SECONDS:
+        return "群众超过48小时没有发消息，微信不允许再主动发送，请改为电话联系。"
+    since = sum(1 for e in events[last_user + 1 :] if e.get("event") == "bot")
+    if since >= CS_MESSAGES_PER_WINDOW:
+        return f"微信规定：群众每发一条消息，最多回复{CS_MESSAGES_PER_WINDOW}条。请等群众回复后再发送。"
+    return None
 
 
 def slots(tracker: dict) -> dict:
@@ -195,6 +213,10 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
         if not 0 < len(text) <= MAX_REPLY:
             return refuse(422, "invalid", f"回复不能为空，也不能超过{MAX_REPLY}字。")
         try:
+            if row.channel == "wechat":
+                blocked = wechat_allowance(await rasa.tracker(row.sender_id), time.time())
+                if blocked:
+                    return refuse(409, "wechat_limit", blocked)
             sent = await rasa.say(row.sender_id, text)
         except httpx.HTTPError:
             return refuse(503, "rasa_unavailable", "消息没有发出去，请稍后重试。")

@@ -99,6 +99,14 @@ def test_a_wechat_user_gets_the_agents_words_through_the_customer_service_api(st
     while "【人工客服】" + answer not in user._received() and time.monotonic() < deadline:
         time.sleep(0.3)
     assert "【人工客服】" + answer in user._received()
+    # after one message of the citizen WeChat takes five: counted with the bot's own answer to it
+    # (which may have gone out as one), the join, this reply and two more
+    for i in range(2):
+        assert agent.call("POST", f"/handoffs/{request['id']}/reply", json={"text": f"第{i}条"}).status_code == 200
+    limited = agent.call("POST", f"/handoffs/{request['id']}/reply", json={"text": "第六条"})
+    assert limited.status_code == 409 and "请等群众回复后再发送" in limited.json()["message"]
+    user._push("<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[好的]]></Content>")
+    assert agent.call("POST", f"/handoffs/{request['id']}/reply", json={"text": "收到"}).status_code == 200
     assert agent.call("POST", f"/handoffs/{request['id']}/close", json={"outcome": "resolved"}).status_code == 200
 
 
