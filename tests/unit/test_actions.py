@@ -147,7 +147,7 @@ def test_handoff_failure_still_gives_the_hotline(dispatcher, monkeypatch):
     [
         ("distress", "活着真没意思", "distress", ("12356", "110", "120", "A01")),
         ("complain", "我想投诉窗口", "complaint", ("投诉已经登记", "好差评", "A01")),
-        ("request_human", "转人工", "user_request", ("已为您登记转人工服务",)),
+        ("request_human", "转人工", "user_request", ("已为您转人工服务", "您是下一位")),
     ],
 )
 def test_a_handoff_says_what_its_reason_needs_and_records_the_reason(
@@ -155,13 +155,31 @@ def test_a_handoff_says_what_its_reason_needs_and_records_the_reason(
 ):
     import actions.handoff as handoff_module
     from bot import handoff
+    from bot.service_hours import ServiceHours
 
     monkeypatch.setattr(handoff_module, "record_handoff", lambda **kw: handoff.record_handoff(db_url=tmp_db_url, **kw))
+    monkeypatch.setattr(handoff_module, "service_hours", lambda: ServiceHours.parse("每天 0:00—24:00"))
     run(ActionHandoffToHuman(), dispatcher, make_tracker(intent, text))
     reply = dispatcher.messages[0]["text"]
     assert all(part in reply for part in said), reply
     [request] = open_requests(tmp_db_url)
     assert request.reason == reason and request.ticket in reply
+
+
+@pytest.mark.parametrize("hours, paused", [("每天 0:00—24:00", True), ("每天 0:00—0:00", False)])
+def test_a_request_waits_silently_in_hours_and_hears_when_out_of_them(
+    dispatcher, tmp_db_url, monkeypatch, hours, paused
+):
+    import actions.handoff as handoff_module
+    from bot import handoff
+    from bot.service_hours import ServiceHours
+
+    monkeypatch.setattr(handoff_module, "record_handoff", lambda **kw: handoff.record_handoff(db_url=tmp_db_url, **kw))
+    monkeypatch.setattr(handoff_module, "service_hours", lambda: ServiceHours.parse(hours))
+    events = run(ActionHandoffToHuman(), dispatcher, make_tracker("request_human", "转人工"))
+    reply = dispatcher.messages[0]["text"]
+    assert any(e.get("event") == "pause" for e in events) is paused
+    assert ("您是下一位" in reply) is paused and ("最早会在" in reply) is not paused, reply
 
 
 def test_distress_hears_the_crisis_lines_even_when_the_handoff_fails(dispatcher, monkeypatch):
