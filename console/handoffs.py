@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse
 
 from bot import handoff
 from bot.catalogue import load_catalogue
+from bot.db import as_utc
 from bot.knowledge.answering import answer_reply
 from bot.knowledge.retriever import get_retriever
 from bot.privacy import mask_identifier, mask_text
@@ -47,7 +48,7 @@ INTERNAL_SLOTS = {"agent_message", "session_started_metadata", "requested_slot",
 
 
 def _summary(request: handoff.HandoffRequest, now: datetime) -> dict:
-    created = request.created_at if request.created_at.tzinfo else request.created_at.replace(tzinfo=timezone.utc)
+    created = as_utc(request.created_at)
     item = load_catalogue().get(request.service_item or "")
     return {
         "id": request.id,

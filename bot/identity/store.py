@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, Engine, String, delete
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, get_engine, session_factory
+from bot.db import Base, as_utc, get_engine, session_factory
 from bot.notices.store import remember
 from bot.portal_client.models import PortalToken
 from bot.privacy import mask_name
@@ -44,11 +44,6 @@ class BoundIdentity:
     token: str
     token_expires_at: datetime
     bound_at: datetime
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored here is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _now() -> datetime:
@@ -95,7 +90,7 @@ class IdentityStore:
             if row is None:
                 return None
             token = self._sealer.unseal(row.token)
-            if not isinstance(token, str) or _utc(row.token_expires_at) <= _now():
+            if not isinstance(token, str) or as_utc(row.token_expires_at) <= _now():
                 session.delete(row)
                 return None
             return BoundIdentity(
@@ -103,8 +98,8 @@ class IdentityStore:
                 row.subject_type,
                 row.display_name_masked,
                 token,
-                _utc(row.token_expires_at),
-                _utc(row.bound_at),
+                as_utc(row.token_expires_at),
+                as_utc(row.bound_at),
             )
 
     def forget(self, sender_id: str) -> bool:

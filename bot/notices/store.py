@@ -23,7 +23,7 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.db import Base, session_factory
+from bot.db import Base, as_utc, session_factory
 from bot.notices.kinds import KINDS
 
 PUSHED_CHANNELS = ("wechat", "miniprogram")
@@ -126,12 +126,10 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def _notice(row: CaseNotice) -> Notice:
-    return Notice(row.portal_id, row.kind, row.status, row.application_no, row.service_name, row.message, _utc(row.at))
+    return Notice(
+        row.portal_id, row.kind, row.status, row.application_no, row.service_name, row.message, as_utc(row.at)
+    )
 
 
 def remember(session: Session, subject_ref: str, sender_id: str, channel: str) -> None:
@@ -374,4 +372,4 @@ def _parse(notice: dict) -> CaseNotice:
         raise ValueError("not a notice: kind or subject")
     if not all(isinstance(value, str) and 0 < len(value) <= LIMITS[name] for name, value in fields.items()):
         raise ValueError("not a notice: fields")
-    return CaseNotice(portal_id=portal_id, subject_ref=ref, at=_utc(at), received_at=_now(), **fields)
+    return CaseNotice(portal_id=portal_id, subject_ref=ref, at=as_utc(at), received_at=_now(), **fields)

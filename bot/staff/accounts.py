@@ -20,7 +20,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Integer, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, session_factory
+from bot.db import Base, as_utc, session_factory
 
 ROLES = {
     "agent": "坐席",
@@ -94,10 +94,6 @@ class LoginRefused(Exception):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def staff_user(row: StaffUserRow) -> StaffUser:

@@ -11,8 +11,7 @@ from datetime import datetime, timezone
 from sqlalchemy import JSON, DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, session_factory
-from bot.staff.accounts import as_utc
+from bot.db import Base, as_utc, session_factory
 
 
 class StaffAuditRow(Base):

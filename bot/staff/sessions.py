@@ -17,9 +17,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import DateTime, ForeignKey, String, delete
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, session_factory
+from bot.db import Base, as_utc, session_factory
 from bot.settings import settings
-from bot.staff.accounts import StaffUser, StaffUserRow, as_utc, staff_user
+from bot.staff.accounts import StaffUser, StaffUserRow, staff_user
 
 
 class StaffSessionRow(Base):
