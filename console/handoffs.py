@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 import yaml
-from sanic import Blueprint, Request, response
+from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from bot import handoff
@@ -37,6 +37,7 @@ from bot.staff.audit import AuditLog
 from bot.staff.sessions import StaffSession
 from bot.words import AGENT_JOINED, BACK_TO_BOT
 from channels.wechat.state import CS_MESSAGES_PER_WINDOW, CS_WINDOW_SECONDS
+from console.answers import private_json, refusal
 
 CHANNELS = {"socketio": "网页", "wechat": "微信公众号", "miniprogram": "微信小程序", "rest": "接口"}
 REASONS = {"user_request": "主动转人工", "distress": "情绪困扰", "complaint": "投诉"}
@@ -133,9 +134,6 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
     """`staff(*roles)`: console/staff.py's guard (session, role, CSRF)."""
     bp = Blueprint("handoffs", url_prefix="/staff/api/handoffs")
 
-    def refuse(status: int, code: str, message: str) -> HTTPResponse:
-        return response.json({"error": code, "message": message}, status=status, headers={"Cache-Control": "no-store"})
-
     def one_request(handler):  # noqa: ANN001, ANN202
         """The route's request by its id in the path, or 404."""
 
@@ -143,7 +141,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
         async def loaded(request: Request, session: StaffSession, request_id: int) -> HTTPResponse:
             row = await asyncio.to_thread(handoff.get, request_id)
             if row is None:
-                return refuse(404, "not_found", "没有这条转人工记录。")
+                return refusal(404, "not_found", "没有这条转人工记录。")
             return await handler(request, session, row)
 
         return loaded
@@ -156,7 +154,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
     async def queue(_request: Request, _session: StaffSession) -> HTTPResponse:
         now = datetime.now(timezone.utc)
         rows = await asyncio.to_thread(handoff.inbox)
-        return response.json({"requests": [_summary(r, now) for r in rows]}, headers={"Cache-Control": "no-store"})
+        return private_json({"requests": [_summary(r, now) for r in rows]})
 
     @bp.get("/<request_id:int>")
     @staff("agent", "supervisor")
@@ -173,7 +171,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
                 "ranking": [],
                 "note": "对话服务暂时无法连接，显示的是登记时的记录。",
             }
-        return response.json(body, headers={"Cache-Control": "no-store"})
+        return private_json(body)
 
     @bp.get("/<request_id:int>/suggestions")
     @staff("agent", "supervisor")
@@ -188,42 +186,42 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
         except httpx.HTTPError:
             pass  # the canned replies still help
         body = {"question": mask_text(question) if question else None, "answers": answers, "canned": canned_replies()}
-        return response.json(body, headers={"Cache-Control": "no-store"})
+        return private_json(body)
 
     @bp.post("/<request_id:int>/claim")
     @staff("agent", "supervisor")
     @one_request
     async def claim(request: Request, session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
         if not await asyncio.to_thread(handoff.claim, row.id, session.user.username):
-            return refuse(409, "taken", "这条记录已经有人接入或已结束。")
+            return refusal(409, "taken", "这条记录已经有人接入或已结束。")
         try:
             await rasa.pause(row.sender_id)
             await rasa.say(row.sender_id, AGENT_JOINED.format(name=f"（工号 {session.user.username}）"))
         except httpx.HTTPError:
-            return refuse(503, "rasa_unavailable", "已接入，但暂时无法通知群众，请稍后发送第一条消息。")
+            return refusal(503, "rasa_unavailable", "已接入，但暂时无法通知群众，请稍后发送第一条消息。")
         await audited(request, session, "handoff_claim", row.ticket, {})
-        return response.json({"claimed": True})
+        return private_json({"claimed": True})
 
     @bp.post("/<request_id:int>/reply")
     @staff("agent", "supervisor")
     @one_request
     async def reply(request: Request, session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
         if row.status != "claimed" or (row.claimed_by != session.user.username and not session.user.has("supervisor")):
-            return refuse(409, "not_yours", "请先接入这条记录再回复。")
+            return refusal(409, "not_yours", "请先接入这条记录再回复。")
         text = str((request.json or {}).get("text") or "").strip() if isinstance(request.json, dict) else ""
         if not 0 < len(text) <= MAX_REPLY:
-            return refuse(422, "invalid", f"回复不能为空，也不能超过{MAX_REPLY}字。")
+            return refusal(422, "invalid", f"回复不能为空，也不能超过{MAX_REPLY}字。")
         try:
             if row.channel == "wechat":
                 blocked = wechat_allowance(await rasa.tracker(row.sender_id), time.time())
                 if blocked:
-                    return refuse(409, "wechat_limit", blocked)
+                    return refusal(409, "wechat_limit", blocked)
             sent = await rasa.say(row.sender_id, text)
         except httpx.HTTPError:
-            return refuse(503, "rasa_unavailable", "消息没有发出去，请稍后重试。")
+            return refusal(503, "rasa_unavailable", "消息没有发出去，请稍后重试。")
         await asyncio.to_thread(handoff.note_reply, row.id)
         await audited(request, session, "handoff_reply", row.ticket, {"chars": len(text)})
-        return response.json({"sent": len(sent)})
+        return private_json({"sent": len(sent)})
 
     @bp.post("/<request_id:int>/close")
     @staff("agent", "supervisor")
@@ -231,18 +229,18 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
     async def close(request: Request, session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
         outcome = str((request.json or {}).get("outcome") or "") if isinstance(request.json, dict) else ""
         if outcome not in handoff.OUTCOMES:
-            return refuse(422, "invalid", "请选择结束原因：" + "、".join(handoff.OUTCOMES.values()))
+            return refusal(422, "invalid", "请选择结束原因：" + "、".join(handoff.OUTCOMES.values()))
         if row.claimed_by not in (None, session.user.username) and not session.user.has("supervisor"):
-            return refuse(409, "not_yours", "这条记录由其他工作人员处理。")
+            return refusal(409, "not_yours", "这条记录由其他工作人员处理。")
         if not await asyncio.to_thread(handoff.close, row.id, outcome):
-            return refuse(409, "closed", "这条记录已经结束。")
+            return refusal(409, "closed", "这条记录已经结束。")
         try:
             await rasa.resume(row.sender_id)
             if outcome != "no_reply":
                 await rasa.say(row.sender_id, BACK_TO_BOT)
         except httpx.HTTPError:
-            return refuse(503, "rasa_unavailable", "已结束，但暂时无法恢复智能助手，请稍后在对话服务恢复后重试。")
+            return refusal(503, "rasa_unavailable", "已结束，但暂时无法恢复智能助手，请稍后在对话服务恢复后重试。")
         await audited(request, session, "handoff_close", row.ticket, {"outcome": outcome})
-        return response.json({"closed": True})
+        return private_json({"closed": True})
 
     return bp

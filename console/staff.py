@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from sanic import Blueprint, Request, response
+from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
 from bot.rasa_api import RasaAPI
@@ -33,6 +33,7 @@ from bot.staff.audit import AuditLog
 from bot.staff.sessions import StaffSession, StaffSessions
 from channels.rate import MessageRate
 from console import handoffs
+from console.answers import private_json, refusal
 
 COOKIE = "__Host-banshi_staff"
 CSRF_HEADER = "X-CSRF-Token"
@@ -40,14 +41,6 @@ MAX_BODY = 16 * 1024
 LOGINS_PER_MINUTE_PER_CLIENT = 20
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
-
-
-def _json(body: dict, status: int = 200) -> HTTPResponse:
-    return response.json(body, status=status, headers={"Cache-Control": "no-store"})
-
-
-def _refuse(status: int, code: str, message: str) -> HTTPResponse:
-    return _json({"error": code, "message": message}, status)
 
 
 def _body(request: Request) -> dict:
@@ -84,16 +77,16 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
             async def guarded(request: Request, *args, **kwargs) -> HTTPResponse:  # noqa: ANN002, ANN003
                 session = await asyncio.to_thread(sessions.resolve, request.cookies.get(COOKIE))
                 if session is None:
-                    return _refuse(401, "login_required", "请先登录；长时间未操作会自动退出。")
+                    return refusal(401, "login_required", "请先登录；长时间未操作会自动退出。")
                 if request.method not in ("GET", "HEAD") and (
                     foreign(request) or not session.csrf_matches(request.headers.get(CSRF_HEADER))
                 ):
-                    return _refuse(403, "csrf", "请求来源无法确认，请刷新页面后重试。")
+                    return refusal(403, "csrf", "请求来源无法确认，请刷新页面后重试。")
                 if roles and not session.user.has(*roles):
                     await asyncio.to_thread(
                         audit.record, session.user.username, "forbidden", request.path, {}, request.ip or ""
                     )
-                    return _refuse(403, "forbidden", "您的账号没有这项权限。")
+                    return refusal(403, "forbidden", "您的账号没有这项权限。")
                 return await handler(request, session, *args, **kwargs)
 
             return guarded
@@ -104,25 +97,25 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
     async def login(request: Request) -> HTTPResponse:
         client = request.ip or ""
         if foreign(request):
-            return _refuse(403, "csrf", "请求来源无法确认，请从工作台页面登录。")
+            return refusal(403, "csrf", "请求来源无法确认，请从工作台页面登录。")
         if not login_rate.allow(client):
-            return _refuse(429, "too_many_attempts", "尝试次数过多，请一分钟后再试。")
+            return refusal(429, "too_many_attempts", "尝试次数过多，请一分钟后再试。")
         try:
             body = _body(request)
             username, password = str(body["username"]), str(body["password"])
         except (ValueError, KeyError):
-            return _refuse(400, "bad_request", "请输入用户名和密码。")
+            return refusal(400, "bad_request", "请输入用户名和密码。")
         try:
             user = await asyncio.to_thread(accounts.authenticate, username, password)
         except LoginRefused as refused:
             detail = {"locked": refused.locked}
             await asyncio.to_thread(audit.record, username[:32], "login_refused", None, detail, client)
             if refused.locked:
-                return _refuse(423, "locked", "密码错误次数过多，账号已暂时锁定，请15分钟后再试或联系管理员。")
-            return _refuse(401, "login_failed", "用户名或密码不正确。")
+                return refusal(423, "locked", "密码错误次数过多，账号已暂时锁定，请15分钟后再试或联系管理员。")
+            return refusal(401, "login_failed", "用户名或密码不正确。")
         token, session = await asyncio.to_thread(sessions.start, user)
         await asyncio.to_thread(audit.record, user.username, "login", None, {}, client)
-        answer = _json({"user": user.as_json(), "csrf_token": session.csrf_token})
+        answer = private_json({"user": user.as_json(), "csrf_token": session.csrf_token})
         answer.add_cookie(COOKIE, token, path="/", httponly=True, secure=True, samesite="Strict", host_prefix=False)
         return answer
 
@@ -131,14 +124,14 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
     async def logout(request: Request, session: StaffSession) -> HTTPResponse:
         await asyncio.to_thread(sessions.end, session.token_hash)
         await asyncio.to_thread(audit.record, session.user.username, "logout", None, {}, request.ip or "")
-        answer = _json({})
+        answer = private_json({})
         answer.delete_cookie(COOKIE, path="/", host_prefix=False)
         return answer
 
     @bp.get("/me")
     @staff()
     async def me(_request: Request, session: StaffSession) -> HTTPResponse:
-        return _json(
+        return private_json(
             {
                 "user": session.user.as_json(),
                 "csrf_token": session.csrf_token,
@@ -150,7 +143,7 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
     @staff("admin")
     async def users(_request: Request, _session: StaffSession) -> HTTPResponse:
         found = await asyncio.to_thread(accounts.all)
-        return _json({"users": [u.as_json() for u in found], "roles": ROLES})
+        return private_json({"users": [u.as_json() for u in found], "roles": ROLES})
 
     @bp.post("/users")
     @staff("admin")
@@ -168,14 +161,14 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
                 [str(r) for r in roles],
             )
         except AccountError as problem:
-            return _refuse(422, "invalid", str(problem))
+            return refusal(422, "invalid", str(problem))
         except ValueError:
-            return _refuse(400, "bad_request", "请求格式不正确。")
+            return refusal(400, "bad_request", "请求格式不正确。")
         detail = {"roles": list(user.roles)}
         await asyncio.to_thread(
             audit.record, session.user.username, "user_add", user.username, detail, request.ip or ""
         )
-        return _json({"user": user.as_json()}, 201)
+        return private_json({"user": user.as_json()}, 201)
 
     @bp.patch("/users/<user_id:int>")
     @staff("admin")
@@ -193,9 +186,9 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
                 str(password) if password is not None else None,
             )
         except AccountError as problem:
-            return _refuse(422, "invalid", str(problem))
+            return refusal(422, "invalid", str(problem))
         except ValueError:
-            return _refuse(400, "bad_request", "请求格式不正确。")
+            return refusal(400, "bad_request", "请求格式不正确。")
         if password is not None or active is False:
             await asyncio.to_thread(sessions.end_all, user.id)
         detail = {k: v for k, v in (("roles", roles), ("active", active)) if v is not None}
@@ -204,7 +197,7 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
         await asyncio.to_thread(
             audit.record, session.user.username, "user_update", user.username, detail, request.ip or ""
         )
-        return _json({"user": user.as_json()})
+        return private_json({"user": user.as_json()})
 
     @bp.get("/audit")
     @staff("supervisor")
@@ -216,6 +209,6 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
             request.args.get("action") or None,
             int(limit) if limit.isdigit() else 200,
         )
-        return _json({"entries": [e.as_json() for e in entries]})
+        return private_json({"entries": [e.as_json() for e in entries]})
 
     return [bp, handoffs.build_blueprint(staff, audit, rasa)]
