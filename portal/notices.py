@@ -47,6 +47,8 @@ PHRASES: dict[str, str] = {
 CLOSED = ("completed", "partly_completed", "rejected")
 DEFERRED_WARNING_WORKING_DAYS = 3
 MAX_RETRY_PAUSE = timedelta(hours=1)
+DEADLINE_SCAN_SECONDS = 600.0
+"""How often overdue cases and near 容缺 dates are looked for (at start, then every ten minutes)."""
 FEED_LIMIT = 200
 
 
@@ -162,9 +164,14 @@ class NoticeDispatcher:
 
     async def run(self) -> None:
         log.info("办件通知：每%.0f秒推送到 %s", self.config.notice_interval_seconds, self.config.notice_webhook_url)
+        loop = asyncio.get_running_loop()
+        scanned = -DEADLINE_SCAN_SECONDS
         while True:
             try:
-                await asyncio.to_thread(record_deadlines, self.db)
+                # deadlines move by the day: scanning every round would query every open case each few seconds
+                if loop.time() - scanned >= DEADLINE_SCAN_SECONDS:
+                    await asyncio.to_thread(record_deadlines, self.db)
+                    scanned = loop.time()
                 await self.deliver_due()
             except Exception:  # the dispatcher must outlive any one bad round
                 log.exception("办件通知本轮出错，下一轮继续")
