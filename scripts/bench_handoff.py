@@ -31,6 +31,7 @@ from bot.ops.processes import (
     portal_cmd,
     rasa_health_url,
     rasa_server_cmd,
+    stop_processes,
     wait_healthy,
     write_endpoints,
 )
@@ -185,13 +186,7 @@ def main() -> int:
         print(f"ratio agent/bot at p50: web {a / b:.2f}, WeChat {c / d:.2f}")
         return 0
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes, timeout_s=30)
 
 
 if __name__ == "__main__":

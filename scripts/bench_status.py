@@ -33,6 +33,7 @@ from bot.ops.processes import (
     portal_cmd,
     rasa_health_url,
     rasa_server_cmd,
+    stop_processes,
     wait_healthy,
     write_endpoints,
 )
@@ -153,10 +154,7 @@ def running_stack(prefix: str, knowledge: bool = False) -> Iterator[tuple[str, s
         rasa_url, portal_url = start_stack(work, processes, knowledge)
         yield rasa_url, portal_url, work
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        stop_processes(processes, timeout_s=30)
 
 
 def main() -> int:

@@ -25,6 +25,7 @@ from bot.ops.processes import (
     free_port,
     rasa_health_url,
     rasa_server_cmd,
+    stop_processes,
     wait_healthy,
     write_endpoints,
 )
@@ -111,10 +112,7 @@ def main() -> int:
         )
         print(f"passive replies: {passive}/{args.n} (the rest went through the customer-service API)")
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        stop_processes(processes, timeout_s=30)
     return 0
 
 

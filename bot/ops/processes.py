@@ -153,3 +153,14 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: floa
             return
         time.sleep(1)
     raise NotHealthy(f"{url} not healthy after {timeout_s:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+def stop_processes(processes: list[subprocess.Popen], timeout_s: float = 20) -> None:
+    """Asks every server to stop at once, then waits for each; one that will not is killed."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()

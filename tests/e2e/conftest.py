@@ -27,6 +27,7 @@ from bot.ops.processes import (
     portal_cmd,
     rasa_health_url,
     rasa_server_cmd,
+    stop_processes,
     wait_healthy,
     write_endpoints,
 )
@@ -164,14 +165,7 @@ def stack(tmp_path_factory) -> Stack:
         for _health, process, log in started:
             assert process.poll() is None, f"a server died during the tests:\n{log.read_text()[-3000:]}"
     finally:
-        processes = [process for _health, process, _log in started]
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes([process for _health, process, _log in started])
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -18,6 +18,7 @@ from tests.support import web_chat
 from tests.support.browser import CHROMIUM, OUTPUT, phone_page
 from tests.support.official_account import OfficialAccount
 from tests.support.staff import PASSWORD, new_staff
+from tests.support.waiting import until
 
 TICKET = re.compile(r"RG\d{12}")
 
@@ -95,10 +96,7 @@ def test_a_wechat_user_gets_the_agents_words_through_the_customer_service_api(st
     assert agent.call("POST", f"/handoffs/{request['id']}/claim").status_code == 200
     answer = "您好，请问营业执照是哪一年办的？"
     assert agent.call("POST", f"/handoffs/{request['id']}/reply", json={"text": answer}).status_code == 200
-    deadline = time.monotonic() + 30
-    while "【人工客服】" + answer not in user._received() and time.monotonic() < deadline:
-        time.sleep(0.3)
-    assert "【人工客服】" + answer in user._received()
+    until(lambda: "【人工客服】" + answer in user._received())
     # after one message of the citizen WeChat takes five: counted with the bot's own answer to it
     # (which may have gone out as one), the join, this reply and two more
     for i in range(2):

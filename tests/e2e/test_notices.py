@@ -6,7 +6,6 @@ opt-in the channels received, and the web widget's unread notices."""
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import datetime, timezone
 
@@ -27,18 +26,11 @@ from tests.support.browser import CHROMIUM, OUTPUT, ROOT, phone_page
 from tests.support.golden import SCENARIOS
 from tests.support.official_account import OfficialAccount
 from tests.support.portal_cases import abandon_drafts
+from tests.support.waiting import until
 from tests.support.wechat_ids import fake_openid
 
 SUBJECT = SCENARIOS["credit_repair"]["subject"]
 SECRET = "e2e-notice-secret"
-
-
-def _until(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, "not reached in time"
-        time.sleep(0.3)
-    return found
 
 
 def _case_change(stack, number: str, kind: str, message: str) -> None:
@@ -101,7 +93,7 @@ def test_a_case_change_is_told_on_each_channel_after_opt_in_and_once(stack):
     )
     assert accepted.status_code == 200 and "服务通知" in accepted.json()["message"], accepted.text
     notices = NoticeStore(stack.db_url)
-    _until(lambda: notices.optins_left(official.openid, settings.wechat_notice_template) == 1)
+    until(lambda: notices.optins_left(official.openid, settings.wechat_notice_template) == 1)
 
     draft = httpx.post(
         f"{stack.portal_url}/applications",
@@ -112,13 +104,13 @@ def test_a_case_change_is_told_on_each_channel_after_opt_in_and_once(stack):
     number = draft.json()["number"]
     _case_change(stack, number, "correction", "市场监管局需要您补充：已履行行政处罚决定的证明")
 
-    pushed = _until(lambda: _subscribe_messages(stack, official.openid))
+    pushed = until(lambda: _subscribe_messages(stack, official.openid))
     assert pushed[0]["api"] == "bizsend" and pushed[0]["template_id"] == settings.wechat_notice_template
     assert pushed[0]["data"]["character_string1"]["value"] == number
     assert pushed[0]["data"]["phrase3"]["value"] == "待补正"
-    mini = _until(lambda: _subscribe_messages(stack, mini_openid))
+    mini = until(lambda: _subscribe_messages(stack, mini_openid))
     assert mini[0]["api"] == "send" and mini[0]["page"] == "pages/chat/chat"
-    shown = _until(lambda: _widget_notices(stack, web_token))
+    shown = until(lambda: _widget_notices(stack, web_token))
     assert number in shown[0]["text"] and "已履行行政处罚决定的证明" in shown[0]["text"], shown
     read = httpx.post(
         f"{stack.console_url}/chat/notices/read",
@@ -150,8 +142,8 @@ def test_a_case_change_is_told_on_each_channel_after_opt_in_and_once(stack):
     assert forged.status_code == 401
 
     _case_change(stack, number, "department_done", "「信用修复」已办结")
-    second = _until(lambda: [n for n in _widget_notices(stack, web_token) if "已办结" in n["text"]])
-    _until(lambda: "no_consent" in {state for _, state in notices.deliveries(second[0]["id"])})
+    second = until(lambda: [n for n in _widget_notices(stack, web_token) if "已办结" in n["text"]])
+    until(lambda: "no_consent" in {state for _, state in notices.deliveries(second[0]["id"])})
     assert len(_subscribe_messages(stack, official.openid)) == 1
     assert len(_subscribe_messages(stack, mini_openid)) == 1
     abandon_drafts(stack.portal_db_url, "credit_repair")
@@ -172,11 +164,11 @@ def test_the_widget_shows_a_case_change_when_the_citizen_comes_back(stack):
         sender = web_session.verify(web_session.session_key(ROOT), session)
         IdentityStore(stack.db_url).save(sender, "socketio", token, datetime.now(timezone.utc))
         _case_change(stack, number, "correction", "市场监管局需要您补充：已履行行政处罚决定的证明")
-        _until(lambda: NoticeStore(stack.db_url).unread(sender))
+        until(lambda: NoticeStore(stack.db_url).unread(sender))
         page.reload()  # the next visit of the same conversation
         notice = widget.locator("li.notice").last
         notice.wait_for(timeout=60_000)
         assert number in notice.inner_text() and "待补正" in notice.inner_text()
         page.screenshot(path=str(OUTPUT / "widget-case-notice.png"))
-        _until(lambda: not NoticeStore(stack.db_url).unread(sender))  # shown once: marked read
+        until(lambda: not NoticeStore(stack.db_url).unread(sender))  # shown once: marked read
     abandon_drafts(stack.portal_db_url, "credit_repair")

@@ -17,6 +17,7 @@ from bot import signed_hooks
 from bot.ops.processes import free_port
 from tests.portal.conftest import NOTICE_SECRET, demo_people, start_portal, stop_portal
 from tests.support.portal_cases import ordinary_deregistration
+from tests.support.waiting import until
 
 TERMINAL = ("completed", "partly_completed", "rejected")
 
@@ -71,14 +72,6 @@ def _signed_get(portal, target: str, secret: str = NOTICE_SECRET, now: float | N
     return httpx.get(portal.url + target, headers=headers, timeout=10)
 
 
-def _until(condition, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.2)
-    return found
-
-
 def test_a_correction_and_the_close_reach_the_webhook_once_each_despite_failures(noticing_portal, receiver):
     portal = noticing_portal
     demo = demo_people(portal)
@@ -97,7 +90,7 @@ def test_a_correction_and_the_close_reach_the_webhook_once_each_despite_failures
     portal.post(f"/applications/{number}/supplements", token, json={"materials": ["清税证明"]})
     portal.wait_for(number, token, lambda a: a["status"] in TERMINAL)
 
-    mine = _until(lambda: [n for n in receiver.taken if n["application_no"] == number and n["kind"] == "completed"])
+    mine = until(lambda: [n for n in receiver.taken if n["application_no"] == number and n["kind"] == "completed"])
     assert len(mine) == 1 and mine[0]["subject_ref"] == ref and mine[0]["status"] == "已办结"
     # a notice that failed is retried while the ones behind it go on: arrival order may differ
     notices = sorted((n for n in receiver.taken if n["application_no"] == number), key=lambda n: n["id"])

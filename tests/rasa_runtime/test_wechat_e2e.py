@@ -24,7 +24,14 @@ import pytest
 import xmltodict
 from conftest import ACCOUNT, ROOT, free_port, sign
 
-from bot.ops.processes import NotHealthy, rasa_health_url, rasa_server_cmd, wait_healthy, write_endpoints
+from bot.ops.processes import (
+    NotHealthy,
+    rasa_health_url,
+    rasa_server_cmd,
+    stop_processes,
+    wait_healthy,
+    write_endpoints,
+)
 from bot.settings import secret
 from channels.miniprogram import texts as mp_texts
 from tests.support.fake_wechat import FakeWeChat
@@ -124,13 +131,7 @@ def stack(tmp_path_factory):
             "actions": by_name["actions"],
         }
     finally:
-        for process, _health, _log in processes:
-            process.terminate()
-        for process, _health, _log in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes([process for process, _health, _log in processes])
 
 
 def _xml(openid: str, body: str, msg_id: int | None) -> str:
