@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, Engine, String, delete
+from sqlalchemy import DateTime, String, delete
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, as_utc, get_engine, session_factory
+from bot.db import Base, as_utc, session_factory
 from bot.notices.store import remember
 from bot.portal_client.models import PortalToken
 from bot.privacy import mask_name
@@ -57,13 +57,9 @@ class IdentityStore:
         self.db_url = db_url
         self._sealer = Sealer(key) if key else Sealer.named("token_key")
 
-    def _engine(self) -> Engine:
-        return get_engine(self.db_url)
-
     def save(self, sender_id: str, channel: str, token: PortalToken, consented_at: datetime) -> BoundIdentity:
         """Stores (or replaces) the binding of `sender_id`. A person's name is kept masked; an
         enterprise's is public registry data and kept whole, so it can be greeted by name."""
-        self._engine()
         shown = token.display_name if token.subject_type == "enterprise" else mask_name(token.display_name)
         row = PortalIdentityRow(
             sender_id=sender_id,
@@ -84,7 +80,6 @@ class IdentityStore:
 
     def current(self, sender_id: str) -> BoundIdentity | None:
         """The live binding of `sender_id`, or None (an expired one is removed)."""
-        self._engine()
         with session_factory(self.db_url)() as session, session.begin():
             row = session.get(PortalIdentityRow, sender_id)
             if row is None:
@@ -104,7 +99,6 @@ class IdentityStore:
 
     def forget(self, sender_id: str) -> bool:
         """Removes the binding (logout, or the portal no longer accepts the token)."""
-        self._engine()
         with session_factory(self.db_url)() as session, session.begin():
             removed = session.execute(delete(PortalIdentityRow).where(PortalIdentityRow.sender_id == sender_id))
             return removed.rowcount > 0
