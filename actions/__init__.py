@@ -3,4 +3,16 @@
 The action server (`python -m actions`, rasa-sdk behind the shared secret) imports every module listed here.
 """
 
-from actions import application, fallback, handoff, identity, knowledge, menu, services, status, unclear  # noqa: F401
+from actions import (  # noqa: F401
+    application,
+    fallback,
+    handoff,
+    identity,
+    knowledge,
+    menu,
+    ratings,
+    services,
+    status,
+    tickets,
+    unclear,
+)

@@ -24,7 +24,7 @@ from bot.knowledge.retriever import ANSWER, get_retriever
 from bot.language.text import normalize
 from bot.reading import CONTINUATION, read
 from bot.scope import elsewhere_reply, outside_need
-from bot.words import COMPLAINT_RECORDED
+from bot.ticket_replies import COMPLAINT_RECORDED
 
 KB_UNIT = "kb_unit"
 

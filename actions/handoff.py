@@ -1,8 +1,9 @@
 """Handing the conversation to a human: record the request, tell the user what happens next.
 
 Three ways in, told apart by the intent: asked for (转人工), distress (the crisis lines come
-first, and they are said even if the record fails), a complaint (recorded as one). Someone who
-cannot cope with the chat is offered the simplest paths instead (`action_offer_help`)."""
+first, and they are said even if the record fails), a complaint or 办不成事 (a ticket for the
+owning department, actions/tickets.py). Someone who cannot cope with the chat is offered the
+simplest paths instead (`action_offer_help`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import say, transcript
 from actions.context import answer_in_context
+from actions.tickets import file_ticket
 from bot.applications.state import ACTIVE
 from bot.dialogue import Reply
 from bot.handoff import awaiting_human, record_handoff
@@ -23,10 +25,10 @@ from bot.privacy import mask_identifier
 from bot.safety import in_crisis, runaround, still_hopeless
 from bot.service_hours import service_hours, spoken
 from bot.settings import settings
+from bot.ticket_replies import asks_progress
 from bot.words import (
     BACK_TO_BOT,
     HANDOFF_FAILED,
-    complaint_reply,
     distress_reply,
     handoff_after_hours,
     handoff_confirmation,
@@ -43,8 +45,6 @@ REASONS = {"distress": "distress", "complain": "complaint"}
 def _confirmation(reason: str, ticket: str, ahead: int, opening: datetime | None) -> str:
     if reason == "distress":
         return distress_reply(ticket)
-    if reason == "complaint":
-        return complaint_reply(ticket)
     if opening is not None:
         return handoff_after_hours(ticket, spoken(opening, datetime.now(timezone.utc)))
     return handoff_confirmation(ticket, ahead)
@@ -60,8 +60,11 @@ class ActionHandoffToHuman(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         reason = "distress" if in_danger(tracker) else REASONS.get(intent, "user_request")
         events = hand_off(dispatcher, tracker, reason)
-        if reason == "complaint":  # "燃气公司说红线外的管子也要我出钱": the rule is told too
-            answered = await answer_in_context(tracker, tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        if reason == "complaint" and not asks_progress(
+            text
+        ):  # "燃气公司说红线外的管子也要我出钱": the rule is told too
+            answered = await answer_in_context(tracker, text)
             if answered.answered:
                 say(dispatcher, answered.replies)
         return events
@@ -72,12 +75,15 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
 
     In service hours the conversation is paused until an agent takes it (the bot must not talk
     over them); out of hours it is not: the citizen hears when someone will answer at the
-    earliest, and the bot goes on helping until then. Distress and complaints never pause it."""
+    earliest, and the bot goes on helping until then. Distress never pauses it, and a
+    complaint is a ticket for the department, not a wait for an agent."""
+    if reason == "complaint":
+        return file_ticket(dispatcher, tracker)
     now = datetime.now(timezone.utc)
     hours = service_hours()
     in_hours = hours.open_at(now)
-    # only a plain request waits in silence for the agent: a complaint is a ticket for the
-    # department, and someone in distress must hear the crisis lines again whenever they write
+    # only a plain request waits in silence for the agent: someone in distress must hear the
+    # crisis lines again whenever they write
     live = in_hours and reason == "user_request"
     try:
         request = record_handoff(

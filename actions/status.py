@@ -1,5 +1,5 @@
-"""Application status, 催办, 社保卡挂失 and unbinding: thin actions over bot/status/check.py and
-bot/cards.py."""
+"""Application (and 办不成事 ticket) status, 催办, 社保卡挂失 and unbinding: thin actions over
+bot/status/check.py, bot/tickets.py and bot/cards.py."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entity, relay, say
 from actions.context import answer_in_context
-from bot import cards
+from actions.tickets import file_ticket
+from bot import cards, tickets
 from bot.identity.binding import CONSENT, NEEDS_IDENTITY
 from bot.portal_client import services as portal_services
 from bot.reading import asks_status, read
 from bot.status import check as status_check
+from bot.ticket_replies import asks_progress, mentions_tickets, progress
 
 
 class ActionCheckStatus(Action):
@@ -26,6 +28,11 @@ class ActionCheckStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = tracker.latest_message.get("text") or ""
+        if mentions_tickets(text):  # "我反映的问题处理得怎么样了": 办不成事 tickets, not applications
+            if not asks_progress(text):  # "办不成 系统一直报错" read as a status question
+                return file_ticket(dispatcher, tracker)
+            say(dispatcher, progress(tickets.of_sender(tracker.sender_id)))
+            return [SlotSet(NEEDS_IDENTITY, False)]
         if read(text).asks and not asks_status(text) and not latest_entity(tracker, status_check.APPLICATION_NO):
             # "公示完了过了期限没去申请会咋样" is about the rule, not about an application made
             answered = await answer_in_context(tracker, text)

@@ -48,4 +48,5 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 
 def session_factory(url: str | None = None) -> sessionmaker:
-    return sessionmaker(get_engine(url), expire_on_commit=False)
+    """Sessions on `url` (default: the configured database), whose engine is made once."""
+    return sessionmaker(get_engine(url or settings.db_url), expire_on_commit=False)

@@ -30,8 +30,10 @@ def all_models() -> MetaData:
     import bot.identity.store  # noqa: F401
     import bot.knowledge.store  # noqa: F401
     import bot.notices.store  # noqa: F401
+    import bot.ratings  # noqa: F401
     import bot.staff.audit  # noqa: F401
     import bot.staff.sessions  # noqa: F401
+    import bot.tickets  # noqa: F401
     from bot.db import Base
 
     return Base.metadata

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from bot.db import as_utc
 from bot.settings import settings
 from bot.working_days import CHINA, is_working_day
 
@@ -69,3 +70,13 @@ def spoken(moment: datetime, now: datetime) -> str:
     if local.date() == today + timedelta(days=1):
         return f"明天{clock}"
     return f"{local.month}月{local.day}日（周{WEEKDAYS[local.weekday()]}）{clock}"
+
+
+def spoken_deadline(moment: datetime, now: datetime) -> str:
+    """A deadline at the end of a day, as said: "今天之内", "明天之内", "12月14日（周一）前"."""
+    day, today = as_utc(moment).astimezone(CHINA).date(), now.astimezone(CHINA).date()
+    if day == today:
+        return "今天之内"
+    if day == today + timedelta(days=1):
+        return "明天之内"
+    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）前"

@@ -96,6 +96,10 @@ class Settings:
     """A staff session ends after this long without a request (an unattended workstation)."""
     staff_session_hours: float
     """…and after this long whatever happens (a shift)."""
+    assist_link_hours: float
+    """How long the link an agent texts a caller (to continue a draft) can be opened, once."""
+    assist_link_base: str
+    """Where a caller opens that link (the public site); empty: the page the agent works on."""
     console_url: str
     """How our own processes reach the console (the channels hand it notice opt-ins)."""
     notice_webhook_url: str
@@ -107,6 +111,11 @@ class Settings:
     """The official account's 订阅通知 template for case progress (公众号后台 → 订阅通知)."""
     miniprogram_notice_template: str
     """The mini-program's subscribe-message template for case progress (小程序后台 → 订阅消息)."""
+    handoff_first_reply_minutes: float
+    """The supervisors' target for an agent's first words to a citizen waiting for a human,
+    counted from when the service is open (the dashboard shows the share within it)."""
+    handoff_resolve_minutes: float
+    """…and for closing the request (resolved or handed back to the bot)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -157,6 +166,8 @@ class Settings:
             max_upload_bytes=int(env_value("BANSHI_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
             staff_idle_minutes=float(env_value("BANSHI_STAFF_IDLE_MINUTES", "30")),
             staff_session_hours=float(env_value("BANSHI_STAFF_SESSION_HOURS", "12")),
+            assist_link_hours=float(env_value("BANSHI_ASSIST_LINK_HOURS", "24")),
+            assist_link_base=env_value("BANSHI_ASSIST_LINK_BASE", "").rstrip("/"),
             console_url=env_value("BANSHI_CONSOLE_URL", f"http://127.0.0.1:{console_port}").rstrip("/"),
             notice_webhook_url=env_value(
                 "BANSHI_NOTICE_WEBHOOK_URL", f"http://127.0.0.1:{console_port}/hooks/portal-notices"
@@ -164,6 +175,8 @@ class Settings:
             notice_poll_seconds=float(env_value("BANSHI_NOTICE_POLL_SECONDS", "60")),
             wechat_notice_template=env_value("BANSHI_WECHAT_NOTICE_TEMPLATE", "banshi-dev-case-progress"),
             miniprogram_notice_template=env_value("BANSHI_MINIPROGRAM_NOTICE_TEMPLATE", "banshi-dev-mp-case-progress"),
+            handoff_first_reply_minutes=float(env_value("BANSHI_HANDOFF_FIRST_REPLY_MINUTES", "3")),
+            handoff_resolve_minutes=float(env_value("BANSHI_HANDOFF_RESOLVE_MINUTES", "30")),
         )
 
 

@@ -156,18 +156,6 @@ def distress_reply(ticket: str | None) -> str:
     )
 
 
-COMPLAINT_RECORDED = "您的投诉已经登记"
-
-
-def complaint_reply(ticket: str) -> str:
-    return (
-        f"{COMPLAINT_RECORDED}并转给工作人员（登记号 {ticket}），会在{settings.human_hours}通过本对话窗口联系您。"
-        f"也可以拨打{settings.hotline}投诉：承办部门1个工作日内联系您，一般诉求5个工作日内办结。"
-        "对窗口服务不满意，可以在“示例办”或窗口评价器给“好差评”，差评1个工作日内回访核实；"
-        "事情在窗口办不成的，可以到示例市政务服务中心一楼A01“办不成事”反映窗口。"
-    )
-
-
 def help_reply() -> Reply:
     text = (
         "别着急，我来帮您，慢慢来。最省事的办法有这几个：\n"

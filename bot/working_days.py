@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -62,6 +62,14 @@ def is_working_day(day: date, calendar: OfficialCalendar | None = None) -> bool:
 def add_working_days(start: date, days: int, calendar: OfficialCalendar | None = None) -> date:
     """The date `days` working days after `start` (the day itself not counted)."""
     return _step(start, days, 1, calendar or load_calendar())
+
+
+def deadline_after(moment: datetime, days: int, calendar: OfficialCalendar | None = None) -> datetime:
+    """The end (in China) of the `days`-th working day after the day of `moment`, in UTC: how
+    "within N working days" counts, from the next day on (knowledge/general.md)."""
+    start = moment.astimezone(CHINA).date()
+    end = add_working_days(start, days, calendar)
+    return datetime.combine(end, time(23, 59, 59), tzinfo=CHINA).astimezone(timezone.utc)
 
 
 def working_days_before(end: date, days: int, calendar: OfficialCalendar | None = None) -> date:

@@ -22,6 +22,7 @@ from console.guides import guide_code_for_title, render_guide
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 SOCKET_IO_CLIENT = HERE / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+CHART_LIBRARY = HERE / "node_modules" / "echarts" / "dist" / "echarts.min.js"
 NOT_FOUND_PAGE = "<!doctype html><meta charset='utf-8'><p>抱歉，没有找到这份办事指南。</p>"
 
 # The widget is embedded in other sites' pages: its script must be loadable cross-origin.
@@ -97,11 +98,18 @@ def create_app(
     async def staff_app(_request: Request) -> response.HTTPResponse:
         return await response.file(STATIC / "staff" / "index.html", headers={"Cache-Control": "no-store"})
 
-    @app.get("/staff/staff.js", name="staff_script")
-    @app.get("/staff/staff.css", name="staff_style")
-    async def staff_asset(request: Request) -> response.HTTPResponse:
-        name = request.path.rsplit("/", 1)[-1]
-        return await response.file(STATIC / "staff" / name, headers={"Cache-Control": "no-cache"})
+    @app.get(r"/staff/<name:[a-z][a-z-]*\.(?:js|css)>")
+    async def staff_asset(_request: Request, name: str) -> response.HTTPResponse:
+        asset = STATIC / "staff" / name  # the pattern admits no path: only files of that folder
+        if not asset.is_file():
+            return response.text("not found", status=404)
+        return await response.file(asset, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/staff/vendor/echarts.min.js")
+    async def chart_library(_request: Request) -> response.HTTPResponse:
+        return await response.file(
+            CHART_LIBRARY, mime_type="application/javascript", headers={"Cache-Control": "no-cache"}
+        )
 
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     widget_code = (STATIC / "widget.js").read_text(encoding="utf-8").replace("__BANSHI_CONFIG__", widget_config)

@@ -8,7 +8,8 @@
     POST  /staff/api/handoffs/<id>/claim   take it: the bot is paused, the citizen told who joined
     POST  /staff/api/handoffs/<id>/reply   {"text"}: said on the citizen's own channel, in the tracker
     POST  /staff/api/handoffs/<id>/close   {"outcome": "resolved" | "returned" | "no_reply"}: the
-                                           bot takes over again and says so
+                                           bot takes over again and says so, and offers the
+                                           citizen to rate the agent's help (好差评)
 
 Only the agent who claimed a request (or a supervisor) writes in it. Every act is audited.
 """
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timezone
-from functools import wraps
 from pathlib import Path
 
 import httpx
@@ -37,7 +37,7 @@ from bot.staff.audit import AuditLog
 from bot.staff.sessions import StaffSession
 from bot.words import AGENT_JOINED, BACK_TO_BOT
 from channels.wechat.state import CS_MESSAGES_PER_WINDOW, CS_WINDOW_SECONDS
-from console.answers import private_json, refusal
+from console.answers import loaded_by, private_json, refusal
 
 CHANNELS = {"socketio": "网页", "wechat": "微信公众号", "miniprogram": "微信小程序", "rest": "接口"}
 REASONS = {"user_request": "主动转人工", "distress": "情绪困扰", "complaint": "投诉"}
@@ -134,17 +134,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
     """`staff(*roles)`: console/staff.py's guard (session, role, CSRF)."""
     bp = Blueprint("handoffs", url_prefix="/staff/api/handoffs")
 
-    def one_request(handler):  # noqa: ANN001, ANN202
-        """The route's request by its id in the path, or 404."""
-
-        @wraps(handler)
-        async def loaded(request: Request, session: StaffSession, request_id: int) -> HTTPResponse:
-            row = await asyncio.to_thread(handoff.get, request_id)
-            if row is None:
-                return refusal(404, "not_found", "没有这条转人工记录。")
-            return await handler(request, session, row)
-
-        return loaded
+    one_request = loaded_by(handoff.get, "没有这条转人工记录。")
 
     async def audited(request: Request, session: StaffSession, action: str, ticket: str, detail: dict) -> None:
         await asyncio.to_thread(audit.record, session.user.username, action, ticket, detail, request.ip or "")
@@ -156,7 +146,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
         rows = await asyncio.to_thread(handoff.inbox)
         return private_json({"requests": [_summary(r, now) for r in rows]})
 
-    @bp.get("/<request_id:int>")
+    @bp.get("/<row_id:int>")
     @staff("agent", "supervisor")
     @one_request
     async def detail(_request: Request, _session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
@@ -173,7 +163,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
             }
         return private_json(body)
 
-    @bp.get("/<request_id:int>/suggestions")
+    @bp.get("/<row_id:int>/suggestions")
     @staff("agent", "supervisor")
     @one_request
     async def suggested(_request: Request, _session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
@@ -188,7 +178,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
         body = {"question": mask_text(question) if question else None, "answers": answers, "canned": canned_replies()}
         return private_json(body)
 
-    @bp.post("/<request_id:int>/claim")
+    @bp.post("/<row_id:int>/claim")
     @staff("agent", "supervisor")
     @one_request
     async def claim(request: Request, session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
@@ -202,7 +192,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
         await audited(request, session, "handoff_claim", row.ticket, {})
         return private_json({"claimed": True})
 
-    @bp.post("/<request_id:int>/reply")
+    @bp.post("/<row_id:int>/reply")
     @staff("agent", "supervisor")
     @one_request
     async def reply(request: Request, session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
@@ -223,7 +213,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
         await audited(request, session, "handoff_reply", row.ticket, {"chars": len(text)})
         return private_json({"sent": len(sent)})
 
-    @bp.post("/<request_id:int>/close")
+    @bp.post("/<row_id:int>/close")
     @staff("agent", "supervisor")
     @one_request
     async def close(request: Request, session: StaffSession, row: handoff.HandoffRequest) -> HTTPResponse:
@@ -238,6 +228,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
             await rasa.resume(row.sender_id)
             if outcome != "no_reply":
                 await rasa.say(row.sender_id, BACK_TO_BOT)
+                await rasa.offer_rating(row.sender_id, f"handoff:{row.id}")
         except httpx.HTTPError:
             return refusal(503, "rasa_unavailable", "已结束，但暂时无法恢复智能助手，请稍后在对话服务恢复后重试。")
         await audited(request, session, "handoff_close", row.ticket, {"outcome": outcome})

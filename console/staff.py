@@ -8,6 +8,10 @@
     PATCH /staff/api/users/<id>     (admin) {"roles"?, "active"?, "password"?}
     GET   /staff/api/audit          (admin, supervisor) ?username=&action=&limit=
     …/staff/api/handoffs            (agent, supervisor) the handoff inbox: console/handoffs.py
+    …/staff/api/assist              (agent, supervisor) agent assist for calls: console/assist.py
+    …/staff/api/tickets             (agent, supervisor) 办不成事 tickets: console/tickets.py
+    …/staff/api/ratings             (supervisor) 好差评 and their follow-ups: console/ratings.py
+    GET   /staff/api/dashboard      (supervisor) the dashboard's figures: console/dashboard.py
 
 Nothing here answers without a session of the right role (401 without one, 403 with the wrong
 role). A request that changes anything must carry the session's CSRF token in X-CSRF-Token,
@@ -32,7 +36,7 @@ from bot.staff.accounts import ROLES, AccountError, LoginRefused, StaffAccounts
 from bot.staff.audit import AuditLog
 from bot.staff.sessions import StaffSession, StaffSessions
 from channels.rate import MessageRate
-from console import handoffs
+from console import assist, dashboard, handoffs, ratings, tickets
 from console.answers import private_json, refusal
 
 COOKIE = "__Host-banshi_staff"
@@ -211,4 +215,11 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
         )
         return private_json({"entries": [e.as_json() for e in entries]})
 
-    return [bp, handoffs.build_blueprint(staff, audit, rasa)]
+    return [
+        bp,
+        handoffs.build_blueprint(staff, audit, rasa),
+        tickets.build_blueprint(staff, audit, rasa),
+        ratings.build_blueprint(staff, audit, rasa),
+        dashboard.build_blueprint(staff),
+        *assist.build_blueprints(staff, audit, rasa),
+    ]

@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse
 
 from bot import signed_hooks
 from bot.catalogue import load_catalogue
-from portal import applications, cards, consent, identity, materials, notices, signing
+from portal import applications, cards, consent, identity, materials, notices, signing, sms
 from portal.errors import ApiError, problem_text
 from portal.forms import FORMS, subjects_for
 from portal.profile import fields_for
@@ -28,6 +28,7 @@ from portal.schemas import (
     CatalogueItemOut,
     CatalogueOut,
     ConsentRequest,
+    ContinueLinkRequest,
     FormFieldOut,
     Health,
     LogoutOut,
@@ -213,6 +214,10 @@ def build_blueprint(dev: bool) -> Blueprint:
         @bp.get("/dev/signing/<number>")
         async def dev_signing(request: Request, number: str) -> HTTPResponse:
             return send(await call(signing.dev_code, request.app.ctx.db, number[:20]))
+
+        @bp.get("/dev/sms")
+        async def dev_sms_outbox(request: Request) -> HTTPResponse:
+            return send(sms.dev_outbox((request.args.get("phone") or "")[:20]))
 
     @bp.get("/notices")
     async def notice_feed(request: Request) -> HTTPResponse:
@@ -404,6 +409,13 @@ def build_blueprint(dev: bool) -> Blueprint:
         body = parse(request, SignRequest)
         ctx = request.app.ctx
         return send(await call(applications.sign, ctx.db, ctx.config, subject, number, signing_id[:32], body))
+
+    @bp.post("/applications/<number>/continue-link")
+    async def continue_link(request: Request, number: str) -> HTTPResponse:
+        subject = await subject_of(request)
+        body = parse(request, ContinueLinkRequest)
+        ctx = request.app.ctx
+        return send(await call(sms.send_continue_link, ctx.db, ctx.config, subject, number, body), 201)
 
     @bp.post("/applications/<number>/urge")
     async def urge(request: Request, number: str) -> HTTPResponse:

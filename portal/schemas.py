@@ -319,6 +319,33 @@ class DevSigning(Strict):
     expires_at: datetime
 
 
+class ContinueLinkRequest(Strict):
+    link: Annotated[
+        str,
+        Field(
+            min_length=12,
+            max_length=600,
+            pattern=r"^https?://[^\s<>\"']+$",
+            description="继续办理的链接（由助手签发，短信模板中只填这一项）",
+        ),
+    ]
+
+
+class SmsSentOut(Strict):
+    phone_masked: str
+    message: str
+
+
+class DevSmsMessage(Strict):
+    phone_masked: str
+    text: str
+    sent_at: datetime
+
+
+class DevSmsList(Strict):
+    messages: list[DevSmsMessage]
+
+
 CardStatus = Literal["正常", "临时挂失", "正式挂失"]
 
 

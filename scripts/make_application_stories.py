@@ -54,7 +54,7 @@ def closing(then: list[dict]) -> list[dict]:
     ]
 
 
-THANKS = [{"intent": "thank"}, {"action": "utter_thank"}]
+THANKS = [{"intent": "thank"}, {"action": "action_thank"}]
 BYE = [{"intent": "goodbye"}, {"action": "utter_goodbye"}]
 ASK = [{"intent": "ask_question"}, {"action": "action_answer_question"}, {"action": "application_form"}]
 

@@ -87,7 +87,7 @@ if { [ "$DEV" = 1 ] || [ "$GATEWAY" = 1 ]; } && ! command -v nginx >/dev/null 2>
   fi
 fi
 
-# Browser assets of the console (socket.io client), from the npm registry, never a CDN.
+# Browser assets of the console (socket.io client, the dashboard's ECharts), from the npm registry, never a CDN.
 if [ -f console/package-lock.json ]; then
   want=$(sha256sum console/package-lock.json | cut -c1-16)
   if [ "$(cat console/node_modules/.banshi-lock 2>/dev/null)" != "$want" ]; then
@@ -96,7 +96,7 @@ if [ -f console/package-lock.json ]; then
       npm ci --prefix console --no-audit --no-fund --loglevel=error
       echo "$want" > console/node_modules/.banshi-lock
     else
-      echo "!! 未找到 npm：网页聊天页缺少 socket.io 客户端。请安装 Node.js/npm 后重新运行。" >&2
+      echo "!! 未找到 npm：网页聊天页和工作台缺少浏览器组件。请安装 Node.js/npm 后重新运行。" >&2
       exit 1
     fi
   fi

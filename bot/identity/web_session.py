@@ -39,11 +39,12 @@ def session_key(root: Path | None = None) -> str:
     return secret("web_session_key", root)
 
 
-def issue(key: str, lifetime: timedelta | None = None) -> WebSession:
-    """A new session for a new, unguessable subject."""
+def issue(key: str, lifetime: timedelta | None = None, subject: str | None = None) -> WebSession:
+    """A new session for a new, unguessable subject. `subject`: one the caller derived from a
+    secret itself (agent assist's continue link: bot/assist/links.py), never one a client named."""
     now = datetime.now(timezone.utc)
     expires = now + (lifetime or timedelta(hours=settings.web_session_hours))
-    subject = SUBJECT_PREFIX + secrets.token_urlsafe(18)
+    subject = subject or SUBJECT_PREFIX + secrets.token_urlsafe(18)
     claims = {"sub": subject, "aud": AUDIENCE, "iat": now, "exp": expires}
     return WebSession(jwt.encode(claims, key, algorithm=ALGORITHM), subject, expires)
 

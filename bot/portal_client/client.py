@@ -44,6 +44,7 @@ from bot.portal_client.models import (
     Me,
     PortalToken,
     Signing,
+    SmsSent,
     Submitted,
     UploadedFile,
     Urged,
@@ -297,6 +298,14 @@ class PortalClient:
             "POST", f"/applications/{number}/urge", token=token, json={"note": note} if note else {}
         )
         return parse(Urged.from_json, self._json(response))
+
+    async def send_continue_link(self, token: str, number: str, link: str) -> SmsSent:
+        """Has the portal text the applicant's phone on record a link to continue the draft
+        `number` (its own template; only the link is ours); not retried (each call sends one)."""
+        response = await self._request(
+            "POST", f"/applications/{number}/continue-link", token=token, json={"link": link}
+        )
+        return parse(SmsSent.from_json, self._json(response))
 
     # ---- transport -----------------------------------------------------------------------
 

@@ -248,6 +248,18 @@ class Submitted:
 
 
 @dataclass(frozen=True)
+class SmsSent:
+    """A message the portal texted to the phone on record (shown masked)."""
+
+    phone_masked: str
+    message: str
+
+    @classmethod
+    def from_json(cls, body: dict) -> SmsSent:
+        return cls(str(body["phone_masked"]), str(body["message"]))
+
+
+@dataclass(frozen=True)
 class Urged:
     number: str
     urge_count: int

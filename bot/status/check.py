@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot import cards
+from bot import cards, rating_replies, ratings
 from bot.applications import flow as application_flow
 from bot.applications.state import ACTIVE
 from bot.dialogue import Button, Reply, Turn
@@ -26,6 +26,8 @@ from bot.status import words as status_replies
 log = logging.getLogger(__name__)
 
 APPLICATION_NO = "application_no"
+COMPLETED = "completed"
+"""The portal's status of a case done by every department: the moment to offer its rating."""
 
 
 async def check_status(
@@ -38,7 +40,7 @@ async def check_status(
         number,
         consent_given,
         binding_replies.PURPOSE_STATUS,
-        _status,
+        lambda services, identity, number: _status(services, identity, number, sender_id),
         status_replies.status_unavailable,
         (),
     )
@@ -89,7 +91,7 @@ async def _ask_portal(
     return turn
 
 
-async def _status(services: PortalServices, identity: BoundIdentity, number: str | None) -> Turn:
+async def _status(services: PortalServices, identity: BoundIdentity, number: str | None, sender_id: str) -> Turn:
     async with services.connect() as client:
         if number is None:
             items = await client.list_applications(identity.token)
@@ -99,7 +101,19 @@ async def _status(services: PortalServices, identity: BoundIdentity, number: str
                 return Turn([status_replies.application_choice(items)])
             number = items[0].number
         application = await client.get_application(identity.token, number)
-    return Turn([status_replies.application_detail(application)], {APPLICATION_NO: None})
+    turn = Turn([status_replies.application_detail(application)], {APPLICATION_NO: None})
+    if application.summary.status == COMPLETED and _first_offer(sender_id, f"case:{application.number}"):
+        turn.say(rating_replies.offer(f"case:{application.number}"))
+    return turn
+
+
+def _first_offer(sender_id: str, target: str) -> bool:
+    """A 办结 case is offered for rating once (a courtesy: a database error only skips it)."""
+    try:
+        return ratings.offer(sender_id, target)
+    except Exception:
+        log.exception("rating offer not recorded")
+        return False
 
 
 async def _urge(services: PortalServices, identity: BoundIdentity, number: str | None) -> Turn:

@@ -64,7 +64,6 @@ def test_request_human_records_the_handoff_masked(stack, sender):
     "message, reason, said",
     [
         ("办个社保卡跑了五趟 真不想活了", "distress", ("12356", "110", "120")),
-        ("我要投诉你们的窗口 态度太差", "complaint", ("投诉已经登记", "好差评")),
     ],
 )
 def test_people_in_trouble_are_heard_and_handed_to_a_human(stack, sender, message, reason, said):

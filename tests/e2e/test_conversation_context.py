@@ -109,7 +109,7 @@ def test_a_date_that_contradicts_an_earlier_one_is_questioned_not_stored(stack, 
 
 def test_after_a_complaint_the_window_asked_for_is_the_complaints_window(stack, sender):
     first = texts(stack.say("残疾证跑了五趟了还没办下来，你们就知道推来推去！", sender))
-    assert "投诉已经登记" in first and "A01" in first, first
+    assert "您反映的问题已经登记" in first and "A01" in first, first
     window = texts(stack.say("那个窗口在哪", sender))
     assert "A01" in window and "B12" not in window, window
 

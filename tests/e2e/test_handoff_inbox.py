@@ -78,7 +78,9 @@ def test_a_widget_citizen_is_answered_by_an_agent_and_handed_back(stack):
 
         closed = agent.call("POST", f"/handoffs/{waiting['id']}/close", json={"outcome": "returned"})
         assert closed.status_code == 200, closed.text
-        assert "由我继续为您服务" in web_chat.replies(citizen)[0]["text"]
+        back, offer = web_chat.replies(citizen, at_least=2)[:2]
+        assert "由我继续为您服务" in back["text"]
+        assert "人工服务" in offer["text"] and offer["quick_replies"][0]["title"] == "非常满意", offer
         citizen.emit("user_uttered", {"message": "孩子出生了要办什么"})
         assert "新生儿出生" in " ".join(m.get("text") or "" for m in web_chat.replies(citizen))
     assert all(r["ticket"] != ticket for r in agent.call("GET", "/handoffs").json()["requests"])

@@ -146,7 +146,6 @@ def test_handoff_failure_still_gives_the_hotline(dispatcher, monkeypatch):
     "intent, text, reason, said",
     [
         ("distress", "活着真没意思", "distress", ("12356", "110", "120", "A01")),
-        ("complain", "我想投诉窗口", "complaint", ("投诉已经登记", "好差评", "A01")),
         ("request_human", "转人工", "user_request", ("已为您转人工服务", "您是下一位")),
     ],
 )

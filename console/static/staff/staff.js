@@ -1,5 +1,6 @@
 /*
- * The staff web app (工作台): login, the account, and by role the accounts and the audit log.
+ * The staff web app (工作台): login, the account, and by role the accounts and the audit log;
+ * each other part (the 转人工 inbox, …) is a file of its own that adds its tab through Staff.tab().
  * Talks only to /staff/api on its own origin; the session is an HttpOnly cookie the script
  * never sees, every change carries the session's CSRF token, and a 401 (the session ended,
  * e.g. after the idle timeout) brings the login back with a note.
@@ -10,8 +11,7 @@
   var ACTIONS = {
     login: "登录", login_refused: "登录失败", logout: "退出登录", user_add: "新建账号",
     user_update: "修改账号", user_roles: "设置角色", user_disable: "停用账号", user_enable: "恢复账号",
-    user_password: "重设密码", forbidden: "越权访问", handoff_claim: "接入转人工", handoff_reply: "回复群众",
-    handoff_close: "结束转人工"
+    user_password: "重设密码", forbidden: "越权访问"
   };
   var csrf = null;
   var me = null;
@@ -46,17 +46,18 @@
 
   function signedOut(message) {
     me = null; csrf = null;
-    ["who", "tabs", "inbox", "home", "users", "audit"].forEach(function (id) { show(id, false); });
+    show("who", false); show("tabs", false);
+    TABS.forEach(function (t) { show(t.id, false); });
     show("login", true);
     note(message || "");
     $("login-form").elements.username.focus();
   }
 
+  // Feature files (inbox.js, …) add their tabs with Staff.tab() before the session is known.
   var TABS = [
-    { id: "inbox", title: "转人工", allowed: function (u) { return has(u, "agent") || has(u, "supervisor"); }, load: loadInbox },
-    { id: "home", title: "我的账号", allowed: function () { return true; } },
-    { id: "users", title: "账号管理", allowed: function (u) { return has(u, "admin"); }, load: loadUsers },
-    { id: "audit", title: "操作日志", allowed: function (u) { return has(u, "supervisor"); }, load: loadAudit }
+    { id: "home", title: "我的账号", allowed: function () { return true; }, order: 90 },
+    { id: "users", title: "账号管理", allowed: function (u) { return has(u, "admin"); }, load: loadUsers, order: 95 },
+    { id: "audit", title: "操作日志", allowed: function (u) { return has(u, "supervisor"); }, load: loadAudit, order: 96 }
   ];
   function has(user, role) { return user.roles.indexOf("admin") >= 0 || user.roles.indexOf(role) >= 0; }
 
@@ -68,6 +69,7 @@
     show("who", true);
     var tabs = $("tabs");
     tabs.textContent = "";
+    TABS.sort(function (a, b) { return (a.order || 50) - (b.order || 50); });
     TABS.filter(function (t) { return t.allowed(me); }).forEach(function (t) {
       var button = el("button", t.title, { type: "button", "data-tab": t.id });
       button.addEventListener("click", function () { open(t); });
@@ -90,106 +92,6 @@
     });
     if (tab.load) { tab.load(); }
   }
-
-  // ---- 转人工: the queue, one conversation, claim / reply / close; refreshed every 5 s ----
-  var chosen = null;
-  var WHO = { citizen: "群众", bot: "智能助手", agent: "人工客服" };
-  function waited(seconds) {
-    if (seconds < 60) { return seconds + "秒"; }
-    if (seconds < 3600) { return Math.floor(seconds / 60) + "分钟"; }
-    return Math.floor(seconds / 3600) + "小时" + Math.floor((seconds % 3600) / 60) + "分";
-  }
-  function loadInbox() {
-    api("GET", "/handoffs").then(function (r) {
-      if (r.status !== 200) { return; }
-      var rows = $("inbox-rows");
-      rows.textContent = "";
-      r.data.requests.forEach(function (q) {
-        var tr = el("tr", null, { class: "pick" + (q.id === chosen ? " chosen" : "") });
-        [q.ticket, q.channel, q.service || "—", waited(q.waiting_seconds), q.status_name + (q.claimed_by ? "（" + q.claimed_by + "）" : "")]
-          .forEach(function (v) { tr.appendChild(el("td", v)); });
-        tr.addEventListener("click", function () { chosen = q.id; show("case-help", false); loadInbox(); });
-        rows.appendChild(tr);
-      });
-      show("inbox-empty", r.data.requests.length === 0);
-      if (chosen) { loadCase(); } else { show("case", false); }
-    });
-  }
-  function loadCase() {
-    api("GET", "/handoffs/" + chosen).then(function (r) {
-      if (r.status !== 200) { show("case", false); return; }
-      var c = r.data;
-      $("case-title").textContent = c.ticket + " · " + c.channel + (c.service ? " · " + c.service : "");
-      $("case-facts").textContent = c.reason + "，群众 " + c.citizen + "，已等待" + waited(c.waiting_seconds) + (c.note ? "。" + c.note : "");
-      var lines = $("case-lines");
-      lines.textContent = "";
-      c.conversation.forEach(function (line) {
-        var li = el("li", null, { class: line.who });
-        li.appendChild(el("span", WHO[line.who] || line.who, { class: "who" }));
-        li.appendChild(el("span", line.text, { class: "bubble" }));
-        lines.appendChild(li);
-      });
-      lines.scrollTop = lines.scrollHeight;
-      $("case-ranking").textContent = c.ranking && c.ranking.length ? "意图识别：" + c.ranking.map(function (x) {
-        return x.intent + " " + Math.round(x.confidence * 100) + "%"; }).join("，") : "";
-      var filled = Object.keys(c.slots || {});
-      $("case-slots").textContent = filled.length ? "已填信息：" + filled.map(function (k) { return k + "=" + c.slots[k]; }).join("；") : "";
-      var mine = c.status === "claimed" && (c.claimed_by === me.username || has(me, "supervisor"));
-      show("case-claim", c.status === "open");
-      if (mine && $("case-help").hidden) { loadHelp(); }
-      show("case-help", mine);
-      show("case-reply", mine);
-      show("case-close", c.status !== "closed" && (c.status === "open" || mine));
-      show("case", true);
-    });
-  }
-  // Suggested answers (the knowledge base, with their source) and canned replies: a click puts
-  // one into the reply box, where the agent can change it before sending.
-  function loadHelp() {
-    api("GET", "/handoffs/" + chosen + "/suggestions").then(function (r) {
-      if (r.status !== 200) { return; }
-      $("help-question").textContent = r.data.question ? "（群众问：" + r.data.question + "）" : "";
-      fillPicks($("help-answers"), r.data.answers.map(function (a) { return { text: a.text, source: a.title }; }));
-      if (!r.data.answers.length) { $("help-answers").appendChild(el("li", "办事指南里没有找到与群众最近一句话相关的内容。", { class: "hint" })); }
-      fillPicks($("help-canned"), r.data.canned.map(function (t) { return { text: t }; }));
-    });
-  }
-  function fillPicks(list, items) {
-    list.textContent = "";
-    items.forEach(function (item) {
-      var li = el("li");
-      var button = el("button", item.text, { type: "button" });
-      if (item.source) { button.appendChild(el("span", "来源：" + item.source, { class: "source" })); }
-      button.addEventListener("click", function () {
-        var box = $("case-reply").elements.text;
-        box.value = item.text;
-        box.focus();
-      });
-      li.appendChild(button);
-      list.appendChild(li);
-    });
-  }
-
-  function act(path, body, done) {
-    $("case-error").textContent = "";
-    api("POST", "/handoffs/" + chosen + path, body).then(function (r) {
-      if (r.status !== 200) { $("case-error").textContent = r.data.message || "操作没有成功，请重试。"; }
-      if (done) { done(r); }
-      loadInbox();
-    });
-  }
-  $("case-claim").addEventListener("click", function () { act("/claim", {}); });
-  $("case-reply").addEventListener("submit", function (event) {
-    event.preventDefault();
-    var box = event.target.elements.text;
-    if (!box.value.trim()) { return; }
-    act("/reply", { text: box.value.trim() }, function (r) { if (r.status === 200) { box.value = ""; } });
-  });
-  $("case-close").addEventListener("submit", function (event) {
-    event.preventDefault();
-    act("/close", { outcome: event.target.elements.outcome.value }, function (r) { if (r.status === 200) { chosen = null; } });
-  });
-  setInterval(function () { if (me && !$("inbox").hidden) { loadInbox(); } }, 5000);
 
   function loadUsers() {
     api("GET", "/users").then(function (r) {
@@ -283,5 +185,15 @@
     api("POST", "/logout", {}).then(function () { signedOut("已退出登录。"); });
   });
 
-  api("GET", "/me").then(function (r) { if (r.status === 200) { signedIn(r.data); } else { signedOut(""); } });
+  window.Staff = {
+    $: $, el: el, show: show, api: api, has: has, note: note,
+    user: function () { return me; },
+    isOpen: function (id) { return !!me && !$(id).hidden; },
+    tab: function (definition) { TABS.push(definition); },
+    actionNames: function (names) { Object.keys(names).forEach(function (k) { ACTIONS[k] = names[k]; }); }
+  };
+  // after every feature file (deferred, in order) has added its tabs
+  document.addEventListener("DOMContentLoaded", function () {
+    api("GET", "/me").then(function (r) { if (r.status === 200) { signedIn(r.data); } else { signedOut(""); } });
+  });
 })();
