@@ -60,6 +60,7 @@ class Settings:
     console_port: int
     rasa_public_url: str
     rasa_url: str
+    redis_url: str
     """How our own processes reach Rasa's HTTP API (the staff web app: pause, resume, agents' words)."""
     bind_host: str
     """Where our servers listen: loopback by default; the gateway is the only public entry."""
@@ -138,6 +139,7 @@ class Settings:
             console_port=console_port,
             rasa_public_url=env_value("BANSHI_RASA_PUBLIC_URL", f"http://localhost:{rasa_port}"),
             rasa_url=env_value("BANSHI_RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+            redis_url=env_value("BANSHI_REDIS_URL", ""),
             bind_host=env_value("BANSHI_BIND_HOST", "127.0.0.1"),
             widget_origins=tuple(
                 origin.strip().rstrip("/")

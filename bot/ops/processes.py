@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from bot.ops.model_cache import rasa_python
 from bot.private_files import private_sqlite_file
@@ -83,28 +84,55 @@ PRIVATE_TRACKER_STORE = "bot.tracker_store.PrivateSQLTrackerStore"
 """Rasa's SQL tracker store keeping personal data masked or sealed (bot/tracker_store.py)."""
 
 
-def write_endpoints(path: Path, action_port: int, tracker_db: Path, root: Path | None = None) -> Path:
+def write_endpoints(
+    path: Path,
+    action_port: int,
+    tracker_db: Path | str,
+    root: Path | None = None,
+    lock_redis_url: str | None = None,
+) -> Path:
     """An endpoints file for servers on non-default ports or with their own tracker database.
 
-    It carries the action server's shared secret, so it is written readable by its owner only,
-    and the tracker database Rasa will create is made 0600 first.
+    `tracker_db`: a SQLite file, or a `postgresql://user@host:port/db` URL for several Rasa
+    workers; `lock_redis_url` (`redis://host:port/db?prefix=<letters and digits>`): Rasa's
+    Redis lock store, without which Rasa runs one worker only. It carries the action server's
+    shared secret, so it is written readable by its owner only, and a SQLite tracker database
+    Rasa will create is made 0600 first.
     """
-    private_sqlite_file(tracker_db)
     path.write_text(
         "action_endpoint:\n"
         f'  url: "http://127.0.0.1:{action_port}/webhook"\n'
         "  headers:\n"
         f'    {SECRET_HEADER}: "{secret("action_secret", root)}"\n'
-        "tracker_store:\n"
-        f"  type: {PRIVATE_TRACKER_STORE}\n"
-        "  dialect: sqlite\n"
-        f"  db: {tracker_db}\n"
-        "lock_store:\n"
-        "  type: in_memory\n",
+        + _tracker_store(tracker_db)
+        + _lock_store(lock_redis_url),
         encoding="utf-8",
     )
     path.chmod(0o600)
     return path
+
+
+def _tracker_store(db: Path | str) -> str:
+    head = f"tracker_store:\n  type: {PRIVATE_TRACKER_STORE}\n"
+    if isinstance(db, Path):
+        private_sqlite_file(db)
+        return head + f"  dialect: sqlite\n  db: {db}\n"
+    url = urlsplit(db)
+    return head + (
+        f"  dialect: postgresql\n  url: {url.hostname}\n  port: {url.port or 5432}\n"
+        f"  db: {url.path.lstrip('/')}\n  username: {url.username or 'postgres'}\n"
+    )
+
+
+def _lock_store(redis_url: str | None) -> str:
+    if not redis_url:
+        return "lock_store:\n  type: in_memory\n"
+    url = urlsplit(redis_url)
+    prefix = dict(parse_qsl(url.query)).get("prefix", "banshi")
+    return (
+        f"lock_store:\n  type: redis\n  url: {url.hostname}\n  port: {url.port or 6379}\n"
+        f"  db: {url.path.lstrip('/') or 0}\n  key_prefix: {prefix}\n"
+    )
 
 
 def object_store_env(work: Path) -> dict[str, str]:

@@ -25,7 +25,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot import uploads
 from bot.identity import web_session
@@ -38,6 +38,15 @@ from channels.rate import MessageRate, too_fast
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+ROOMS_CHANNEL = "banshi-socketio"
+
+
+def socket_rooms() -> AsyncRedisManager | None:
+    """Where the sockets' rooms are known. Each Rasa worker holds its own sockets: with several,
+    what one worker says to a room (an agent's words run through Rasa's API land on any worker)
+    must reach the worker holding that socket, so with BANSHI_REDIS_URL every emit goes through
+    Redis pub/sub (python-socketio's AsyncRedisManager). Without it, one process holds them all."""
+    return AsyncRedisManager(settings.redis_url, channel=ROOMS_CHANNEL) if settings.redis_url else None
 
 
 class WebChatOutput(SocketIOOutput):
@@ -93,7 +102,12 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # 64 KB per socket.io message, as at the gateway (python-socketio's default is 1 MB)
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], max_http_buffer_size=64 * 1024)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=[],
+            max_http_buffer_size=64 * 1024,
+            client_manager=socket_rooms(),
+        )
         webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
 
