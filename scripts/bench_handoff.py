@@ -124,7 +124,8 @@ def web_path(stack: SimpleNamespace, agent, n: int) -> tuple[list[float], list[f
         for i in range(n):
             text = f"您好，这是第{i + 1}条回复。"
             started = time.perf_counter()
-            agent.call("POST", f"/handoffs/{request_id}/reply", json={"text": text})
+            sent = agent.call("POST", f"/handoffs/{request_id}/reply", json={"text": text})
+            assert sent.status_code == 200, sent.text
             while not (web_chat.replies(citizen)[0].get("text") or "").endswith(text):
                 pass
             agent_times.append(time.perf_counter() - started)
@@ -152,8 +153,10 @@ def wechat_path(stack: SimpleNamespace, agent, n: int) -> tuple[list[float], lis
     for i in range(n):
         text = f"您好，微信第{i + 1}条回复。"
         started = time.perf_counter()
-        agent.call("POST", f"/handoffs/{request_id}/reply", json={"text": text})
+        sent = agent.call("POST", f"/handoffs/{request_id}/reply", json={"text": text})
+        assert sent.status_code == 200, sent.text
         while not any(line.endswith(text) for line in user._received()):
+            assert time.perf_counter() - started < 60, f"the reply never reached WeChat: {text}"
             time.sleep(0.01)
         agent_times.append(time.perf_counter() - started)
         # the citizen answers: WeChat allows five customer-service messages per user message
