@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv-actions/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp eval-msgabench lexicon stories golden format audit fuzz eval-dialogues clean
+.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp eval-msgabench lexicon stories golden format audit fuzz eval-dialogues bench-load clean
 
 run: setup
 	@$(PY) -m bot run
@@ -61,6 +61,12 @@ format: setup-dev
 # Known vulnerabilities in the locks; says "audit unavailable" (exit 2) when its canary is not flagged.
 audit: setup-dev
 	@bash scripts/audit.sh
+
+# Many citizens at once (issue 17): turns/s, p50/p95/p99 per turn type and channel, CPU and RSS per
+# process, on a stack of its own. Options: make bench-load ARGS="--users 50 --think 3 --duration 120".
+bench-load: setup-dev
+	@$(PY) -m bot model-path > /dev/null
+	@$(PY) scripts/bench_load.py $(ARGS)
 
 # Schema-driven fuzzing of the portal as a bound citizen (MAX_EXAMPLES=100 per operation by default).
 fuzz: setup-dev

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -22,88 +21,15 @@ import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
-from bot.ops.model_cache import model_path, rasa_env
-from bot.ops.processes import (
-    action_server_cmd,
-    console_cmd,
-    free_port,
-    object_store_env,
-    portal_cmd,
-    rasa_health_url,
-    rasa_server_cmd,
-    stop_processes,
-    wait_healthy,
-    write_endpoints,
-)
+from bot.ops.processes import stop_processes
 from tests.support import web_chat
 from tests.support.official_account import OfficialAccount
 from tests.support.staff import new_staff
 
-ROOT = Path(__file__).resolve().parents[1]
+from measure import print_summary, start_stack
+
 TICKET = re.compile(r"RG\d{12}")
-WECHAT = {
-    "BANSHI_WECHAT_TOKEN": "bench-wechat-token",
-    "BANSHI_WECHAT_APPID": "wxbench000official",
-    "BANSHI_WECHAT_SECRET": "bench-wechat-secret",
-}
-
-
-def start(work: Path, processes: list[subprocess.Popen]) -> SimpleNamespace:
-    model = model_path(ROOT)
-    if not model.exists():
-        sys.exit(f"no model at {model}: run `make train` first")
-    ports = {name: free_port() for name in ("rasa", "actions", "console", "portal", "wechat")}
-    origins = f"http://127.0.0.1:{ports['console']},http://localhost:{ports['console']}"
-    env = rasa_env(ROOT) | {
-        "BANSHI_DB_URL": f"sqlite:///{work / 'banshi.db'}",
-        "BANSHI_PORTAL_URL": f"http://127.0.0.1:{ports['portal']}",
-        "BANSHI_PORTAL_DB_URL": f"sqlite:///{work / 'portal.db'}",
-        "BANSHI_PORTAL_DEV": "1",
-        "BANSHI_PORTAL_TICK_SECONDS": "0",
-        "BANSHI_RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
-        "BANSHI_WIDGET_ORIGINS": origins,
-        "BANSHI_WECHAT_API_BASE": f"http://127.0.0.1:{ports['wechat']}",
-        "BANSHI_HUMAN_HOURS": "每天 0:00—24:00",
-        "BANSHI_NOTICE_WEBHOOK_URL": "off",
-        **WECHAT,
-        **object_store_env(work),
-    }
-    endpoints = write_endpoints(work / "endpoints.yml", ports["actions"], work / "tracker.db", ROOT)
-    fake_wechat = [
-        *(str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "tests.support.fake_wechat"),
-        *("--port", str(ports["wechat"]), "--appid", WECHAT["BANSHI_WECHAT_APPID"]),
-        *("--secret", WECHAT["BANSHI_WECHAT_SECRET"]),
-    ]
-    specs = [
-        (fake_wechat, f"http://127.0.0.1:{ports['wechat']}/_health"),
-        (portal_cmd(ports["portal"]), f"http://127.0.0.1:{ports['portal']}/health"),
-        (action_server_cmd(ports["actions"]), f"http://127.0.0.1:{ports['actions']}/health"),
-        (
-            rasa_server_cmd(model, endpoints, ports["rasa"], ROOT, origins=tuple(origins.split(","))),
-            rasa_health_url(ports["rasa"]),
-        ),
-        (console_cmd(ports["console"]), f"http://127.0.0.1:{ports['console']}/health"),
-    ]
-    for i, (cmd, health) in enumerate(specs):
-        log = work / f"p{i}.log"
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-        processes.append(process)
-        wait_healthy(health, process, log)
-    return SimpleNamespace(
-        rasa_url=f"http://127.0.0.1:{ports['rasa']}",
-        console_url=f"http://127.0.0.1:{ports['console']}",
-        wechat_api_url=env["BANSHI_WECHAT_API_BASE"],
-        db_url=env["BANSHI_DB_URL"],
-        wechat=WECHAT,
-    )
-
-
-def summary(name: str, seconds: list[float]) -> float:
-    ordered = sorted(seconds)
-    p50 = statistics.median(ordered)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    print(f"{name:50s} n={len(ordered):3d}  p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms")
-    return p50
+WIDTH = 50
 
 
 def claim(agent, ticket: str) -> int:  # noqa: ANN001
@@ -180,15 +106,15 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-handoff-"))
     processes: list[subprocess.Popen] = []
     try:
-        stack = start(work, processes)
+        stack = start_stack(work, processes)
         agent = new_staff(stack, "agent")
         web_agent, web_bot = web_path(stack, agent, args.n)
         wechat_agent, wechat_bot = wechat_path(stack, agent, args.n)
         print(f"agent's send → citizen's screen, {args.n} messages per path (run {uuid.uuid4().hex[:6]})")
-        a = summary("web widget (socket.io): agent's reply", web_agent)
-        b = summary("web widget (socket.io): bot's greeting (baseline)", web_bot)
-        c = summary("WeChat (customer-service API): agent's reply", wechat_agent)
-        d = summary("WeChat (passive reply): bot's greeting (baseline)", wechat_bot)
+        a = print_summary("web widget (socket.io): agent's reply", web_agent, WIDTH)
+        b = print_summary("web widget (socket.io): bot's greeting (baseline)", web_bot, WIDTH)
+        c = print_summary("WeChat (customer-service API): agent's reply", wechat_agent, WIDTH)
+        d = print_summary("WeChat (passive reply): bot's greeting (baseline)", wechat_bot, WIDTH)
         print(f"ratio agent/bot at p50: web {a / b:.2f}, WeChat {c / d:.2f}")
         return 0
     finally:

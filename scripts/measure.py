@@ -1,16 +1,107 @@
-"""What the benchmarks share: a timed HTTP post and one way to summarise latencies.
+"""What the benchmarks share: a whole stack of their own, a timed HTTP post and one way to
+summarise latencies.
 
 Imported by its siblings as `measure` (the scripts run as files, so `scripts/` is on the path).
-Figures are medians and nearest-rank p95: the machines are shared and noisy, so a benchmark
-reports ratios against a baseline measured in the same run rather than absolute targets.
+Figures are medians and nearest-rank percentiles: the machines are shared and noisy, so a
+benchmark reports ratios against a baseline measured in the same run rather than absolute targets.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+
+from bot.ops.model_cache import model_path, rasa_env
+from bot.ops.processes import (
+    action_server_cmd,
+    console_cmd,
+    free_port,
+    kb_import_cmd,
+    object_store_env,
+    portal_cmd,
+    rasa_health_url,
+    rasa_server_cmd,
+    wait_healthy,
+    write_endpoints,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+WECHAT = {
+    "BANSHI_WECHAT_TOKEN": "bench-wechat-token",
+    "BANSHI_WECHAT_APPID": "wxbench000official",
+    "BANSHI_WECHAT_SECRET": "bench-wechat-secret",
+}
+"""The official account of a benchmark's stack: its channel and its fake WeChat API are started
+with them, and the benchmark signs its pushes with the token."""
+KB_DB_URL = f"sqlite:///{ROOT / 'data' / 'db' / 'test-kb.db'}"
+"""The demo knowledge base the end-to-end tests keep between runs (the import is idempotent)."""
+
+
+def start_stack(work: Path, processes: list[subprocess.Popen], knowledge: bool = False) -> SimpleNamespace:
+    """Every server a citizen's message passes through (fake WeChat API, portal, action server,
+    Rasa, console) on free ports with databases in `work`, so a running `make run` is never
+    disturbed; `processes` collects them even if one fails to start. Service hours "every day",
+    so 转人工 always waits for an agent. `knowledge`: with the demo knowledge base imported, so
+    policy questions are answered from it as under `make run`."""
+    model = model_path(ROOT)
+    if not model.exists():
+        sys.exit(f"no model at {model}: run `make train` first")
+    ports = {name: free_port() for name in ("rasa", "actions", "console", "portal", "wechat")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    origins = f"{urls['console']},http://localhost:{ports['console']}"
+    env = rasa_env(ROOT) | {
+        "BANSHI_DB_URL": f"sqlite:///{work / 'banshi.db'}",
+        "BANSHI_PORTAL_URL": urls["portal"],
+        "BANSHI_PORTAL_DB_URL": f"sqlite:///{work / 'portal.db'}",
+        "BANSHI_PORTAL_DEV": "1",
+        "BANSHI_PORTAL_TICK_SECONDS": "0",
+        "BANSHI_RASA_URL": urls["rasa"],
+        "BANSHI_WIDGET_ORIGINS": origins,
+        "BANSHI_WECHAT_API_BASE": urls["wechat"],
+        "BANSHI_HUMAN_HOURS": "每天 0:00—24:00",
+        "BANSHI_NOTICE_WEBHOOK_URL": "off",
+        **WECHAT,
+        **object_store_env(work),
+    }
+    if knowledge:
+        env["BANSHI_KB_DB_URL"] = KB_DB_URL
+        subprocess.run(kb_import_cmd(ROOT / "knowledge"), cwd=ROOT, env=env, check=True, capture_output=True)
+    endpoints = write_endpoints(work / "endpoints.yml", ports["actions"], work / "tracker.db", ROOT)
+    fake_wechat = [
+        *(str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "tests.support.fake_wechat"),
+        *("--port", str(ports["wechat"]), "--appid", WECHAT["BANSHI_WECHAT_APPID"]),
+        *("--secret", WECHAT["BANSHI_WECHAT_SECRET"]),
+    ]
+    specs = [
+        (fake_wechat, f"{urls['wechat']}/_health"),
+        (portal_cmd(ports["portal"]), f"{urls['portal']}/health"),
+        (action_server_cmd(ports["actions"]), f"{urls['actions']}/health"),
+        (
+            rasa_server_cmd(model, endpoints, ports["rasa"], ROOT, origins=tuple(origins.split(","))),
+            rasa_health_url(ports["rasa"]),
+        ),
+        (console_cmd(ports["console"]), f"{urls['console']}/health"),
+    ]
+    for i, (cmd, health) in enumerate(specs):
+        log = work / f"p{i}.log"
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        processes.append(process)
+        wait_healthy(health, process, log)
+    return SimpleNamespace(
+        rasa_url=urls["rasa"],
+        action_url=urls["actions"],
+        console_url=urls["console"],
+        portal_url=urls["portal"],
+        wechat_api_url=urls["wechat"],
+        db_url=env["BANSHI_DB_URL"],
+        wechat=WECHAT,
+    )
 
 
 def timed_post(url: str, body: bytes | dict, content_type: str = "application/json") -> tuple[float, bytes]:
@@ -24,10 +115,13 @@ def timed_post(url: str, body: bytes | dict, content_type: str = "application/js
 
 
 def percentiles(seconds: list[float]) -> dict[str, float]:
-    """p50 and p95 in milliseconds (p95 by the nearest rank), and the count."""
+    """p50, p95 and p99 in milliseconds (the tails by the nearest rank), and the count."""
     ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": p95 * 1000, "n": len(ordered)}
+
+    def rank(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000
+
+    return {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": rank(0.95), "p99_ms": rank(0.99), "n": len(ordered)}
 
 
 def print_summary(name: str, seconds: list[float], width: int = 34) -> float:

@@ -11,7 +11,6 @@ Skipped unless the machine's Redis and PostgreSQL answer (make test runs where b
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import uuid
@@ -37,8 +36,10 @@ from bot.rasa_api import RasaAPI
 from bot.settings import secret
 from tests.e2e.conftest import ROOT
 
-REDIS_URL = os.environ.get("BANSHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-POSTGRES = os.environ.get("BANSHI_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+REDIS_URL = "redis://127.0.0.1:6379/0"
+POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+"""The machine's shared Redis and PostgreSQL (trust auth): a database of its own is made and
+dropped, and Redis keys carry a prefix of their own."""
 CITIZENS, REPLIES = 4, 3
 
 

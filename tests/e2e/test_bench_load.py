@@ -1,0 +1,39 @@
+"""The load harness (scripts/bench_load.py) against the real stack, briefly: one citizen on each
+channel for a few seconds. It guards the harness itself — its ways in (console token and
+socket.io, REST, signed WeChat pushes), its counting and its /proc readings — so that the figures
+issue 17 is judged by come from a harness that still works; the load figures are its own run's."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def _harness(monkeypatch):
+    """The script as a module; its sibling `measure` is found as when the script runs as a file."""
+    monkeypatch.syspath_prepend(str(SCRIPTS))
+    spec = importlib.util.spec_from_file_location("bench_load", SCRIPTS / "bench_load.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_citizen_on_each_channel_is_answered_and_measured(stack, monkeypatch):
+    harness = _harness(monkeypatch)
+    target = harness.target_of(stack)
+    harness.warm_up(target, harness.CHANNELS)
+    report = harness.run_load(target, users=3, think=0.2, duration=6)
+
+    assert not report.errors, report.errors
+    assert {t.channel for t in report.turns} == set(harness.CHANNELS)
+    assert report.turns_per_second > 0
+    rows = {(channel, kind): figures for channel, kind, figures in harness.rows(report)}
+    overall = rows[("all", "all")]
+    assert overall["n"] == len(report.turns) >= 6
+    assert 0 < overall["p50_ms"] <= overall["p95_ms"] <= overall["p99_ms"] < harness.TURN_TIMEOUT_S * 1000
+    processes = {sample.name: sample for sample in report.processes}
+    assert processes["rasa"].peak_rss > 0 and processes["rasa"].cpu_percent > 0
