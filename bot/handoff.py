@@ -83,6 +83,8 @@ def record_handoff(
 
 
 OUTCOMES = {"resolved": "已解决", "returned": "转回智能助手", "no_reply": "群众未回复"}
+REASONS = {"user_request": "主动转人工", "distress": "情绪困扰", "complaint": "投诉"}
+"""Why a request was made (`reason`), as the staff pages name it."""
 
 
 def _now() -> datetime:

@@ -40,7 +40,6 @@ from channels.wechat.state import CS_MESSAGES_PER_WINDOW, CS_WINDOW_SECONDS
 from console.answers import loaded_by, private_json, refusal
 
 CHANNELS = {"socketio": "网页", "wechat": "微信公众号", "miniprogram": "微信小程序", "rest": "接口"}
-REASONS = {"user_request": "主动转人工", "distress": "情绪困扰", "complaint": "投诉"}
 STATUSES = {"open": "待接入", "claimed": "处理中", "closed": "已结束"}
 MAX_REPLY = 1000
 CANNED_REPLIES = Path(__file__).resolve().parent / "canned_replies.yml"
@@ -57,7 +56,7 @@ def _summary(request: handoff.HandoffRequest, now: datetime) -> dict:
         "channel": CHANNELS.get(request.channel, request.channel),
         "citizen": mask_identifier(request.sender_id),
         "service": item.title if item else None,
-        "reason": REASONS.get(request.reason, request.reason),
+        "reason": handoff.REASONS.get(request.reason, request.reason),
         "status": request.status,
         "status_name": STATUSES.get(request.status, request.status),
         "claimed_by": request.claimed_by,

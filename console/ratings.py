@@ -20,11 +20,12 @@ from sanic.response import HTTPResponse
 from bot import ratings
 from bot.catalogue import load_catalogue
 from bot.db import as_utc
+from bot.periods import PeriodError
 from bot.rasa_api import RasaAPI
 from bot.staff.audit import AuditLog
 from bot.staff.sessions import StaffSession
 from console.answers import json_fields, loaded_by, private_json, refusal
-from console.tickets import MAX_RANGE_DAYS, date_range
+from console.tickets import date_range
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -66,8 +67,8 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
     async def index(request: Request, _session: StaffSession) -> HTTPResponse:
         try:
             since, until = date_range(request)
-        except ValueError:
-            return refusal(400, "invalid_dates", f"日期格式应为 2026-12-01，且起止不超过{MAX_RANGE_DAYS}天。")
+        except PeriodError as problem:
+            return refusal(400, "invalid_dates", str(problem))
         rows = await asyncio.to_thread(ratings.listing, since, until)
         now = datetime.now(timezone.utc)
         return private_json({"ratings": [summary(r, now) for r in rows], "levels": ratings.LEVELS})

@@ -21,7 +21,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 
 import httpx
 from sanic import Blueprint, Request, response
@@ -30,30 +30,23 @@ from sanic.response import HTTPResponse
 from bot import handoff, tickets
 from bot.catalogue import SERVICE_CODES, load_catalogue
 from bot.db import as_utc
+from bot.periods import Period, PeriodError
 from bot.rasa_api import RasaAPI
 from bot.staff.audit import AuditLog
 from bot.staff.sessions import StaffSession
-from bot.working_days import CHINA
 from console.answers import NO_STORE, json_fields, loaded_by, private_json, refusal, text_field
 
-MAX_RANGE_DAYS = 366
 EXPORT_NAME = "banshi-work-orders"
 
 
 def date_range(request: Request) -> tuple[datetime | None, datetime | None]:
-    """The `from`/`to` China dates of the query as UTC instants (`to` inclusive). Raises
-    ValueError on a date that is not one, or a range backwards or over a year."""
-    since = _day(request.args.get("from"))
-    until = _day(request.args.get("to"))
-    if since and until and (until < since or (until - since).days > MAX_RANGE_DAYS):
-        raise ValueError("range")
-    start = datetime.combine(since, time(), tzinfo=CHINA).astimezone(timezone.utc) if since else None
-    end = datetime.combine(until + timedelta(days=1), time(), tzinfo=CHINA).astimezone(timezone.utc) if until else None
-    return start, end
-
-
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+    """The `from`/`to` China dates of the query as UTC instants, or no bound without either.
+    Raises PeriodError (a ValueError whose message is for the page) on a bad date or range."""
+    first, last = request.args.get("from"), request.args.get("to")
+    if not (first or last):
+        return None, None
+    period = Period.parse(first, last)
+    return period.since, period.until
 
 
 def summary(ticket: tickets.WorkTicket, now: datetime) -> dict:
@@ -104,8 +97,8 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
     async def listed(request: Request) -> list[tickets.WorkTicket] | HTTPResponse:
         try:
             since, until = date_range(request)
-        except ValueError:
-            return refusal(400, "invalid_dates", f"日期格式应为 2026-12-01，且起止不超过{MAX_RANGE_DAYS}天。")
+        except PeriodError as problem:
+            return refusal(400, "invalid_dates", str(problem))
         status = request.args.get("status") or None
         if status and status not in tickets.STATUSES:
             return refusal(400, "invalid_status", "没有这个工单状态。")

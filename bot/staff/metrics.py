@@ -29,28 +29,25 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from bot.catalogue import load_catalogue
 from bot.db import as_utc, session_factory
 from bot.handoff import OUTCOMES, HandoffRequest
+from bot.handoff import REASONS as REASON_NAMES
 from bot.language.text import normalize
+from bot.periods import MAX_DAYS, Period, PeriodError  # noqa: F401 - the dashboard's period
 from bot.ratings import BAD, FOLLOW_UPS, LEVELS, REASONS, TARGETS, Rating
 from bot.service_hours import ServiceHours, service_hours
 from bot.settings import settings
 from bot.tickets import CATEGORIES, KINDS, STATUSES, WorkTicket
 from bot.working_days import CHINA
 
-MAX_DAYS = 366
-"""The longest period one request may ask for: a year of daily bars is still readable."""
-DEFAULT_DAYS = 7
 TOP = 10
 """How many service items and questions the "most often ended in 转人工" lists keep."""
 
-HANDOFF_REASONS = {"user_request": "主动转人工", "distress": "情绪困扰", "complaint": "投诉"}
-"""The reasons bot/handoff.py records, as the dashboard's legend names them (in this order)."""
 RESOLVED = ("resolved", "returned")
 """Outcomes that count as the request dealt with (the resolution figure)."""
 NO_ITEM = "未识别事项"
@@ -63,49 +60,6 @@ _ASKED_FOR_HUMAN = re.compile(
 )
 """A line that only asks for a person ("帮我转人工客服", "我不想跟机器人聊"), not a question."""
 _NOT_IN_KEY = re.compile(r"[\s，。？！、；：,.?!;:~～…·“”\"'（）()]+")
-
-
-class PeriodError(ValueError):
-    """A period the dashboard cannot show; the message is for the supervisor, in Chinese."""
-
-
-@dataclass(frozen=True)
-class Period:
-    """The China dates `first`..`last`, both included."""
-
-    first: date
-    last: date
-
-    @classmethod
-    def parse(cls, first: str | None, last: str | None, today: date | None = None) -> Period:
-        """The period a request asks for: `to` defaults to today, `from` to the week ending on `to`."""
-        end = _day(last) if last else today or datetime.now(CHINA).date()
-        start = _day(first) if first else end - timedelta(days=DEFAULT_DAYS - 1)
-        if start > end:
-            raise PeriodError("开始日期不能晚于结束日期，请重新选择。")
-        if (end - start).days + 1 > MAX_DAYS:
-            raise PeriodError(f"一次最多查看{MAX_DAYS}天的数据，请缩小日期范围。")
-        return cls(start, end)
-
-    @property
-    def since(self) -> datetime:
-        """The period's start in UTC (as the services store their times)."""
-        return datetime.combine(self.first, time.min, CHINA).astimezone(timezone.utc)
-
-    @property
-    def until(self) -> datetime:
-        """The start of the day after the period, in UTC (exclusive)."""
-        return datetime.combine(self.last + timedelta(days=1), time.min, CHINA).astimezone(timezone.utc)
-
-    def days(self) -> list[date]:
-        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise PeriodError("日期格式不正确，请按“2026-12-05”的格式填写。") from None
 
 
 def china_date(moment: datetime) -> date:
@@ -296,9 +250,9 @@ def handoff_figures(
     questions, direct = top_questions(requests)
     return {
         "total": len(requests),
-        "by_reason": ranked(Counter(r.reason for r in requests), HANDOFF_REASONS),
+        "by_reason": ranked(Counter(r.reason for r in requests), REASON_NAMES),
         "outcomes": ranked(Counter(r.outcome for r in requests if r.outcome), OUTCOMES),
-        "per_day": per_day(period, ((r.created_at, r.reason) for r in requests), HANDOFF_REASONS),
+        "per_day": per_day(period, ((r.created_at, r.reason) for r in requests), REASON_NAMES),
         "first_reply": _timing(first, now, targets.first_reply),
         "resolution": _timing(resolve, now, targets.resolve),
         "top_items": top_items(requests),
