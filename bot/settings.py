@@ -94,6 +94,7 @@ class Settings:
     a directory, or an S3 bucket when Rasa and the action server run on different hosts."""
     max_upload_bytes: int
     staff_idle_minutes: float
+    staff_logins_per_minute: int
     """A staff session ends after this long without a request (an unattended workstation)."""
     staff_session_hours: float
     """…and after this long whatever happens (a shift)."""
@@ -167,6 +168,7 @@ class Settings:
             upload_inbox=env_value("BANSHI_UPLOAD_INBOX", f"file://{root / 'data' / 'objects' / 'inbox'}"),
             max_upload_bytes=int(env_value("BANSHI_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
             staff_idle_minutes=float(env_value("BANSHI_STAFF_IDLE_MINUTES", "30")),
+            staff_logins_per_minute=int(env_value("BANSHI_STAFF_LOGINS_PER_MINUTE", "20")),
             staff_session_hours=float(env_value("BANSHI_STAFF_SESSION_HOURS", "12")),
             assist_link_hours=float(env_value("BANSHI_ASSIST_LINK_HOURS", "24")),
             assist_link_base=env_value("BANSHI_ASSIST_LINK_BASE", "").rstrip("/"),

@@ -42,7 +42,6 @@ from console.answers import private_json, refusal
 COOKIE = "__Host-banshi_staff"
 CSRF_HEADER = "X-CSRF-Token"
 MAX_BODY = 16 * 1024
-LOGINS_PER_MINUTE_PER_CLIENT = 20
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
@@ -62,7 +61,7 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
     bp = Blueprint("staff", url_prefix="/staff/api")
     accounts, audit = StaffAccounts(), AuditLog()
     sessions = StaffSessions.for_settings()
-    login_rate = MessageRate(limit=LOGINS_PER_MINUTE_PER_CLIENT)
+    login_rate = MessageRate(limit=settings.staff_logins_per_minute)
 
     def foreign(request: Request) -> bool:
         """A browser's request from another site: its Origin is neither one of the console's
