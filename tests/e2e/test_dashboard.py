@@ -214,6 +214,7 @@ def test_the_dashboard_in_a_real_browser(stack, seeded):
         login.get_by_role("button", name="登录").click()
         page.get_by_role("button", name="数据看板").click()
         board = page.locator("#dashboard")
+        board.locator("#dash-tiles").get_by_text("排队等待").wait_for(timeout=30_000)  # the tab's first load
         board.get_by_label("开始日期").fill(seeded["from"])
         board.get_by_label("结束日期").fill(seeded["to"])
         with page.expect_response(lambda answer: f"from={seeded['from']}&to={seeded['to']}" in answer.url):

@@ -170,10 +170,14 @@
       "数据更新于 " + chinaTime(generatedAt) + "。";
   }
 
-  function render(d) {
-    var form = $("dash-form").elements; // as the server read them (a date left empty is filled in)
-    form.from.value = d.period.from;
-    form.to.value = d.period.to;
+  function render(d, sent) {
+    var form = $("dash-form").elements;
+    // the dates as the server read them (one left empty is filled in), unless the supervisor
+    // has typed others while this answer was on its way
+    if (form.from.value.trim() === sent.from && form.to.value.trim() === sent.to) {
+      form.from.value = d.period.from;
+      form.to.value = d.period.to;
+    }
     tiles(d);
     daily(d.handoffs);
     levels(d.ratings);
@@ -188,12 +192,13 @@
     var form = $("dash-form").elements;
     if (!form.from.value.trim() && !form.to.value.trim()) { preset(7); }
     $("dash-error").textContent = "";
-    var query = "?from=" + encodeURIComponent(form.from.value.trim()) + "&to=" + encodeURIComponent(form.to.value.trim());
+    var sent = { from: form.from.value.trim(), to: form.to.value.trim() };
+    var query = "?from=" + encodeURIComponent(sent.from) + "&to=" + encodeURIComponent(sent.to);
     var mine = ++asked;
     api("GET", "/dashboard" + query).then(function (r) {
       if (mine !== asked) { return; }
       if (r.status !== 200) { $("dash-error").textContent = r.data.message || "数据没有加载成功，请稍后重试。"; return; }
-      render(r.data);
+      render(r.data, sent);
     });
   }
 
