@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv-actions/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp eval-msgabench lexicon stories golden format audit fuzz eval-dialogues bench-load clean
+.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp eval-msgabench eval-unanswered lexicon stories golden format audit fuzz eval-dialogues bench-load deploy-check clean
 
 run: setup
 	@$(PY) -m bot run
@@ -40,6 +40,10 @@ eval-smp: setup-dev
 eval-msgabench: setup-dev
 	@$(PY) scripts/eval_msgabench.py
 
+# The unanswered queue's clustering against the gold grouping of eval/unanswered_seed.yml.
+eval-unanswered: setup-dev
+	@$(PY) scripts/eval_unanswered.py
+
 lexicon: setup
 	@$(PY) -m bot lexicon
 
@@ -67,6 +71,11 @@ audit: setup-dev
 bench-load: setup-dev
 	@$(PY) -m bot model-path > /dev/null
 	@$(PY) scripts/bench_load.py $(ARGS)
+
+# The deployment files (deploy/): the Kubernetes manifests rendered and schema-checked, the compose
+# file against the compose spec, the Dockerfiles parsed; no container engine runs here.
+deploy-check: setup-dev
+	@$(PY) -m pytest tests/unit/test_deploy.py -q
 
 # Schema-driven fuzzing of the portal as a bound citizen (MAX_EXAMPLES=100 per operation by default).
 fuzz: setup-dev

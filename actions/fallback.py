@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import say
 from bot.dialogue import Button, Reply
+from bot.wording import said
 from bot.words import ASK_AFFIRMATION, GAVE_UP, NONE_OF_THESE, intent_label
 
 MAX_CANDIDATES = 3
@@ -36,7 +37,7 @@ def candidate_buttons(intent_ranking: list[dict[str, Any]]) -> list[Button]:
 
 def clarification(intent_ranking: list[dict[str, Any]]) -> Reply:
     buttons = candidate_buttons(intent_ranking) or candidate_buttons(FALLBACK_CANDIDATES)
-    return Reply(ASK_AFFIRMATION, (*buttons, NONE_OF_THESE))
+    return Reply(said("fallback_ask", ASK_AFFIRMATION), (*buttons, NONE_OF_THESE))
 
 
 class ActionDefaultFallback(Action):
@@ -48,5 +49,5 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        say(dispatcher, GAVE_UP)
+        say(dispatcher, Reply(said("fallback_gave_up", GAVE_UP.text), GAVE_UP.buttons))
         return [UserUtteranceReverted()]

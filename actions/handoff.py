@@ -26,6 +26,7 @@ from bot.safety import in_crisis, runaround, still_hopeless
 from bot.service_hours import service_hours, spoken
 from bot.settings import settings
 from bot.ticket_replies import asks_progress
+from bot.wording import said
 from bot.words import (
     BACK_TO_BOT,
     HANDOFF_FAILED,
@@ -96,7 +97,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) ->
         )
     except Exception:  # the user must hear something useful whatever the database does
         log.exception("handoff not recorded for %s", mask_identifier(tracker.sender_id))
-        say(dispatcher, Reply(distress_reply(None) if reason == "distress" else HANDOFF_FAILED))
+        say(dispatcher, Reply(distress_reply(None) if reason == "distress" else said("handoff_failed", HANDOFF_FAILED)))
         return [SlotSet(ACTIVE, False)]
     log.info("handoff %s (%s) recorded for %s", request.ticket, reason, mask_identifier(tracker.sender_id))
     opening = None if in_hours else hours.next_opening(now)
@@ -172,6 +173,6 @@ class ActionRelayAgentMessage(Action):
         text = tracker.get_slot(AGENT_MESSAGE_SLOT)
         if isinstance(text, str) and text.strip():
             # the hand-back sentence is the bot's own ("由我继续为您服务"), not the agent's
-            own = text.strip() == BACK_TO_BOT
+            own = text.strip() in (BACK_TO_BOT, said("back_to_bot", BACK_TO_BOT))
             dispatcher.utter_message(text=text.strip() if own else AGENT_PREFIX + text.strip())
         return [SlotSet(AGENT_MESSAGE_SLOT, None)]

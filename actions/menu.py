@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_intent, say
 from bot.applications import flow as application_flow
 from bot.portal_client import services as portal_services
+from bot.wording import said
 from bot.words import CAPABILITIES, GREETING, service_menu
 
 
@@ -22,7 +23,10 @@ class ActionShowMenu(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        intro = CAPABILITIES if latest_intent(tracker) == "ask_capabilities" else GREETING
+        if latest_intent(tracker) == "ask_capabilities":
+            intro = said("capabilities", CAPABILITIES)
+        else:
+            intro = said("greeting", GREETING)
         say(dispatcher, service_menu(intro))
         say(dispatcher, await application_flow.unfinished(portal_services.services(), tracker.sender_id))
         return []

@@ -15,6 +15,7 @@ from actions.common import latest_entity, say
 from bot import rating_replies as words
 from bot import ratings, tickets
 from bot.dialogue import Reply
+from bot.editing.unanswered import record_bad_rating
 from bot.privacy import mask_identifier
 from bot.ticket_replies import solved_notice
 
@@ -154,6 +155,8 @@ class ActionRate(Action):
             service_item=tracker.get_slot("service_item"),
         )
         log.info("rating %s (%d) for %s", rating.id, rating.level, mask_identifier(tracker.sender_id))
+        if rating.bad and rating.target_kind == "answer":  # the answered question, for the editors' queue
+            record_bad_rating(tracker.events, rating.service_item, rating.channel)
         say(dispatcher, words.thanks(rating))
         if rating.bad:  # its reasons are buttons; the citizen's own words go to the comment form
             return [SlotSet(RATING_OPEN_SLOT, str(rating.id)), FollowupAction(COMMENT_FORM)]

@@ -15,6 +15,7 @@ from bot import cards
 from bot.catalogue import code_for_intent, get_item
 from bot.language.text import normalize
 from bot.reading import ELDERLY, asks_status, read
+from bot.wording import said
 from bot.words import WHICH_ITEM, service_menu
 
 HOME_VISIT_QUESTION = "老年人行动不便，能预约上门办理或者让家人代办吗"
@@ -48,7 +49,7 @@ class ActionConfirmService(Action):
         code = code_for_intent(latest_intent(tracker)) or tracker.get_slot("service_item")
         item = get_item(code) if code else None
         if item is None:
-            say(dispatcher, service_menu(WHICH_ITEM))
+            say(dispatcher, service_menu(said("which_item", WHICH_ITEM)))
             return []
         outside = elsewhere(tracker, text) if not text.startswith("/") else None
         if outside is not None:

@@ -16,6 +16,7 @@ from bot.applications.state import ACTIVE
 from bot.dialogue import Reply
 from bot.privacy import mask_identifier
 from bot.ticket_replies import asks_progress, progress, registered
+from bot.wording import said
 from bot.words import HANDOFF_FAILED
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def file_ticket(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict
         )
     except Exception:  # the citizen must hear a way forward whatever the database does
         log.exception("ticket not registered for %s", mask_identifier(tracker.sender_id))
-        say(dispatcher, Reply(HANDOFF_FAILED))
+        say(dispatcher, Reply(said("handoff_failed", HANDOFF_FAILED)))
         return [SlotSet(ACTIVE, False)]
     log.info("ticket %s (%s) registered for %s", ticket.number, ticket.category, mask_identifier(tracker.sender_id))
     say(dispatcher, registered(ticket))

@@ -26,6 +26,8 @@ ADVISORY_LOCK = 0x62616E736869  # "banshi"
 
 def all_models() -> MetaData:
     """The metadata of every table of the services, whichever modules the caller imported."""
+    import bot.editing.revisions  # noqa: F401
+    import bot.editing.wording  # noqa: F401
     import bot.handoff  # noqa: F401
     import bot.identity.store  # noqa: F401
     import bot.knowledge.store  # noqa: F401

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from bot.catalogue import ENTERPRISE, PERSONAL, ServiceItem, load_catalogue
 from bot.dialogue import Button, Reply
 from bot.settings import settings
+from bot.wording import said
 
 
 def service_button(item: ServiceItem) -> Button:
@@ -118,23 +119,28 @@ def intent_label(intent: str) -> str | None:
     return OTHER_INTENT_LABELS.get(intent)
 
 
+HANDOFF_ACCEPTED = (
+    "已为您转人工服务，登记号 {ticket}。{queue}工作人员接入后会直接在这个窗口和您对话，"
+    "请不要关闭窗口；在工作人员接入前，我先不作答。如果事情紧急，也可以直接拨打"
+    "{hotline}政务服务便民热线（7×24小时）。"
+)
+HANDOFF_AFTER_HOURS = (
+    "已为您登记转人工服务，登记号 {ticket}。现在是人工服务时间（{hours}）以外，"
+    "工作人员最早会在{when}通过这个窗口联系您。在此之前，您仍然可以继续问我；"
+    "如果事情紧急，请拨打{hotline}政务服务便民热线（7×24小时）。"
+)
+"""Templates, editable in the workbench (bot/wording.py): the placeholders are filled when said."""
+
+
 def handoff_confirmation(ticket: str, ahead: int) -> str:
     """In service hours: the conversation waits for an agent, and the bot keeps quiet meanwhile."""
     queue = f"您前面还有{ahead}位在等待，" if ahead else "您是下一位，"
-    return (
-        f"已为您转人工服务，登记号 {ticket}。{queue}工作人员接入后会直接在这个窗口和您对话，"
-        f"请不要关闭窗口；在工作人员接入前，我先不作答。如果事情紧急，也可以直接拨打"
-        f"{settings.hotline}政务服务便民热线（7×24小时）。"
-    )
+    return said("handoff_accepted", HANDOFF_ACCEPTED, ticket=ticket, queue=queue)
 
 
 def handoff_after_hours(ticket: str, when: str) -> str:
     """Out of service hours: when someone will answer at the earliest; the bot goes on meanwhile."""
-    return (
-        f"已为您登记转人工服务，登记号 {ticket}。现在是人工服务时间（{settings.human_hours}）以外，"
-        f"工作人员最早会在{when}通过这个窗口联系您。在此之前，您仍然可以继续问我；"
-        f"如果事情紧急，请拨打{settings.hotline}政务服务便民热线（7×24小时）。"
-    )
+    return said("handoff_after_hours", HANDOFF_AFTER_HOURS, ticket=ticket, when=when)
 
 
 AGENT_JOINED = "工作人员{name}已接入，请直接说明您的情况。"

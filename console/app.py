@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot.editing.workbench import Workbench
 from bot.identity import web_session
+from bot.knowledge.index import WriterBusy
 from bot.notices.notifier import Notifier
 from bot.rasa_api import RasaAPI
 from bot.settings import secret, settings
+from bot.staff.audit import AuditLog
 from console import notices, staff
-from console.guides import guide_code_for_title, render_guide
+from console.guides import guide_code_for_title, render_document_titled, render_guide
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -48,6 +52,27 @@ def _session_cors(request: Request, origins: frozenset[str]) -> dict[str, str]:
     """CORS for the session route: only the pages allowed to embed the widget may read a token."""
     origin = (request.headers.get("origin") or "").rstrip("/")
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin in origins else {"Vary": "Origin"}
+
+
+SCHEDULE_SECONDS = 60
+"""How often the knowledge base's dates are looked at: approved revisions due to take effect
+are published, expired units marked (the retriever itself stops quoting them at midnight)."""
+log = logging.getLogger(__name__)
+
+
+async def run_schedule(workbench: Workbench, audit: AuditLog) -> None:
+    while True:
+        try:
+            done = await asyncio.to_thread(workbench.run_schedule)
+            for item in done["published"]:
+                await asyncio.to_thread(audit.record, "system", "kb_publish_scheduled", item["target"], item)
+            for item in done["expired"]:
+                await asyncio.to_thread(audit.record, "system", "kb_expired", item["source"], item)
+        except WriterBusy:
+            pass  # an import is running: the next round catches up
+        except Exception:  # the schedule must outlive a database hiccup
+            log.exception("the knowledge base's schedule failed")
+        await asyncio.sleep(SCHEDULE_SECONDS)
 
 
 def create_app(
@@ -91,8 +116,17 @@ def create_app(
         | {settings.public_url}
     )
     rasa = RasaAPI()
-    for blueprint in staff.build_blueprints(own_origins, rasa):
+    workbench = Workbench()
+    for blueprint in staff.build_blueprints(own_origins, rasa, workbench):
         app.blueprint(blueprint)
+
+    @app.before_server_start
+    async def start_schedule(app: Sanic) -> None:
+        app.ctx.schedule_task = asyncio.create_task(run_schedule(workbench, AuditLog()))
+
+    @app.after_server_stop
+    async def stop_schedule(app: Sanic) -> None:
+        app.ctx.schedule_task.cancel()
 
     @app.get("/staff/")
     async def staff_app(_request: Request) -> response.HTTPResponse:
@@ -136,15 +170,16 @@ def create_app(
 
     @app.get("/guides/<code:str>")
     async def guide(_request: Request, code: str) -> response.HTTPResponse:
-        page = render_guide(code)
+        page = await asyncio.to_thread(render_guide, code)
         return response.html(page) if page else response.html(NOT_FOUND_PAGE, status=404)
 
     @app.get("/guides/by-title/<title:str>")
     async def guide_by_title(_request: Request, title: str) -> response.HTTPResponse:
         code = guide_code_for_title(unquote(title))
-        if code is None:
-            return response.html(NOT_FOUND_PAGE, status=404)
-        return response.redirect(f"/guides/{quote(code)}")
+        if code is not None:
+            return response.redirect(f"/guides/{quote(code)}")
+        page = await asyncio.to_thread(render_document_titled, unquote(title))
+        return response.html(page) if page else response.html(NOT_FOUND_PAGE, status=404)
 
     @app.on_response
     async def add_security_headers(_request: Request, answer: response.HTTPResponse) -> None:

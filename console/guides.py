@@ -1,4 +1,6 @@
-"""The guides of `knowledge/` as web pages, so citations in the chat can link to their source."""
+"""The guides as web pages, so citations in the chat can link to their source: the version
+published in the knowledge base (an editor's change shows at once), else the file in
+`knowledge/`."""
 
 from __future__ import annotations
 
@@ -31,6 +33,42 @@ def _strip_front_matter(text: str) -> str:
     return text.split("---", 2)[2] if text.startswith("---") else text
 
 
+def render_markdown(text: str) -> str:
+    """A guide's text as the citizen's page shows it (front matter left out, raw HTML escaped)."""
+    return _markdown.render(_strip_front_matter(text))
+
+
+def _published(code: str | None = None, title: str | None = None) -> tuple[str, str, str] | None:
+    """(title, updated, text) of the document published for a 一件事 `code` or under `title`
+    (one made in the editors' workbench has no code), if the knowledge base has it."""
+    from sqlalchemy import select
+
+    from bot.db import session_factory
+    from bot.editing.documents import text_of
+    from bot.knowledge.config import KnowledgeSettings
+    from bot.knowledge.store import PUBLISHED, KbDocument
+
+    wanted = KbDocument.service_code == code if code else KbDocument.title == title
+    try:
+        with session_factory(KnowledgeSettings.from_env().db_url)() as session:
+            document = session.scalar(select(KbDocument).where(wanted, KbDocument.status == PUBLISHED).limit(1))
+            if document is None:
+                return None
+            return document.title, document.updated, text_of(session, document).body
+    except Exception:  # the page falls back to the file; the chat never depends on it
+        return None
+
+
+def _page(title: str, updated: str, text: str) -> str:
+    return _PAGE.format(title=html.escape(title), updated=html.escape(updated), body=render_markdown(text))
+
+
+def render_document_titled(title: str) -> str | None:
+    """A published document without a guide file (made in the workbench) as a page, by title."""
+    published = _published(title=title.strip().strip("《》"))
+    return _page(*published) if published else None
+
+
 @lru_cache(maxsize=1)
 def _titles(folder: Path) -> dict[str, str]:
     return {str(read_front_matter(p).get("title", "")): p.stem for p in sorted(folder.glob("*.md"))}
@@ -45,16 +83,13 @@ def guide_code_for_title(title: str, folder: Path | None = None) -> str | None:
 
 def render_guide(code: str, folder: Path | None = None) -> str | None:
     """The guide as an HTML page, or None if there is no such guide."""
-    folder = Path(folder or settings.knowledge_dir)
     if not code.replace("_", "").isalnum():
         return None
-    path = folder / f"{code}.md"
-    if not path.is_file():
-        return None
-    meta = read_front_matter(path)
-    text = path.read_text(encoding="utf-8")
-    return _PAGE.format(
-        title=html.escape(str(meta.get("title", code))),
-        updated=html.escape(str(meta.get("updated", ""))),
-        body=_markdown.render(_strip_front_matter(text)),
-    )
+    published = _published(code) if folder is None else None
+    if published is None:
+        path = Path(folder or settings.knowledge_dir) / f"{code}.md"
+        if not path.is_file():
+            return None
+        meta = read_front_matter(path)
+        published = (str(meta.get("title", code)), str(meta.get("updated", "")), path.read_text(encoding="utf-8"))
+    return _page(*published)

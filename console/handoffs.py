@@ -35,6 +35,7 @@ from bot.privacy import mask_identifier, mask_text
 from bot.rasa_api import RasaAPI
 from bot.staff.audit import AuditLog
 from bot.staff.sessions import StaffSession
+from bot.wording import said
 from bot.words import AGENT_JOINED, BACK_TO_BOT
 from channels.wechat.state import CS_MESSAGES_PER_WINDOW, CS_WINDOW_SECONDS
 from console.answers import loaded_by, private_json, refusal
@@ -185,7 +186,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
             return refusal(409, "taken", "这条记录已经有人接入或已结束。")
         try:
             await rasa.pause(row.sender_id)
-            await rasa.say(row.sender_id, AGENT_JOINED.format(name=f"（工号 {session.user.username}）"))
+            await rasa.say(row.sender_id, said("agent_joined", AGENT_JOINED, name=f"（工号 {session.user.username}）"))
         except httpx.HTTPError:
             return refusal(503, "rasa_unavailable", "已接入，但暂时无法通知群众，请稍后发送第一条消息。")
         await audited(request, session, "handoff_claim", row.ticket, {})
@@ -226,7 +227,7 @@ def build_blueprint(staff, audit: AuditLog, rasa: RasaAPI) -> Blueprint:  # noqa
         try:
             await rasa.resume(row.sender_id)
             if outcome != "no_reply":
-                await rasa.say(row.sender_id, BACK_TO_BOT)
+                await rasa.say(row.sender_id, said("back_to_bot", BACK_TO_BOT))
                 await rasa.offer_rating(row.sender_id, f"handoff:{row.id}")
         except httpx.HTTPError:
             return refusal(503, "rasa_unavailable", "已结束，但暂时无法恢复智能助手，请稍后在对话服务恢复后重试。")

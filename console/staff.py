@@ -12,6 +12,7 @@
     …/staff/api/tickets             (agent, supervisor) 办不成事 tickets: console/tickets.py
     …/staff/api/ratings             (supervisor) 好差评 and their follow-ups: console/ratings.py
     GET   /staff/api/dashboard      (supervisor) the dashboard's figures: console/dashboard.py
+    …/staff/api/kb, /revisions      (editor, reviewer) the editors' workbench: console/knowledge.py
 
 Nothing here answers without a session of the right role (401 without one, 403 with the wrong
 role). A request that changes anything must carry the session's CSRF token in X-CSRF-Token,
@@ -30,13 +31,14 @@ from urllib.parse import urlsplit
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 
+from bot.editing.workbench import Workbench
 from bot.rasa_api import RasaAPI
 from bot.settings import settings
 from bot.staff.accounts import ROLES, AccountError, LoginRefused, StaffAccounts
 from bot.staff.audit import AuditLog
 from bot.staff.sessions import StaffSession, StaffSessions
 from channels.rate import MessageRate
-from console import assist, dashboard, handoffs, ratings, tickets
+from console import assist, dashboard, handoffs, knowledge, ratings, tickets, unanswered, wording
 from console.answers import private_json, refusal
 
 COOKIE = "__Host-banshi_staff"
@@ -55,9 +57,10 @@ def _body(request: Request) -> dict:
     return body
 
 
-def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Blueprint]:
+def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI, workbench: Workbench) -> list[Blueprint]:
     """The staff API and the handoff inbox, behind one guard. `own_origins`: the console's
-    configured origins (its pages); `rasa`: Rasa's HTTP API, for the inbox."""
+    configured origins (its pages); `rasa`: Rasa's HTTP API, for the inbox; `workbench`: the
+    knowledge base's editorial operations."""
     bp = Blueprint("staff", url_prefix="/staff/api")
     accounts, audit = StaffAccounts(), AuditLog()
     sessions = StaffSessions.for_settings()
@@ -221,4 +224,7 @@ def build_blueprints(own_origins: frozenset[str], rasa: RasaAPI) -> list[Bluepri
         ratings.build_blueprint(staff, audit, rasa),
         dashboard.build_blueprint(staff),
         *assist.build_blueprints(staff, audit, rasa),
+        knowledge.build_blueprint(staff, audit, workbench),
+        unanswered.build_blueprint(staff, audit, workbench),
+        wording.build_blueprint(staff, audit, workbench),
     ]

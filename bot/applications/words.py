@@ -16,6 +16,7 @@ from bot.catalogue import ServiceItem
 from bot.dialogue import Button, Reply
 from bot.portal_client.models import Application, ApplicationSummary, Signing
 from bot.settings import settings
+from bot.wording import said
 from bot.words import join_names
 
 SKIP = "__skip__"
@@ -66,11 +67,15 @@ def shown(spec: FieldSpec, value: object, skipped: bool = False) -> str:
     return _ID_IN_TEXT.sub(lambda match: half_hidden(match.group(0)), text)
 
 
+PREFILL_CONSENT = (
+    "为了让您少填表，经您同意，我会从政府已有数据中调取您的{data}，"
+    "只用于预填「{item}」申请表，不作他用；您也可以不同意，由自己逐项填写。\n同意调取吗？"
+)
+"""A template, editable in the workbench (bot/wording.py): the data it names must be what pre-fill reads."""
+
+
 def consent_request(form: Form, item: ServiceItem, labels: list[str]) -> Reply:
-    text = (
-        f"为了让您少填表，经您同意，我会从政府已有数据中调取您的{'、'.join(labels)}，"
-        f"只用于预填「{item.title}」申请表，不作他用；您也可以不同意，由自己逐项填写。\n同意调取吗？"
-    )
+    text = said("prefill_consent", PREFILL_CONSENT, data="、".join(labels), item=item.title)
     return Reply(text, (Button("同意调取", "/affirm"), Button("不同意，我自己填", "/deny")))
 
 

@@ -21,11 +21,14 @@ from bot.knowledge.retriever import ABSTAIN, ANSWER, SUGGEST, Hit, Retriever, Se
 from bot.knowledge.store import KbUnanswered
 from bot.language.text import normalize
 from bot.privacy import mask_text
+from bot.wording import said
 
 log = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 360
 SUGGESTIONS = 3
+EXPIRED_RULE = "expired"
+"""The outcome editors see for a question whose best answer is a rule past its 有效期."""
 _SENTENCE_END = re.compile(r"[。！？；]")
 _HAN = re.compile(r"[\u4e00-\u9fff]{2}")
 _COMMON_BIGRAMS = frozenset(
@@ -81,6 +84,13 @@ def _suggestion_title(hit: Hit) -> str:
         return hit.question
     short = hit.title.removesuffix("一件事")
     return f"{short}：{hit.section}"
+
+
+def rule_changed_reply(hit: Hit) -> Reply:
+    """An expired rule is never quoted: the citizen hears that it changed and where to ask."""
+    return Reply(
+        words.rule_changed(hit.title, hit.section.removeprefix("问："), hit.expired_on or ""), (words.NONE_FITS,)
+    )
 
 
 def suggestion_reply(hits: list[Hit]) -> Reply:
@@ -152,11 +162,11 @@ def respond(
     ("fallback", "out_of_scope") when the knowledge base cannot answer it either."""
     if unit_id is not None:
         hit = retriever.unit(unit_id)
-        return (
-            KbReply([answer_reply(hit)], ANSWER, hit.service_code)
-            if hit
-            else KbReply([Reply(words.UNIT_GONE)], ABSTAIN)
-        )
+        if hit is None:
+            return KbReply([Reply(words.UNIT_GONE)], ABSTAIN)
+        if hit.expired:
+            return KbReply([rule_changed_reply(hit)], ABSTAIN)
+        return KbReply([answer_reply(hit)], ANSWER, hit.service_code)
     if not question.strip():
         return KbReply([Reply(words.EMPTY_QUESTION)], ABSTAIN)
     try:
@@ -175,12 +185,23 @@ def respond(
     if result.generation is None:
         record_unanswered(question, None, service_item, channel, retriever.kb.db_url)
         return KbReply([Reply(words.KB_UNAVAILABLE, (words.NONE_FITS,))], ABSTAIN)
+    reply = reply_to(result, question)
+    if reply.decision != ANSWER:
+        outcome = EXPIRED_RULE if result.best and result.best.expired else unanswered_as
+        record_unanswered(question, result, service_item, channel, retriever.kb.db_url, outcome)
+    return reply
+
+
+def reply_to(result: SearchResult, question: str) -> KbReply:
+    """What the assistant says to a search result (also what the editors' hit test shows)."""
+    if result.decision in (ANSWER, SUGGEST) and result.best and result.best.expired:
+        return KbReply([rule_changed_reply(result.best)], ABSTAIN)
     if result.decision == ANSWER and result.best:
         return KbReply([answer_reply(result.best, question)], ANSWER, result.best.service_code)
-    record_unanswered(question, result, service_item, channel, retriever.kb.db_url, unanswered_as)
-    if result.decision == SUGGEST and result.hits:
-        return KbReply([suggestion_reply(result.hits)], SUGGEST)
-    return KbReply([Reply(words.NOT_IN_KB, (words.NONE_FITS,))], ABSTAIN)
+    current = [hit for hit in result.hits if not hit.expired]
+    if result.decision == SUGGEST and current:
+        return KbReply([suggestion_reply(current)], SUGGEST)
+    return KbReply([Reply(said("kb_not_found", words.NOT_IN_KB), (words.NONE_FITS,))], ABSTAIN)
 
 
 def recent_unanswered(limit: int = 50, db_url: str | None = None) -> list[KbUnanswered]:

@@ -9,7 +9,7 @@ an abstention as a miss, so a threshold cannot buy abstain precision for free.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,9 +48,15 @@ class Scores:
     abstain_precision: float
     abstain_recall: float
     misses: list[tuple[str, str, str]]
+    ranks: list[int | None] = field(default_factory=list)
+    """Per question, the rank (1–5) of the first right unit, or None: what a change moved."""
 
     def as_dict(self) -> dict:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in self.__dict__.items() if k != "misses"}
+        return {
+            k: round(v, 4) if isinstance(v, float) else v
+            for k, v in self.__dict__.items()
+            if k not in ("misses", "ranks")
+        }
 
 
 def load_eval_set(path: Path = EVAL_FILE) -> EvalSet:
@@ -105,12 +111,14 @@ def evaluate(retriever: Retriever, eval_set: EvalSet) -> list[Scores]:
     for mode in (DENSE, LEXICAL, HYBRID):
         first = top5 = reciprocal = 0.0
         misses = []
+        ranks: list[int | None] = []
         abstained_in = 0
         for question, found in zip(eval_set.questions, inside):
             scored = _scored(retriever, found, mode)
             abstains = mode == HYBRID and retriever.decide(_confidence(retriever, found, scored)) == ABSTAIN
             abstained_in += abstains
             rank = _rank_of_right(scored, question)
+            ranks.append(rank)
             first += rank == 1 and not abstains
             top5 += rank is not None
             reciprocal += 1.0 / rank if rank else 0.0
@@ -142,6 +150,7 @@ def evaluate(retriever: Retriever, eval_set: EvalSet) -> list[Scores]:
                 if mode == HYBRID and eval_set.out_of_kb
                 else float("nan"),
                 misses=misses,
+                ranks=ranks,
             )
         )
     return results

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -37,13 +38,16 @@ from bot.knowledge.sources import (
 from bot.knowledge.store import (
     ACTIVE,
     DRAFT,
+    FILE,
     HEADING,
     PASSAGE_KINDS,
     PHRASING,
     PUBLISHED,
     QUESTION,
     RETIRED,
+    SEARCHABLE,
     SENTENCE,
+    WORKBENCH,
     KbDocument,
     KbDocumentVersion,
     KbEntry,
@@ -63,6 +67,8 @@ class ImportReport:
     documents_changed: int = 0
     documents_unchanged: int = 0
     documents_retired: int = 0
+    documents_kept: int = 0
+    """Documents the editors' workbench owns, which a folder import leaves as they are."""
     units_added: int = 0
     units_retired: int = 0
     entries_embedded: int = 0
@@ -165,6 +171,8 @@ def _add_unit(session: Session, document: KbDocument, unit: SourceUnit, position
         tokens=_unit_tokens(document.title, unit),
         status=ACTIVE,
         since_version=document.version,
+        effective=unit.effective,
+        expires=unit.expires,
     )
     row.entries = [
         KbEntry(kind=kind, text=text) for kind, text in entry_texts(document.title, unit, unit.question, unit.phrasings)
@@ -181,11 +189,28 @@ def _retire_units(units: Iterable[KbUnit], version: int) -> int:
     return count
 
 
-def _apply(session: Session, source: SourceDocument, status: str, report: ImportReport) -> None:
+@dataclass(frozen=True)
+class Authorship:
+    """Who makes a version: a file import (no author), or the workbench (an editor's revision,
+    or the scheduler as "system")."""
+
+    origin: str = FILE
+    author: str | None = None
+    revision_id: int | None = None
+
+
+def apply_document(
+    session: Session, source: SourceDocument, status: str, report: ImportReport, by: Authorship = Authorship()
+) -> KbDocument | None:
+    """Makes the store hold `source` as its document's next version (nothing when unchanged).
+    A folder import never overwrites a document the workbench owns."""
     document = session.scalar(select(KbDocument).where(KbDocument.source == source.source))
+    if document is not None and by.origin == FILE and document.origin == WORKBENCH:
+        report.documents_kept += 1
+        return None
     if document is not None and document.content_hash == source.content_hash and document.status == status:
         report.documents_unchanged += 1
-        return
+        return None
     if document is None:
         document = KbDocument(source=source.source, version=1, title=source.title, content_hash=source.content_hash)
         session.add(document)
@@ -194,14 +219,17 @@ def _apply(session: Session, source: SourceDocument, status: str, report: Import
     else:
         document.version += 1
         report.documents_changed += 1
-        current = {unit.key: unit for unit in document.units if unit.status == ACTIVE}
+        current = {unit.key: unit for unit in document.units if unit.status in SEARCHABLE}
     document.title = source.title
     document.service_code = source.service_code
     document.departments = source.departments
     document.updated = source.updated
     document.effective = source.effective
+    document.expires = source.expires
     document.content_hash = source.content_hash
     document.status = status
+    document.origin = by.origin
+    document.changed_at = datetime.now(timezone.utc)
 
     wanted = {unit.key for unit in source.units}
     retired = _retire_units((u for key, u in current.items() if key not in wanted), document.version)
@@ -215,14 +243,32 @@ def _apply(session: Session, source: SourceDocument, status: str, report: Import
             added += 1
     report.units_added += added
     report.units_retired += retired
+    add_version(session, document, source.body, source.phrasings, by, added, retired)
+    return document
+
+
+def add_version(
+    session: Session,
+    document: KbDocument,
+    body: str | None,
+    phrasings: dict | None,
+    by: Authorship,
+    added: int = 0,
+    retired: int = 0,
+) -> None:
+    """The history row of the document's current version, with the text it was made from."""
     session.add(
         KbDocumentVersion(
             document=document,
             version=document.version,
-            status=status,
-            content_hash=source.content_hash,
+            status=document.status,
+            content_hash=document.content_hash,
             units_added=added,
             units_retired=retired,
+            body=body,
+            phrasings=phrasings or None,
+            author=by.author,
+            revision_id=by.revision_id,
         )
     )
 
@@ -230,19 +276,21 @@ def _apply(session: Session, source: SourceDocument, status: str, report: Import
 def retire_absent(session: Session, scopes: list[str], seen: set[str], report: ImportReport) -> None:
     for scope in scopes:
         documents = session.scalars(
-            select(KbDocument).where(KbDocument.source.startswith(scope), KbDocument.status != RETIRED)
+            select(KbDocument).where(
+                KbDocument.source.startswith(scope), KbDocument.status != RETIRED, KbDocument.origin == FILE
+            )
         )
         for document in documents:
             if document.source not in seen:
                 retire_document(document)
                 report.documents_retired += 1
-                report.units_retired += sum(1 for u in document.units if u.status == ACTIVE)
+                report.units_retired += sum(1 for u in document.units if u.status in SEARCHABLE)
 
 
 def retire_document(document: KbDocument) -> None:
     document.version += 1
     document.status = RETIRED
-    _retire_units((u for u in document.units if u.status == ACTIVE), document.version)
+    _retire_units((u for u in document.units if u.status in SEARCHABLE), document.version)
 
 
 # --------------------------------------------------------------------------- vectors
@@ -265,7 +313,7 @@ def embed_missing(session: Session, kb: KnowledgeSettings, progress: bool = Fals
         session.execute(update(KbEntry).values(vector=None))
         session.merge(KbMeta(key=MODEL_KEY, value=signature))
     pending = session.scalars(
-        select(KbEntry).join(KbUnit).where(KbUnit.status == ACTIVE, KbEntry.vector.is_(None)).order_by(KbEntry.id)
+        select(KbEntry).join(KbUnit).where(KbUnit.status.in_(SEARCHABLE), KbEntry.vector.is_(None)).order_by(KbEntry.id)
     ).all()
     for kind in (PASSAGE, QUERY):
         batch = [entry for entry in pending if (kind == PASSAGE) == (entry.kind in PASSAGE_KINDS)]
@@ -297,7 +345,7 @@ def publish_index(session: Session, kb: KnowledgeSettings, force_rebuild: bool =
         select(KbEntry.id, KbEntry.unit_id)
         .join(KbUnit, KbEntry.unit_id == KbUnit.id)
         .join(KbDocument, KbUnit.document_id == KbDocument.id)
-        .where(KbUnit.status == ACTIVE, KbDocument.status == PUBLISHED)
+        .where(KbUnit.status.in_(SEARCHABLE), KbDocument.status == PUBLISHED)
         .order_by(KbEntry.id)
     )
     rows = session.execute(searchable).all()
@@ -306,7 +354,7 @@ def publish_index(session: Session, kb: KnowledgeSettings, force_rebuild: bool =
     units = session.execute(
         select(KbUnit.id, KbUnit.tokens)
         .join(KbDocument, KbUnit.document_id == KbDocument.id)
-        .where(KbUnit.status == ACTIVE, KbDocument.status == PUBLISHED)
+        .where(KbUnit.status.in_(SEARCHABLE), KbDocument.status == PUBLISHED)
         .order_by(KbUnit.id)
     ).all()
 
@@ -353,7 +401,7 @@ def import_paths(
     documents, scopes, report.errors = collect(list(paths))
     with index_files.writer_lock(kb.index_dir), session_factory(kb.db_url)() as session, session.begin():
         for document in documents:
-            _apply(session, document, DRAFT if draft else PUBLISHED, report)
+            apply_document(session, document, DRAFT if draft else PUBLISHED, report)
         retire_absent(session, scopes, {d.source for d in documents}, report)
         session.flush()
         report.entries_embedded, model_changed = embed_missing(session, kb, progress)

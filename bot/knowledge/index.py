@@ -39,13 +39,20 @@ class WriterBusy(RuntimeError):
 
 
 @contextmanager
-def writer_lock(index_dir: Path) -> Iterator[None]:
+def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """The one writer's lock; `wait` seconds are spent retrying before WriterBusy (an editor's
+    publish waits for a running import rather than failing at once)."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / LOCK, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise WriterBusy(f"另一个进程正在更新知识库索引（{index_dir}），请稍后再试") from error
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as error:
+                if time.monotonic() >= deadline:
+                    raise WriterBusy(f"另一个进程正在更新知识库索引（{index_dir}），请稍后再试") from error
+                time.sleep(0.2)
         try:
             yield
         finally:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from bot.db import session_factory
 from bot.knowledge.config import KnowledgeSettings
@@ -21,9 +22,10 @@ from bot.knowledge.embedder import get_embedder
 from bot.knowledge.features import QueryEvidence, fused_score, gather, query_features
 from bot.knowledge.index import IndexReader, Snapshot, current_generation
 from bot.knowledge.ranking import RankingModel, default_model
-from bot.knowledge.store import ACTIVE, FAQ, PUBLISHED, KbDocument, KbEntry, KbUnit
+from bot.knowledge.store import EXPIRED, FAQ, PUBLISHED, SEARCHABLE, WORKBENCH, KbDocument, KbEntry, KbUnit
 from bot.knowledge.tokens import tokenize
 from bot.language.text import normalize
+from bot.working_days import CHINA
 
 DENSE, LEXICAL, HYBRID = "dense", "bm25", "hybrid"
 MODES = (DENSE, LEXICAL, HYBRID)
@@ -50,6 +52,16 @@ class Hit:
     updated: str
     service_code: str | None
     source: str
+    edition: int | None = None
+    """The version of a document the editors' workbench publishes, named in the citation so a
+    citizen (and the editor checking) sees which text answered; files have their date only."""
+    expired_on: str | None = None
+    """The last valid day of a rule that has expired: the hit is never quoted, the citizen
+    hears that the rule changed."""
+
+    @property
+    def expired(self) -> bool:
+        return self.expired_on is not None
 
     @property
     def question(self) -> str | None:
@@ -60,7 +72,8 @@ class Hit:
     def citation(self) -> str:
         """`《标题》· 章节 · 更新日期`: where a citizen (or an agent) can check the answer."""
         section = " · ".join(h.removeprefix("问：") for h in self.heading_path if h != "常见问题")
-        rest = " · ".join(p for p in (section, self.updated) if p)
+        edition = f"第{self.edition}版" if self.edition else ""
+        rest = " · ".join(p for p in (section, self.updated, edition) if p)
         return f"《{self.title}》· {rest}" if rest else f"《{self.title}》"
 
     def as_dict(self) -> dict:
@@ -76,6 +89,8 @@ class Hit:
             "updated": self.updated,
             "service_code": self.service_code,
             "source": self.source,
+            "edition": self.edition,
+            "expired_on": self.expired_on,
         }
 
 
@@ -148,13 +163,21 @@ class Retriever:
         return self._candidates(evidence.candidates())
 
     def _candidates(self, units: list[int]) -> dict[int, tuple[KbUnit, KbDocument]]:
+        """The searchable units among `units`: a unit whose 施行 date has not come is left out
+        until its day (read at each search, so it needs no publish at midnight)."""
         if not units:
             return {}
+        today = china_today().isoformat()
         with self.sessions() as session:
             rows = session.execute(
                 select(KbUnit, KbDocument)
                 .join(KbDocument)
-                .where(KbUnit.id.in_(units), KbUnit.status == ACTIVE, KbDocument.status == PUBLISHED)
+                .where(
+                    KbUnit.id.in_(units),
+                    KbUnit.status.in_(SEARCHABLE),
+                    KbDocument.status == PUBLISHED,
+                    or_(KbUnit.effective.is_(None), KbUnit.effective <= today),
+                )
             )
             return {unit.id: (unit, document) for unit, document in rows}
 
@@ -261,6 +284,20 @@ class Retriever:
         return _hit(row[0], row[1], 1.0) if row else None
 
 
+def china_today() -> date:
+    return datetime.now(CHINA).date()
+
+
+def expired_on(unit: KbUnit, document: KbDocument, today: date | None = None) -> str | None:
+    """The unit's last valid day if it has passed (by the scheduler's mark or by the date
+    itself, so a rule stops being quoted at midnight even before the scheduler runs)."""
+    last = unit.expires or document.expires
+    day = (today or china_today()).isoformat()
+    if unit.status == EXPIRED or (last and last < day):
+        return last or day
+    return None
+
+
 def _hit(unit: KbUnit, document: KbDocument, score: float) -> Hit:
     return Hit(
         unit_id=unit.id,
@@ -273,6 +310,8 @@ def _hit(unit: KbUnit, document: KbDocument, score: float) -> Hit:
         updated=document.updated,
         service_code=document.service_code,
         source=document.source,
+        edition=document.version if document.origin == WORKBENCH else None,
+        expired_on=expired_on(unit, document),
     )
 
 

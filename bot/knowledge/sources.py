@@ -47,6 +47,12 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _NUMBERED = re.compile(r"^\s*\d+[.、．]\s")
 _BULLET = re.compile(r"^\s*[-*+]\s")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_DATE = r"(\d{4}-\d{2}-\d{2})"
+_VALIDITY = re.compile(
+    rf"^\s*[（(]\s*(?:有效期[:：]?\s*(?:{_DATE}\s*(?:至|到|—|~)\s*)?(?:至\s*)?{_DATE}?|自\s*{_DATE}\s*起施行)\s*[)）]\s*$"
+)
+"""A section's validity, on the line under its heading: （有效期至2027-12-31）,
+（有效期：2027-01-01至2027-12-31）or（自2027-01-01起施行）. Dates are China dates."""
 
 
 @dataclass
@@ -56,6 +62,8 @@ class SourceUnit:
     text: str
     question: str | None = None
     phrasings: list[str] = field(default_factory=list)
+    effective: str | None = None
+    expires: str | None = None
 
     @property
     def section(self) -> str:
@@ -63,8 +71,11 @@ class SourceUnit:
 
     @property
     def key(self) -> str:
-        """Identity across versions: the same place and the same words are the same unit."""
-        payload = json.dumps([self.heading_path, self.kind, self.text, self.phrasings], ensure_ascii=False)
+        """Identity across versions: the same place, words and validity are the same unit."""
+        parts: list = [self.heading_path, self.kind, self.text, self.phrasings]
+        if self.effective or self.expires:
+            parts.append([self.effective, self.expires])
+        payload = json.dumps(parts, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -78,6 +89,11 @@ class SourceDocument:
     departments: list[str] = field(default_factory=list)
     updated: str = ""
     effective: str | None = None
+    expires: str | None = None
+    body: str | None = None
+    """The text the document was read from, kept as a version's text (None for a FAQ table's
+    group, whose text is rendered by `faq_markdown` when an editor opens it)."""
+    phrasings: dict[str, list[str]] = field(default_factory=dict)
 
 
 class SourceError(ValueError):
@@ -216,7 +232,11 @@ def guide_units(body: str, phrasings: dict[str, list[str]] | None = None) -> tup
     units: list[SourceUnit] = []
 
     def flush() -> None:
-        if not path or not any(line.strip() for line in lines):
+        nonlocal lines
+        if not path:
+            return
+        effective, expires, lines = validity(lines)
+        if not any(line.strip() for line in lines):
             return
         headings = [text for _level, text in path]
         section = headings[-1]
@@ -229,13 +249,22 @@ def guide_units(body: str, phrasings: dict[str, list[str]] | None = None) -> tup
                     text=answer,
                     question=FAQ_PREFIX.sub("", section),
                     phrasings=list(phrasings.get(section, [])),
+                    effective=effective,
+                    expires=expires,
                 )
             )
             return
         linked = list(phrasings.get(section, []))
         for chunk in _chunks(_blocks(lines)):
             units.append(
-                SourceUnit(heading_path=headings, kind=_section_kind(headings), text=plain(chunk), phrasings=linked)
+                SourceUnit(
+                    heading_path=headings,
+                    kind=_section_kind(headings),
+                    text=plain(chunk),
+                    phrasings=linked,
+                    effective=effective,
+                    expires=expires,
+                )
             )
 
     for line in body.splitlines():
@@ -253,6 +282,39 @@ def guide_units(body: str, phrasings: dict[str, list[str]] | None = None) -> tup
         path = [(lvl, txt) for lvl, txt in path if lvl < level] + [(level, text)]
     flush()
     return title, units
+
+
+def validity(lines: list[str]) -> tuple[str | None, str | None, list[str]]:
+    """A section's (effective, expires) from its validity line, and its lines without it."""
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = _VALIDITY.match(line)
+        if not match or not any(match.groups()):
+            return None, None, lines
+        since, until, start = match.groups()
+        return since or start, until, lines[:index] + lines[index + 1 :]
+    return None, None, lines
+
+
+def preview_units(text: str, phrasings: dict[str, list[str]] | None = None) -> list[dict]:
+    """The units a guide's text makes, as the chat will quote them: what an editor checks
+    before saving an import or a draft. Raises SourceError on unreadable front matter."""
+    _meta, body = split_front_matter(text)
+    _title, units = guide_units(body, phrasings or {})
+    return [
+        {
+            "heading_path": unit.heading_path,
+            "kind": unit.kind,
+            "text": unit.text,
+            "question": unit.question,
+            "phrasings": unit.phrasings,
+            "effective": unit.effective,
+            "expires": unit.expires,
+            "chars": len(unit.text),
+        }
+        for unit in units
+    ]
 
 
 def load_phrasings(folder: Path) -> dict[str, dict[str, list[str]]]:
@@ -278,11 +340,34 @@ def read_guide(path: Path, source: str, phrasings: dict[str, list[str]] | None =
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise SourceError("文件不是 UTF-8 编码") from error
+    return parse_guide(text, source, phrasings, default_title=path.stem)
+
+
+def _front_date(meta: dict, *names: str) -> str | None:
+    for name in names:
+        if meta.get(name):
+            value = str(meta[name])
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise SourceError(f"头信息 {name} 应为日期，如 2027-01-01")
+            return value
+    return None
+
+
+def parse_guide(
+    text: str, source: str, phrasings: dict[str, list[str]] | None = None, default_title: str = ""
+) -> SourceDocument:
+    """A guide from its text (a file's, or the editors' workbench's). Units inherit the
+    document's 有效期至 unless their section names its own."""
     meta, body = split_front_matter(text)
     heading_title, units = guide_units(body, phrasings)
-    title = str(meta.get("title") or heading_title or path.stem)
+    title = str(meta.get("title") or heading_title or default_title or source)
     departments = [meta["lead_department"]] if meta.get("lead_department") else []
     departments += [str(d) for d in meta.get("cooperating_departments") or []]
+    if meta.get("department") and not departments:
+        departments = [str(meta["department"])]
+    expires = _front_date(meta, "expires", "有效期至")
+    for unit in units:
+        unit.expires = unit.expires or expires
     return SourceDocument(
         source=source,
         title=title,
@@ -291,7 +376,10 @@ def read_guide(path: Path, source: str, phrasings: dict[str, list[str]] | None =
         service_code=str(meta["code"]) if meta.get("code") else None,
         departments=departments,
         updated=str(meta.get("updated") or ""),
-        effective=str(meta["effective"]) if meta.get("effective") else None,
+        effective=_front_date(meta, "effective", "生效日期"),
+        expires=expires,
+        body=text,
+        phrasings={k: list(v) for k, v in (phrasings or {}).items()},
     )
 
 
@@ -324,6 +412,18 @@ def _table_rows(path: Path) -> list[dict[str, str]]:
         {header[i]: "" if cell is None else str(cell) for i, cell in enumerate(row) if i < len(header)}
         for row in rows[1:]
     ]
+
+
+def faq_markdown(document: SourceDocument) -> str:
+    """A FAQ table's group as a guide's text, which reads back into the same units: what an
+    editor opens, edits and publishes in the workbench."""
+    head = {"title": document.title}
+    if document.departments:
+        head["department"] = document.departments[0]
+    lines = ["---", yaml.safe_dump(head, allow_unicode=True).strip(), "---", "", f"# {document.title}", ""]
+    for unit in document.units:
+        lines += [f"### {unit.heading_path[-1]}", "", unit.text, ""]
+    return "\n".join(lines)
 
 
 def read_table(path: Path, source: str) -> list[SourceDocument]:

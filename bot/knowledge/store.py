@@ -17,7 +17,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.db import Base
 
 DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
-ACTIVE = "active"
+ACTIVE, EXPIRED = "active", "expired"
+"""A unit is active, expired (past its 有效期: still found, never quoted — the bot says the rule
+changed) or retired (gone from the index)."""
+SEARCHABLE = (ACTIVE, EXPIRED)
+FILE, WORKBENCH = "file", "workbench"
+"""Where a document's current text comes from: a file of an imported folder, or the editors'
+workbench (then a folder import leaves it alone instead of overwriting an editor's work)."""
 FAQ, SECTION, MATERIALS = "faq", "section", "materials"
 SENTENCE, QUESTION, PHRASING, HEADING = "sentence", "question", "phrasing", "heading"
 PASSAGE_KINDS = frozenset({SENTENCE})
@@ -38,6 +44,9 @@ class KbDocument(Base):
     departments: Mapped[list] = mapped_column(JSON, default=list)
     updated: Mapped[str] = mapped_column(String(32), default="")
     effective: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    expires: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The last day the document is valid (有效期至), a China date; none for open-ended."""
+    origin: Mapped[str] = mapped_column(String(16), default=FILE, server_default=FILE)
     version: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default=PUBLISHED, index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -59,6 +68,13 @@ class KbDocumentVersion(Base):
     units_added: Mapped[int] = mapped_column(Integer, default=0)
     units_retired: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The whole text of this version (front matter and Markdown), for diffs and rollback."""
+    phrasings: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    """The linked questions of this version: {heading: [question, …]}."""
+    author: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """Who made the version: a staff username, "system" for the scheduler, none for a file import."""
+    revision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     document: Mapped[KbDocument] = relationship()
 
@@ -79,6 +95,9 @@ class KbUnit(Base):
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE, index=True)
     since_version: Mapped[int] = mapped_column(Integer)
     retired_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    effective: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The first day the unit may be quoted (a China date); before it the unit is not searched."""
+    expires: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     document: Mapped[KbDocument] = relationship(back_populates="units")
     entries: Mapped[list[KbEntry]] = relationship(back_populates="unit", cascade="all, delete-orphan")
@@ -124,3 +143,15 @@ class KbUnanswered(Base):
     best_unit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     best_citation: Mapped[str | None] = mapped_column(String(512), nullable=True)
     channel: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="open", server_default="open", index=True)
+    """open, or what the editors did with it: faq (a FAQ was drafted), routed (to a department),
+    dismissed (with a reason)."""
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    """The question's embedding, made once for clustering."""
+    handled_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The reason for a dismissal, or the request sent with a routing."""
+    department: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    due_date: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    revision_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

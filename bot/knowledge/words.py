@@ -17,6 +17,16 @@ KB_UNAVAILABLE = (
 )
 UNIT_GONE = "抱歉，这条内容刚刚更新过了。请您再把问题说一遍，我按最新的指南为您解答。"
 EMPTY_QUESTION = "请问您想了解哪方面的政策？比如办理条件、需要的材料、办理时限或者在哪里办理。"
+
+
+def rule_changed(title: str, section: str, last_day: str) -> str:
+    """What the citizen hears instead of an expired rule: it changed, and where to ask now."""
+    return (
+        f"您问的这项规定（《{title}》· {section}）有效期到{last_day}为止，现已调整，新的规定正在更新中。"
+        f"为免误导您，我就不引用旧的内容了。您可以转人工客服，或拨打{settings.hotline}政务服务便民热线咨询最新规定。"
+    )
+
+
 CUT_SHORT = "……（完整内容见来源指南）"
 
 

@@ -105,7 +105,8 @@ def write_endpoints(
         "  headers:\n"
         f'    {SECRET_HEADER}: "{secret("action_secret", root)}"\n'
         + _tracker_store(tracker_db)
-        + _lock_store(lock_redis_url),
+        + _lock_store(lock_redis_url)
+        + "nlg:\n  type: bot.nlg.EditedWordingNLG\n",  # the editors' wording (bot/nlg.py)
         encoding="utf-8",
     )
     path.chmod(0o600)

@@ -233,5 +233,5 @@ def test_a_services_database_from_before_migrations_keeps_its_data(tmp_path):
     with engine.connect() as connection:
         kept = connection.execute(text("SELECT display_name_masked FROM portal_identities")).scalar_one()
         version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert kept == "张*" and version == "0005"
+    assert kept == "张*" and version == "0006"
     assert {"kb_documents", "notice_deliveries", "notice_optins"} <= set(inspect(engine).get_table_names())
