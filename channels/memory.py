@@ -1,6 +1,10 @@
-"""A small in-process map bounded in size and age, for the channels' short-lived memory
-(WeChat retries and options, mini-program sessions). Per process: several Sanic workers each
-keep their own, so a deployment that scales out needs these in Redis (see the README).
+"""Small in-process maps bounded in size and age: the channels' short-lived memory when there
+is no Redis (the default `make run`, one Rasa process).
+
+`BoundedMap` backs the in-process channel store (channels/state_store.py: WeChat retries and
+options, quotas, mini-program sessions and mailbox); with BANSHI_REDIS_URL set the channels keep
+the same memory in Redis instead, shared by every Rasa worker. `RecentEvents` is the sliding
+window both the in-process store and the console's login limit (channels/rate.py) count with.
 """
 
 from __future__ import annotations
@@ -47,3 +51,23 @@ class BoundedMap(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class RecentEvents:
+    """Per key, the times of the events within the last `window` seconds: a sliding-window
+    limit. An event refused by `admit` is not counted, so a sender held back is free again a
+    window after their last admitted message, however often they retried."""
+
+    def __init__(self, window: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window = window
+        self._clock = clock
+        self._times: BoundedMap[tuple[float, ...]] = BoundedMap(window, size, clock)
+
+    def admit(self, key: str, limit: int) -> bool:
+        """Counts one event for `key` unless `limit` were already counted within the window."""
+        now = self._clock()
+        recent = tuple(t for t in (self._times.get(key) or ()) if now - t < self.window)
+        if len(recent) >= limit:
+            return False
+        self._times.put(key, (*recent, now))
+        return True

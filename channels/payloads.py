@@ -13,68 +13,48 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from bot.settings import settings
-from channels.memory import BoundedMap
-
-try:
-    from redis.exceptions import RedisError
-except ImportError:  # the 3.11 runtime (unit tests) has no redis: only the in-process memory
-
-    class RedisError(Exception):  # type: ignore[no-redef]
-        pass
-
+from bot.privacy import mask_identifier
+from channels.state_store import ChannelStore, InProcessStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 CONTROLS = frozenset({"/greet", "/request_human", "/unbind_identity"})
 """Sent by the widget's and the channels' own controls (转人工, 退出, a new conversation)."""
 PER_SENDER = 64
-KEY_PREFIX = "banshi:sent-buttons:"
+KEEP_SECONDS = 12 * 3600
 
 
 class SentButtons:
-    """The payloads of the buttons recently shown to each sender: in this process, or in Redis
-    when BANSHI_REDIS_URL is set, so that with several Rasa workers a button one worker sent
-    (an agent's rating offer, say) is known to the worker that receives its click."""
+    """The payloads of the buttons recently shown to each sender, in the channel store: with
+    BANSHI_REDIS_URL in Redis (keys `banshi:buttons:<sender>`, JSON lists), so that with several Rasa
+    workers a button one worker sent (an agent's rating offer, say) is known to the worker that
+    receives its click. If Redis does not answer, a click reads as the words typed: the
+    conversation goes on through the NLU, and nothing forged passes."""
 
-    def __init__(self, ttl: float = 12 * 3600, size: int = 50_000, redis_url: str | None = None) -> None:
-        self._sent: BoundedMap[tuple[str, ...]] = BoundedMap(ttl, size)
-        self._ttl = int(ttl)
-        url = settings.redis_url if redis_url is None else redis_url
-        self._redis = _redis_client(url) if url else None
+    def __init__(self, store: ChannelStore | None = None, size: int = 50_000) -> None:
+        self._sent = (store or InProcessStore()).space("buttons", KEEP_SECONDS, size)
 
-    def remember(self, sender: str, payloads: Iterable[str]) -> None:
-        fresh = tuple(p for p in payloads if isinstance(p, str) and p.startswith("/"))
+    async def remember(self, sender: str, payloads: Iterable[str]) -> None:
+        fresh = [p for p in payloads if isinstance(p, str) and p.startswith("/")]
         if not fresh:
             return
-        if self._redis is None:
-            kept = self._sent.get(sender) or ()
-            self._sent.put(sender, (kept + fresh)[-PER_SENDER:])
-            return
-        key = KEY_PREFIX + sender
-        try:  # a loopback round trip; Redis down only costs the buttons (they read as typed)
-            self._redis.pipeline().rpush(key, *fresh).ltrim(key, -PER_SENDER, -1).expire(key, self._ttl).execute()
-        except RedisError as error:
-            log.warning("sent buttons not kept in Redis: %s", error)
-
-    def _known(self, sender: str) -> tuple[str, ...]:
-        if self._redis is None:
-            return self._sent.get(sender) or ()
         try:
-            return tuple(value.decode() for value in self._redis.lrange(KEY_PREFIX + sender, 0, -1))
-        except RedisError as error:
-            log.warning("sent buttons not read from Redis: %s", error)
-            return ()
+            await self._sent.push(sender, fresh, PER_SENDER)
+        except StoreUnavailable as error:
+            log.warning("buttons shown to %s not remembered: %s", mask_identifier(sender), error)
 
-    def admit(self, sender: str, text: str) -> str:
+    async def _known(self, sender: str) -> list[str]:
+        try:
+            return await self._sent.items(sender)
+        except StoreUnavailable as error:
+            log.warning("buttons shown to %s not read, a click reads as typed: %s", mask_identifier(sender), error)
+            return []
+
+    async def admit(self, sender: str, text: str) -> str:
         """What to pass to Rasa for `text` from `sender`."""
-        return text if text.startswith("/") and text in self._known(sender) else as_typed(text)
-
-
-def _redis_client(url: str):  # noqa: ANN202 - redis is only in the Rasa runtime
-    import redis
-
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        if text.startswith("/") and text in await self._known(sender):
+            return text
+        return as_typed(text)
 
 
 def as_typed(text: str) -> str:

@@ -1,6 +1,8 @@
 """rasa-sdk's plugin hook: it imports a top-level package of this name and calls `init_hooks`.
 
-Used for one thing: the action server refuses calls without the shared secret (actions/guard.py).
+Used for two things: the action server refuses calls without the shared secret
+(actions/guard.py), and, when BANSHI_PROFILE_DIR is set, it times its knowledge-base searches
+for `bench_load.py --profile` (bot/ops/profiling.py).
 """
 
 from __future__ import annotations
@@ -20,5 +22,7 @@ def init_hooks(manager: pluggy.PluginManager) -> None:
 @hookimpl
 def attach_sanic_app_extensions(app: Sanic) -> None:
     from actions.guard import attach
+    from bot.ops.profiling import install_in_action_server
 
     attach(app)
+    install_in_action_server()

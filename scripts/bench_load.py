@@ -18,7 +18,14 @@ push answered only later through the customer-service API counts as an error, "l
 widget until the first bot message (the rest of a turn's messages are drained before the next
 turn). Users are spread over the channels in turn; each conversation starts with a fresh sender,
 so no sender comes near the channels' per-minute message limit. One conversation per channel is
-run first as a warm-up and not counted. There is no `--profile` mode yet.
+run first as a warm-up and not counted.
+
+`--profile` attributes each turn's CPU to components (bot/ops/profiling.py): in the Rasa
+server every graph node by its class (the normaliser, tokenizer, featurizers and classifiers
+of the NLU pipeline, the policies), in the action server the knowledge base's searches and
+query encodings, and the rest of each process (Sanic, channels, tracker store, rasa-sdk, the
+actions' own work, the portal) from /proc — in CPU ms per answered turn. With `--url`, start
+the running stack with BANSHI_PROFILE_DIR set and give the same folder in the environment.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ from urllib.parse import urlsplit
 import httpx
 import socketio
 
+from bot.ops import profiling
 from bot.ops.processes import stop_processes
 from bot.settings import settings
 from channels.config import setting
@@ -470,6 +478,54 @@ def _table(
     return "\n".join(lines)
 
 
+# ---- the profile ----
+
+
+def _profile_folder(args: argparse.Namespace) -> Path | None:
+    if not args.profile:
+        return None
+    if args.url:
+        folder = os.environ.get(profiling.VARIABLE)
+        if not folder:
+            sys.exit(f"--profile with --url: start the stack with {profiling.VARIABLE}=<folder> and set it here too")
+        return Path(folder)
+    return Path(tempfile.mkdtemp(prefix="bench-profile-"))
+
+
+def profile_totals(folder: Path | None) -> dict[tuple[int, str], float]:
+    """(process id, component) → CPU seconds so far."""
+    if folder is None:
+        return {}
+    time.sleep(profiling.WRITE_EVERY_S * 1.5)  # the processes' latest totals are on disk
+    return {
+        (int(stem.rsplit("-", 1)[1]), name): figures["cpu_s"]
+        for stem, components in profiling.read(folder).items()
+        for name, figures in components.items()
+    }
+
+
+NESTED = "knowledge base (query encoding)"
+"""Timed inside the knowledge base's search: shown, not added twice."""
+
+
+def profile_table(before: dict[tuple[int, str], float], after: dict[tuple[int, str], float], report: Report) -> str:
+    """CPU ms per answered turn by component, then each process's unattributed rest."""
+    turns = max(len(report.latencies()), 1)
+    per_turn = {key: (after.get(key, 0.0) - before.get(key, 0.0)) * 1000 / turns for key in after}
+    lines = [f"\nCPU per answered turn ({turns} turns)", f"{'process':10s} {'component':44s} {'ms/turn':>8s}"]
+    for sample in report.processes:
+        mine = sorted(
+            ((name, ms) for (pid, name), ms in per_turn.items() if pid == sample.pid and ms > 0),
+            key=lambda item: -item[1],
+        )
+        lines += [f"{sample.name:10s} {name:44s} {ms:8.1f}" for name, ms in mine]
+        whole = sample.cpu_percent / 100 * report.duration * 1000 / turns
+        attributed = sum(ms for name, ms in mine if name != NESTED)
+        label = "(rest of the process)" if mine else "(whole process)"
+        lines.append(f"{sample.name:10s} {label:44s} {max(whole - attributed, 0.0):8.1f}")
+    return "\n".join(lines)
+
+
 def _local(url: str) -> str:
     if urlsplit(url).hostname not in LOCAL_HOSTS:
         raise argparse.ArgumentTypeError(f"only loopback addresses may be loaded, not {url}")
@@ -484,6 +540,7 @@ def main() -> int:
     parser.add_argument("--channels", default=",".join(CHANNELS), help="among web,rest,wechat")
     parser.add_argument("--runs", type=int, default=1, choices=range(1, 6), help="runs, for medians")
     parser.add_argument("--url", type=_local, help="Rasa of a running `make run` (no stack is started)")
+    parser.add_argument("--profile", action="store_true", help="CPU per turn by component (see the docstring)")
     args = parser.parse_args()
     channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
     try:
@@ -492,17 +549,24 @@ def main() -> int:
         parser.error(str(error))
     processes: list[subprocess.Popen] = []
     try:
+        profile = _profile_folder(args)
         if args.url:
             target = running_target(args.url)
         else:
             work = Path(tempfile.mkdtemp(prefix="bench-load-"))
-            target = target_of(start_stack(work, processes, knowledge=True))
+            extra = {profiling.VARIABLE: str(profile)} if profile else None
+            target = target_of(start_stack(work, processes, knowledge=True, extra_env=extra))
         warm_up(target, channels)
         print(
             f"{args.users} users over {', '.join(channels)}, think {args.think:g} s mean, "
             f"{args.duration:g} s per run, turns: {' / '.join(text for _, text in TURNS)}"
         )
-        reports = [run_load(target, args.users, args.think, args.duration, channels) for _ in range(args.runs)]
+        reports = []
+        for _ in range(args.runs):
+            before = profile_totals(profile)
+            reports.append(run_load(target, args.users, args.think, args.duration, channels))
+            if profile:
+                print(profile_table(before, profile_totals(profile), reports[-1]))
         print_report(reports)
         return 1 if any(r.errors for r in reports) else 0
     finally:

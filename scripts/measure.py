@@ -43,12 +43,15 @@ KB_DB_URL = f"sqlite:///{ROOT / 'data' / 'db' / 'test-kb.db'}"
 """The demo knowledge base the end-to-end tests keep between runs (the import is idempotent)."""
 
 
-def start_stack(work: Path, processes: list[subprocess.Popen], knowledge: bool = False) -> SimpleNamespace:
+def start_stack(
+    work: Path, processes: list[subprocess.Popen], knowledge: bool = False, extra_env: dict[str, str] | None = None
+) -> SimpleNamespace:
     """Every server a citizen's message passes through (fake WeChat API, portal, action server,
     Rasa, console) on free ports with databases in `work`, so a running `make run` is never
     disturbed; `processes` collects them even if one fails to start. Service hours "every day",
     so 转人工 always waits for an agent. `knowledge`: with the demo knowledge base imported, so
-    policy questions are answered from it as under `make run`."""
+    policy questions are answered from it as under `make run`. `extra_env`: more settings for
+    every process (the load benchmark's profile folder)."""
     model = model_path(ROOT)
     if not model.exists():
         sys.exit(f"no model at {model}: run `make train` first")
@@ -68,6 +71,7 @@ def start_stack(work: Path, processes: list[subprocess.Popen], knowledge: bool =
         "BANSHI_NOTICE_WEBHOOK_URL": "off",
         **WECHAT,
         **object_store_env(work),
+        **(extra_env or {}),
     }
     if knowledge:
         env["BANSHI_KB_DB_URL"] = KB_DB_URL

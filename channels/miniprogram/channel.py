@@ -26,14 +26,17 @@ Login exchanges the code with WeChat (`/sns/jscode2session`, through aiohttp so 
 loop never blocks) for the user's openid and hands out a random, opaque session token bound to
 it (channels/miniprogram/sessions.py); WeChat's session_key is dropped on arrival. The
 conversation's sender id is "mp:" + openid, so it never mixes with the official account's.
+Sessions, the mailbox, the quotas and the buttons shown live in the channel store
+(channels/state_store.py): with BANSHI_REDIS_URL in Redis, the same on every Rasa worker.
 
 Every refusal is JSON `{"error": <code>, "message": <Chinese text to show>}`:
 401 missing/invalid/expired token or a rejected code; 400 bad JSON, wrong types, an empty or
 over-long message; 413 a body over the limit (checked before it is read); 408 a body that does
-not arrive; 429/403/503 from WeChat at login. The webhook answers a failing dialogue (Rasa or
-the action server, which Rasa reports only as a turn without reply) with a polite text in
-`messages`, never with a 5xx. Logs carry masked
-openids, never tokens, codes or message texts.
+not arrive; 429/403/503 from WeChat at login; 503 `service_unavailable` (with the apology for a
+failing dialogue) when the channel store (Redis) does not answer, so no token can be issued or
+checked. The webhook answers a failing dialogue (Rasa or the action server, which Rasa reports
+only as a turn without reply) with a polite text in `messages`, never with a 5xx. Logs carry
+masked openids, never tokens, codes or message texts.
 """
 
 from __future__ import annotations
@@ -64,7 +67,8 @@ from channels.miniprogram.sessions import Session, SessionProblem, SessionStore
 from channels.miniprogram.settings import MiniProgramSettings
 from channels.notice_optins import report_optins
 from channels.payloads import SentButtons
-from channels.rate import MessageRate
+from channels.rate import ChannelRate
+from channels.state_store import ChannelStore, StoreUnavailable, channel_store, where
 from channels.wechat.api import WeChatAPI, WeChatAPIError
 
 logger = logging.getLogger(__name__)
@@ -86,6 +90,9 @@ _LOGIN_ERRORS = {45011: (429, "login_rate_limited"), 40226: (403, "login_refused
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 NO_REPLY_MESSAGE = {"type": "text", "text": texts.NO_REPLY}
+STORE_DOWN = "service_unavailable"
+"""The error code when the channel store (Redis) does not answer; its message is the apology
+for a failing dialogue (try again later, or the hotline)."""
 _dumps = partial(json.dumps, ensure_ascii=False)
 
 
@@ -107,7 +114,7 @@ def _error(refused: _Refused) -> HTTPResponse:
     headers = None
     if refused.status == 401:
         headers = {"WWW-Authenticate": f'Bearer realm="banshi", error="{refused.code}"'}
-    message = texts.ERRORS[refused.code].format(**refused.fmt)
+    message = texts.DIALOGUE_FAILED if refused.code == STORE_DOWN else texts.ERRORS[refused.code].format(**refused.fmt)
     return _json({"error": refused.code, "message": message}, refused.status, headers)
 
 
@@ -146,19 +153,24 @@ class MiniProgramInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> MiniProgramInput:
         return cls(MiniProgramSettings.from_credentials(credentials))
 
-    def __init__(self, settings: MiniProgramSettings, api: WeChatAPI | None = None) -> None:
+    def __init__(
+        self, settings: MiniProgramSettings, api: WeChatAPI | None = None, store: ChannelStore | None = None
+    ) -> None:
         self.settings = settings
         self.api = api or WeChatAPI(
             settings.api_base, settings.app_id, settings.app_secret, timeout_seconds=settings.wechat_timeout_seconds
         )
-        self.sessions = SessionStore(settings.session_ttl_seconds, settings.max_sessions)
-        self.sent = SentButtons()
-        self.rate = MessageRate()
+        self.store = store or channel_store()
+        self.sessions = SessionStore(settings.session_ttl_seconds, settings.max_sessions, store=self.store)
+        self.sent = SentButtons(self.store)
+        self.rate = ChannelRate(self.name(), self.store)
         # wx.uploadFile sends one file a request: nine pages of a material are nine requests
-        self.upload_rate = MessageRate(limit=self.rate.limit * uploads.MAX_FILES_PER_MESSAGE)
+        self.upload_rate = ChannelRate(
+            f"{self.name()}-upload", self.store, limit=self.rate.limit * uploads.MAX_FILES_PER_MESSAGE
+        )
         self._turns: set[asyncio.Task] = set()
-        self.mailbox = Mailbox()
-        logger.info("miniprogram: channel ready (API %s)", settings.api_base)
+        self.mailbox = Mailbox(self.store)
+        logger.info("miniprogram: channel ready (API %s, memory %s)", settings.api_base, where(self.store))
 
     def get_output_channel(self) -> MailboxOutput:
         """Where Rasa's messages outside a turn go (an agent's words): the user's mailbox."""
@@ -172,10 +184,10 @@ class MiniProgramInput(InputChannel):
         @routes.route("/messages", methods=["GET"])
         async def messages(request: Request) -> HTTPResponse:
             try:
-                session = self._authenticate(request)
+                session = await self._authenticate(request)
             except _Refused as refused:
                 return _error(refused)
-            return _json({"messages": self.mailbox.take(SENDER_PREFIX + session.openid)})
+            return _json({"messages": await self.mailbox.take(SENDER_PREFIX + session.openid)})
 
         @routes.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
@@ -220,6 +232,7 @@ class MiniProgramInput(InputChannel):
         @routes.listener("after_server_stop")
         async def close_client(_app: Any, _loop: Any) -> None:
             await self.api.close()
+            await self.store.close()
 
         return routes
 
@@ -237,8 +250,12 @@ class MiniProgramInput(InputChannel):
         if not _OPENID.fullmatch(user.openid):
             logger.error("miniprogram: jscode2session returned an openid of an unexpected form")
             raise _Refused(503, "wechat_unavailable")
-        token, expires_in = self.sessions.issue(user.openid)
-        logger.info("miniprogram: %s logged in (%d sessions)", mask_identifier(user.openid), len(self.sessions))
+        try:
+            token, expires_in = await self.sessions.issue(user.openid)
+        except StoreUnavailable as error:
+            logger.error("miniprogram: no session for %s: %s", mask_identifier(user.openid), error)
+            raise _Refused(503, STORE_DOWN) from None
+        logger.info("miniprogram: %s logged in", mask_identifier(user.openid))
         return _json({"token": token, "token_type": "Bearer", "expires_in": expires_in})
 
     @staticmethod
@@ -265,13 +282,17 @@ class MiniProgramInput(InputChannel):
 
     # ---- messages -----------------------------------------------------------------------
 
-    def _authenticate(self, request: Request) -> Session:
+    async def _authenticate(self, request: Request) -> Session:
         header = request.headers.get("authorization")
         match = _BEARER.match(header) if header else None
         if header and not match:
             result: Session | SessionProblem = SessionProblem.INVALID
         else:
-            result = self.sessions.resolve(match.group(1) if match else None)
+            try:
+                result = await self.sessions.resolve(match.group(1) if match else None)
+            except StoreUnavailable as error:
+                logger.error("miniprogram: %s %s refused, token not checked: %s", request.method, request.path, error)
+                raise _Refused(503, STORE_DOWN) from None
         if isinstance(result, SessionProblem):
             logger.warning(
                 "miniprogram: %s %s rejected with 401: %s (client %s)",
@@ -287,7 +308,7 @@ class MiniProgramInput(InputChannel):
         """The result of `wx.requestSubscribeMessage` ({"<templateId>": "accept" | "reject" |
         "ban" | "filter", "errMsg": ...}), as the mini-program got it: each acceptance lets the
         notifier send one case notice."""
-        session = self._authenticate(request)
+        session = await self._authenticate(request)
         data = await _read_json(request, self.settings.max_login_body_bytes)
         decisions = {
             key: value == "accept"
@@ -303,19 +324,19 @@ class MiniProgramInput(InputChannel):
         return _json({"message": texts.SUBSCRIBED if accepted else texts.NOT_SUBSCRIBED})
 
     async def _receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
-        session = self._authenticate(request)  # before the body is read
+        session = await self._authenticate(request)  # before the body is read
         data = await _read_json(request, self.settings.max_body_bytes)
         text = self._text(data)
-        if not self.rate.allow(session.openid):
+        if not await self.rate.allow(session.openid):
             raise _Refused(429, "too_many_messages")
         if "uploads" not in data:
-            text = self.sent.admit(SENDER_PREFIX + session.openid, text)
+            text = await self.sent.admit(SENDER_PREFIX + session.openid, text)
         # A client that disconnects must not cancel a turn half-way: it runs as its own task.
         turn = asyncio.ensure_future(self._run_turn(session.openid, text, on_new_message))
         self._turns.add(turn)
         turn.add_done_callback(self._turns.discard)
         answered = await asyncio.shield(turn)
-        waiting = self.mailbox.take(SENDER_PREFIX + session.openid)
+        waiting = await self.mailbox.take(SENDER_PREFIX + session.openid)
         if waiting and answered == [NO_REPLY_MESSAGE]:
             answered = []  # a paused conversation: the agent's words are the answer
         return _json({"messages": waiting + answered})
@@ -341,8 +362,8 @@ class MiniProgramInput(InputChannel):
         return text
 
     async def _upload(self, request: Request) -> HTTPResponse:
-        session = self._authenticate(request)  # before the body is read
-        if not self.upload_rate.allow(session.openid):
+        session = await self._authenticate(request)  # before the body is read
+        if not await self.upload_rate.allow(session.openid):
             raise _Refused(429, "too_many_messages")
         refs = await stage_files(request, SENDER_PREFIX + session.openid)
         logger.info("miniprogram: %s uploaded %d file(s)", mask_identifier(session.openid), len(refs))
@@ -357,7 +378,7 @@ class MiniProgramInput(InputChannel):
             logger.exception("miniprogram: the dialogue failed on a message from %s", mask_identifier(openid))
             return [{"type": "text", "text": texts.DIALOGUE_FAILED}]
         rendered = render_messages(collector.messages)
-        self.sent.remember(SENDER_PREFIX + openid, button_payloads(rendered))
+        await self.sent.remember(SENDER_PREFIX + openid, button_payloads(rendered))
         if not rendered:
             # Rasa swallows a failing custom action (it only logs it): an empty turn is how an
             # unreachable action server shows. Every user message deserves an answer.

@@ -33,7 +33,8 @@ from bot.privacy import mask_identifier
 from bot.settings import settings
 from channels.file_upload import UploadRefused, stage_files
 from channels.payloads import SentButtons
-from channels.rate import MessageRate, too_fast
+from channels.rate import ChannelRate, too_fast
+from channels.state_store import channel_store
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class WebChatOutput(SocketIOOutput):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        self.sent.remember(recipient_id, (button.get("payload") for button in buttons))
+        await self.sent.remember(recipient_id, (button.get("payload") for button in buttons))
         await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
 
 
@@ -86,8 +87,9 @@ class WebChatInput(SocketIOInput):
         super().__init__(user_message_evt, bot_message_evt, socketio_path=socketio_path)
         self.key = key or web_session.session_key()
         self.origins = frozenset(origins if origins is not None else settings.widget_origins)
-        self.sent = SentButtons()
-        self.rate = MessageRate()
+        self.store = channel_store()
+        self.sent = SentButtons(self.store)
+        self.rate = ChannelRate(self.name(), self.store)
 
     def get_output_channel(self) -> WebChatOutput | None:
         return WebChatOutput(self.sio, self.bot_message_evt, self.sent) if self.sio else None
@@ -139,13 +141,13 @@ class WebChatInput(SocketIOInput):
             text = data.get("message") if isinstance(data, dict) else None
             if not subject or not isinstance(text, str) or not text.strip():
                 return
-            if not self.rate.allow(subject):
+            if not await self.rate.allow(subject):
                 await sio.emit(self.bot_message_evt, {"text": too_fast()}, room=sid)
                 return
             if len(text) > MAX_MESSAGE_CHARS:
                 log.info("会话 %s 的消息过长（%d 字），已截断", mask_identifier(subject), len(text))
                 text = text[:MAX_MESSAGE_CHARS]
-            text = self.sent.admit(subject, text.strip())
+            text = await self.sent.admit(subject, text.strip())
             output = WebChatOutput(sio, self.bot_message_evt, self.sent)
             await on_new_message(UserMessage(text, output, subject, input_channel=self.name()))
 
@@ -165,7 +167,7 @@ class WebChatInput(SocketIOInput):
         subject = web_session.verify(self.key, authorization.removeprefix("Bearer ").strip() or None)
         if subject is None:
             return self._refused(401, "对话已过期，请刷新页面后重新发送文件。")
-        if not self.rate.allow(subject):
+        if not await self.rate.allow(subject):
             return self._refused(429, too_fast())
         try:
             refs = await stage_files(request, subject)

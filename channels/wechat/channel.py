@@ -10,7 +10,8 @@ see channels/wechat/settings.py). It only translates protocols:
   as a task; if the reply is ready within ~4 s it is the HTTP response (passive reply),
   otherwise the response is `success` and the reply follows through the customer-service
   API. The turn is awaited with `asyncio.wait`, never cancelled, and retries of the same
-  message join it instead of starting another;
+  message join it instead of starting another, on this worker or, through the channel store
+  (Redis), on another one (channels/wechat/state.py);
 * a picture is a material: fetched through media/get, pictures sent together taken as one
   upload (channels/wechat/albums.py), staged in the upload inbox and handed to the dialogue;
 * a turn's bot messages become one text with numbered options for buttons; a reply "1"
@@ -46,10 +47,10 @@ from bot.privacy import mask_identifier
 from bot.settings import settings
 from channels.file_upload import stage
 from channels.http_body import is_ascii_number, read_body
-from channels.memory import BoundedMap
 from channels.notice_optins import report_optins
 from channels.payloads import as_typed
-from channels.rate import MessageRate, too_fast
+from channels.rate import ChannelRate, too_fast
+from channels.state_store import ChannelStore, StoreUnavailable, channel_store, where
 from channels.wechat import texts
 from channels.wechat.albums import Album, Albums
 from channels.wechat.api import MediaTooLarge, WeChatAPI
@@ -57,7 +58,7 @@ from channels.wechat.inbound import Inbound, InboundRejected, parse_xml, read_in
 from channels.wechat.outbound import CustomerServiceSender, WeChatOutput
 from channels.wechat.rendering import choose_option, render_messages, split_text
 from channels.wechat.settings import WeChatSettings
-from channels.wechat.state import Turn, TurnRegistry, UserMemory
+from channels.wechat.state import Nonces, Turn, TurnRegistry, UserMemory
 
 logger = logging.getLogger(__name__)
 
@@ -88,20 +89,26 @@ class WeChatInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WeChatInput:
         return cls(WeChatSettings.from_credentials(credentials))
 
-    def __init__(self, settings: WeChatSettings, api: WeChatAPI | None = None) -> None:
+    def __init__(
+        self, settings: WeChatSettings, api: WeChatAPI | None = None, store: ChannelStore | None = None
+    ) -> None:
         self.settings = settings
         self.api = api or WeChatAPI(settings.api_base, settings.app_id, settings.app_secret)
-        self.memory = UserMemory()
-        self.turns = TurnRegistry()
+        self.store = store or channel_store()
+        self.memory = UserMemory(self.store)
+        self.turns = TurnRegistry(self.store)
+        self.nonces = Nonces(2 * settings.max_clock_skew_seconds, self.store)
         self.sender = CustomerServiceSender(self.api, self.memory)
         self.crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.safe_mode else None
         self._background: set[asyncio.Task] = set()
-        self.rate = MessageRate()
+        self.rate = ChannelRate(self.name(), self.store)
         self.albums = Albums()
-        # (timestamp, nonce) → digest of the body first signed with them; WeChat's own retries
-        # resend the same body, anything else under a seen nonce is a replay
-        self.nonces: BoundedMap[str] = BoundedMap(ttl=2 * settings.max_clock_skew_seconds, size=100_000)
-        logger.info("wechat: channel ready (%s mode, API %s)", "safe" if self.crypto else "plain", settings.api_base)
+        logger.info(
+            "wechat: channel ready (%s mode, API %s, memory %s)",
+            "safe" if self.crypto else "plain",
+            settings.api_base,
+            where(self.store),
+        )
 
     def get_output_channel(self) -> OutputChannel | None:
         return WeChatOutput(self.sender)
@@ -137,6 +144,7 @@ class WeChatInput(InputChannel):
         @webhook.listener("after_server_stop")
         async def close_client(_app: Any, _loop: Any) -> None:
             await self.api.close()
+            await self.store.close()
 
         return webhook
 
@@ -172,13 +180,9 @@ class WeChatInput(InputChannel):
         if body is None:
             logger.warning("wechat: request body over %d bytes rejected", self.settings.max_body_bytes)
             return response.text("payload too large", status=413)
-        nonce = f"{request.args.get('timestamp')}:{request.args.get('nonce')}"
-        digest = hashlib.sha256(body).hexdigest()
-        if self.nonces.get(nonce) not in (None, digest):
-            return self._forbidden(request, "nonce replayed with another body")
         try:
             opened = self._open(body, request.args)
-            self.nonces.put(nonce, digest)  # only a request that proved itself spends its nonce
+            await self._spend_nonce(request.args, body)  # only a request that proved itself spends its nonce
             inbound = read_inbound(parse_xml(opened))
         except _Forbidden as error:
             return self._forbidden(request, str(error))
@@ -187,6 +191,18 @@ class WeChatInput(InputChannel):
             return response.text("bad request", status=400)
         reply = await self._answer(inbound, on_new_message)
         return self._respond(inbound, reply)
+
+    async def _spend_nonce(self, args: Any, body: bytes) -> None:
+        """Raises _Forbidden when the signed (timestamp, nonce) came before with another body, or
+        when that cannot be known (the channel store is down): WeChat then retries, and a
+        replay is never taken for its first use."""
+        nonce = f"{args.get('timestamp')}:{args.get('nonce')}"
+        try:
+            fresh = await self.nonces.spend(nonce, hashlib.sha256(body).hexdigest())
+        except StoreUnavailable as error:
+            raise _Forbidden(f"nonce not checked, refused rather than risk a replay ({error})") from None
+        if not fresh:
+            raise _Forbidden("nonce replayed with another body")
 
     def _open(self, body: bytes, args: Any) -> str | bytes:
         """The message XML: the body itself in plain mode, decrypted from it in safe mode."""
@@ -230,25 +246,39 @@ class WeChatInput(InputChannel):
             return None
         if inbound.to_dialogue is None and inbound.direct_reply is None and inbound.media_id is None:
             if inbound.counts_as_interaction:
-                self.memory.note_user_message(inbound.openid)
+                await self.memory.note_user_message(inbound.openid)
             return None
-        turn, started = self.turns.get_or_start(inbound.dedup_key, lambda: self._start_turn(inbound, on_new_message))
-        if not started:
+        key, who = inbound.dedup_key, mask_identifier(inbound.openid)
+        try:
+            turn, started = await self.turns.get_or_start(key, lambda: self._start_turn(inbound, on_new_message))
+        except StoreUnavailable as error:
+            logger.error("wechat: a message from %s not claimed, not answered by the dialogue: %s", who, error)
+            return texts.DIALOGUE_FAILED  # no turn started anywhere: the citizen is asked to send it again
+        if started:
+            if inbound.counts_as_interaction:
+                await self.memory.note_user_message(inbound.openid)
+        else:
             logger.info(
-                "wechat: retry of %s from %s joins the turn already under way",
+                "wechat: retry of %s from %s joins the turn already under way%s",
                 f"message {inbound.msg_id}" if inbound.msg_id else f"{inbound.msg_type} event",
-                mask_identifier(inbound.openid),
+                who,
+                "" if turn else " on another worker",
             )
         # The supervisor decides within the passive window; the margin only guards against a bug.
-        await asyncio.wait({turn.decision}, timeout=self.settings.passive_reply_seconds + 0.5)
+        wait = self.settings.passive_reply_seconds + 0.5
+        if turn is None:
+            try:
+                return await self.turns.reply_from_elsewhere(key, wait)
+            except StoreUnavailable as error:
+                logger.warning("wechat: the reply to a retry from %s not read, answered 'success': %s", who, error)
+                return None
+        await asyncio.wait({turn.decision}, timeout=wait)
         if not turn.decision.done():
             return None
         how, parts = turn.decision.result()
         return parts[0] if how == "passive" and parts else None
 
     def _start_turn(self, inbound: Inbound, on_new_message: OnNewMessage) -> Turn:
-        if inbound.counts_as_interaction:
-            self.memory.note_user_message(inbound.openid)
         loop = asyncio.get_running_loop()
         turn = Turn(task=loop.create_task(self._run_dialogue(inbound, on_new_message)), decision=loop.create_future())
         turn.supervisor = self._spawn(self._deliver(inbound, turn))
@@ -270,7 +300,7 @@ class WeChatInput(InputChannel):
             album = self.albums.join(inbound.openid, partial(self._fetch, inbound.media_id))
             if album is None:
                 return []  # the picture belongs to the album an earlier message's turn answers
-        if not self.rate.allow(inbound.openid):
+        if not await self.rate.allow(inbound.openid):
             return [too_fast()]
         note = None
         if album is not None:
@@ -279,7 +309,7 @@ class WeChatInput(InputChannel):
                 return [note] if note else []
         else:
             text = inbound.to_dialogue or ""
-            option = choose_option(text, self.memory.options(inbound.openid))
+            option = choose_option(text, await self.memory.options(inbound.openid))
             # a typed "/intent{…}" is words, not a button: only the numbered options carry payloads
             text = option.payload if option is not None else as_typed(text)
         collector = CollectingOutputChannel()
@@ -297,7 +327,7 @@ class WeChatInput(InputChannel):
             logger.exception("wechat: the dialogue failed on a message from %s", mask_identifier(inbound.openid))
             return [texts.DIALOGUE_FAILED]
         rendered = render_messages(collector.messages)
-        self.memory.set_options(inbound.openid, rendered.options)
+        await self.memory.set_options(inbound.openid, rendered.options)
         return split_text(f"{note}\n\n{rendered.text}" if note else rendered.text)
 
     async def _fetch(self, media_id: str) -> bytes:
@@ -344,12 +374,12 @@ class WeChatInput(InputChannel):
             await asyncio.wait({turn.task}, timeout=self.settings.passive_reply_seconds)
             if turn.task.done():
                 parts = self._parts(turn.task)
-                turn.decision.set_result(("passive", parts))
+                await self._decide(inbound, turn, "passive", parts)
                 if len(parts) > 1:
                     await asyncio.sleep(self.settings.followup_delay_seconds)
                     await self.sender.send(inbound.openid, parts[1:])
                 return
-            turn.decision.set_result(("cs", []))
+            await self._decide(inbound, turn, "cs", [])
             logger.info(
                 "wechat: reply to %s not ready within %.1f s, it will follow as a customer-service message",
                 mask_identifier(inbound.openid),
@@ -364,3 +394,16 @@ class WeChatInput(InputChannel):
         finally:
             if not turn.decision.done():
                 turn.decision.set_result(("cs", []))
+
+    async def _decide(self, inbound: Inbound, turn: Turn, how: str, parts: list[str]) -> None:
+        """Settles how the turn's answer goes out: for the requests waiting here at once, then
+        in the channel store for retries that reach another worker."""
+        turn.decision.set_result((how, parts))
+        try:
+            await self.turns.publish(inbound.dedup_key, how, parts)
+        except StoreUnavailable as error:
+            logger.warning(
+                "wechat: the decision for %s not shared; a retry on another worker is answered 'success': %s",
+                mask_identifier(inbound.openid),
+                error,
+            )

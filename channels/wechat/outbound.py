@@ -32,7 +32,7 @@ class CustomerServiceSender:
         """Sends as many parts as allowed; returns how many went out. Never raises."""
         who = mask_identifier(openid)
         for index, part in enumerate(parts):
-            if not self.memory.reserve_cs_message(openid):
+            if not await self.memory.reserve_cs_message(openid):
                 logger.warning(
                     "wechat: customer-service allowance used up for %s; %d part(s) not sent", who, len(parts) - index
                 )
@@ -40,7 +40,7 @@ class CustomerServiceSender:
             try:
                 await self.api.send_text(openid, part)
             except QuotaExhausted as error:
-                self.memory.block_cs(openid)
+                await self.memory.block_cs(openid)
                 logger.warning(
                     "wechat: WeChat refused more messages to %s (errcode %s); "
                     "stopped until the user writes again, %d part(s) not sent",
@@ -73,7 +73,7 @@ class WeChatOutput(OutputChannel):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         rendered = render_messages([message])
         if rendered.options:
-            self.sender.memory.set_options(recipient_id, rendered.options)
+            await self.sender.memory.set_options(recipient_id, rendered.options)
         await self.sender.send(recipient_id, split_text(rendered.text))
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:

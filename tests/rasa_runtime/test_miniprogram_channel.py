@@ -13,7 +13,7 @@ from channels.miniprogram import MiniProgramInput, texts
 from channels.miniprogram.render import render_card, render_messages
 from channels.miniprogram.sessions import SessionStore
 from channels.miniprogram.settings import MiniProgramConfigError, MiniProgramSettings
-from channels.rate import MessageRate
+from channels.rate import ChannelRate
 from channels.wechat.settings import PRODUCTION_API_BASE
 
 MENU = [
@@ -358,7 +358,7 @@ def test_rasa_loads_the_channel_from_a_credentials_section_with_empty_values(tmp
 
 async def test_a_user_sending_too_fast_is_held_back_politely():
     async with miniprogram_harness() as h:
-        h.channel.rate = MessageRate(limit=2)
+        h.channel.rate = ChannelRate("miniprogram", limit=2)
         token = await h.token()
         statuses = [(await h.send(token, f"第{n}条"))[0] for n in range(3)]
         assert statuses == [200, 200, 429]

@@ -21,7 +21,7 @@ from conftest import (
 )
 from wechatpy.crypto import WeChatCrypto
 
-from channels.rate import MessageRate
+from channels.rate import ChannelRate
 from channels.wechat import texts
 
 
@@ -227,7 +227,7 @@ async def test_openid_is_masked_in_logs(caplog):
 
 async def test_a_user_sending_too_fast_is_held_back_politely():
     async with wechat_harness() as h:
-        h.channel.rate = MessageRate(limit=2)
+        h.channel.rate = ChannelRate("wechat", limit=2)
         replies = [reply_content((await h.send(text_xml(f"第{n}条", msg_id=5000 + n)))[1]) for n in range(3)]
         assert replies[:2] == ["收到：第0条", "收到：第1条"] and "太快" in replies[2]
         assert h.dialogue.received == ["第0条", "第1条"]

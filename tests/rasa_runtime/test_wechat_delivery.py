@@ -150,7 +150,7 @@ async def test_quota_errors_stop_sending_until_the_user_writes_again(caplog):
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.2)
         assert [a["errcode"] for a in h.fake.attempts] == [45047]  # nothing sent after the refusal
-        assert h.channel.memory.reserve_cs_message(OPENID) is False
+        assert await h.channel.memory.reserve_cs_message(OPENID) is False
         await h.send(text_xml("再问一次", msg_id=2))  # the user wrote: a new allowance
         await h.wait_received(3)
         assert len(h.fake.received) == 3
@@ -166,7 +166,7 @@ async def test_45015_is_handled_like_45047():
                 break
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.1)  # the refusal is recorded when the answer arrives
-        assert h.channel.memory.reserve_cs_message(OPENID) is False
+        assert await h.channel.memory.reserve_cs_message(OPENID) is False
 
 
 async def test_unreachable_api_is_logged_not_raised(caplog):

@@ -99,37 +99,39 @@ def test_bad_aes_key_or_url_refuses_to_start():
         WeChatSettings.from_credentials({"passive_reply_seconds": 6}, {})
 
 
-def test_quota_window_and_allowance():
+async def test_quota_window_and_allowance():
     now = [1_000_000.0]
     memory = UserMemory(clock=lambda: now[0])
-    assert memory.reserve_cs_message(OPENID) is False  # never wrote: no window
-    memory.note_user_message(OPENID)
-    assert [memory.reserve_cs_message(OPENID) for _ in range(6)] == [True] * 5 + [False]
-    memory.note_user_message(OPENID)
-    assert memory.reserve_cs_message(OPENID) is True
+    assert await memory.reserve_cs_message(OPENID) is False  # never wrote: no window
+    await memory.note_user_message(OPENID)
+    assert [await memory.reserve_cs_message(OPENID) for _ in range(6)] == [True] * 5 + [False]
+    await memory.note_user_message(OPENID)
+    assert await memory.reserve_cs_message(OPENID) is True
     now[0] += CS_WINDOW_SECONDS + 1
-    assert memory.reserve_cs_message(OPENID) is False
-    memory.note_user_message(OPENID)
-    memory.block_cs(OPENID)
-    assert memory.reserve_cs_message(OPENID) is False
+    assert await memory.reserve_cs_message(OPENID) is False
+    await memory.note_user_message(OPENID)
+    await memory.block_cs(OPENID)
+    assert await memory.reserve_cs_message(OPENID) is False
 
 
-def test_options_memory():
+async def test_options_memory():
     memory = UserMemory()
-    memory.set_options(OPENID, (Option("a", "/a"),))
-    assert memory.options(OPENID) == (Option("a", "/a"),)
-    assert memory.options("someone-else") == ()
+    await memory.set_options(OPENID, (Option("a", "/a"),))
+    assert await memory.options(OPENID) == (Option("a", "/a"),)
+    assert await memory.options("someone-else") == ()
+    await memory.set_options(OPENID, ())
+    assert await memory.options(OPENID) == (), "a reply without buttons clears them"
 
 
 async def test_output_channel_sends_proactive_messages_with_numbered_buttons():
     async with wechat_harness() as h:
-        h.channel.memory.note_user_message(OPENID)
+        await h.channel.memory.note_user_message(OPENID)
         output = h.channel.get_output_channel()
         buttons = [{"title": "好的", "payload": "/affirm"}]
         await output.send_response(OPENID, {"text": "人工客服回复：您好", "buttons": buttons})
         received = await h.wait_received(1)
         assert received[0]["text"]["content"] == "人工客服回复：您好\n回复数字选择：\n1. 好的"
-        assert h.channel.memory.options(OPENID)[0].payload == "/affirm"
+        assert (await h.channel.memory.options(OPENID))[0].payload == "/affirm"
 
 
 def test_fake_wechat_runs_as_a_process():
