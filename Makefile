@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv-actions/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run run-production test setup setup-dev train eval-nlu eval-smp eval-msgabench eval-unanswered lexicon stories golden format audit fuzz eval-dialogues bench-load deploy-check clean
+.PHONY: run run-production run-scaled test setup setup-dev train eval-nlu eval-smp eval-msgabench eval-unanswered lexicon stories golden format audit fuzz eval-dialogues bench-load deploy-check clean
 
 run: setup
 	@$(PY) -m bot run
@@ -12,6 +12,11 @@ run: setup
 run-production:
 	@bash scripts/setup.sh --gateway
 	@$(PY) -m bot run --production
+
+# The scaled profile: Rasa on as many workers as cores, trackers in PostgreSQL, locks and channel
+# state in Redis (BANSHI_TRACKER_DB_URL, BANSHI_REDIS_URL; default: this machine's servers).
+run-scaled: setup
+	@$(PY) -m bot run --scaled
 
 test: setup-dev
 	@bash scripts/test.sh

@@ -11,6 +11,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="启动全部服务（Rasa、动作服务、控制台、一网通办沙箱）")
     run_parser.add_argument("--production", action="store_true", help="生产配置：由 nginx 网关统一对外，关闭 REST 渠道")
+    run_parser.add_argument(
+        "--scaled", action="store_true", help="扩展配置：Rasa 多个工作进程，跟踪库用 PostgreSQL，锁和渠道状态用 Redis"
+    )
     sub.add_parser("train", help="训练 Rasa 模型（输入未变化时复用缓存）")
     sub.add_parser("model-path", help="打印当前输入对应的模型路径（必要时先训练）")
     sub.add_parser("lexicon", help="由 knowledge/ 重新生成 jieba 领域词典")
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from bot.ops.launcher import main as run
 
-        return run(production=args.production)
+        return run(production=args.production, scaled=args.scaled)
     if args.command in ("train", "model-path"):
         from bot.ops.model_cache import ensure_model
 

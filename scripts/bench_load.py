@@ -42,7 +42,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,6 +52,7 @@ import socketio
 
 from bot.ops import profiling
 from bot.ops.processes import stop_processes
+from bot.ops.scaled import ScaledProfile, drop_database
 from bot.settings import settings
 from channels.config import setting
 from channels.wechat.settings import API_BASE, TOKEN
@@ -526,6 +527,15 @@ def profile_table(before: dict[tuple[int, str], float], after: dict[tuple[int, s
     return "\n".join(lines)
 
 
+def bench_profile(scaled: bool) -> ScaledProfile | None:
+    """The scaled profile with a trackers' database of the run's own, dropped at the end."""
+    if not scaled:
+        return None
+    base = ScaledProfile.from_env()
+    name = f"banshi_bench_{uuid.uuid4().hex[:10]}"
+    return replace(base, tracker_db_url=base.tracker_db_url.rsplit("/", 1)[0] + "/" + name)
+
+
 def _local(url: str) -> str:
     if urlsplit(url).hostname not in LOCAL_HOSTS:
         raise argparse.ArgumentTypeError(f"only loopback addresses may be loaded, not {url}")
@@ -541,6 +551,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=1, choices=range(1, 6), help="runs, for medians")
     parser.add_argument("--url", type=_local, help="Rasa of a running `make run` (no stack is started)")
     parser.add_argument("--profile", action="store_true", help="CPU per turn by component (see the docstring)")
+    parser.add_argument(
+        "--scaled",
+        action="store_true",
+        help="the scaled profile: Rasa on several workers, trackers in a PostgreSQL database of its own, locks in Redis",
+    )
     args = parser.parse_args()
     channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
     try:
@@ -548,6 +563,7 @@ def main() -> int:
     except ValueError as error:
         parser.error(str(error))
     processes: list[subprocess.Popen] = []
+    scaled: ScaledProfile | None = None
     try:
         profile = _profile_folder(args)
         if args.url:
@@ -555,7 +571,8 @@ def main() -> int:
         else:
             work = Path(tempfile.mkdtemp(prefix="bench-load-"))
             extra = {profiling.VARIABLE: str(profile)} if profile else None
-            target = target_of(start_stack(work, processes, knowledge=True, extra_env=extra))
+            scaled = bench_profile(args.scaled)
+            target = target_of(start_stack(work, processes, knowledge=True, extra_env=extra, scaled=scaled))
         warm_up(target, channels)
         print(
             f"{args.users} users over {', '.join(channels)}, think {args.think:g} s mean, "
@@ -571,6 +588,8 @@ def main() -> int:
         return 1 if any(r.errors for r in reports) else 0
     finally:
         stop_processes(processes, timeout_s=30)
+        if scaled:
+            drop_database(scaled.tracker_db_url)
 
 
 if __name__ == "__main__":

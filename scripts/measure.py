@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -30,6 +31,7 @@ from bot.ops.processes import (
     wait_healthy,
     write_endpoints,
 )
+from bot.ops.scaled import ScaledProfile
 
 ROOT = Path(__file__).resolve().parents[1]
 WECHAT = {
@@ -44,14 +46,19 @@ KB_DB_URL = f"sqlite:///{ROOT / 'data' / 'db' / 'test-kb.db'}"
 
 
 def start_stack(
-    work: Path, processes: list[subprocess.Popen], knowledge: bool = False, extra_env: dict[str, str] | None = None
+    work: Path,
+    processes: list[subprocess.Popen],
+    knowledge: bool = False,
+    extra_env: dict[str, str] | None = None,
+    scaled: ScaledProfile | None = None,
 ) -> SimpleNamespace:
     """Every server a citizen's message passes through (fake WeChat API, portal, action server,
     Rasa, console) on free ports with databases in `work`, so a running `make run` is never
     disturbed; `processes` collects them even if one fails to start. Service hours "every day",
     so 转人工 always waits for an agent. `knowledge`: with the demo knowledge base imported, so
     policy questions are answered from it as under `make run`. `extra_env`: more settings for
-    every process (the load benchmark's profile folder)."""
+    every process (the load benchmark's profile folder). `scaled`: Rasa on several workers with
+    the trackers in that PostgreSQL database and the locks under a Redis prefix of its own."""
     model = model_path(ROOT)
     if not model.exists():
         sys.exit(f"no model at {model}: run `make train` first")
@@ -76,7 +83,13 @@ def start_stack(
     if knowledge:
         env["BANSHI_KB_DB_URL"] = KB_DB_URL
         subprocess.run(kb_import_cmd(ROOT / "knowledge"), cwd=ROOT, env=env, check=True, capture_output=True)
-    endpoints = write_endpoints(work / "endpoints.yml", ports["actions"], work / "tracker.db", ROOT)
+    if scaled:
+        scaled.prepare()
+        env |= scaled.rasa_env()
+        lock = scaled.lock_store_url(f"bench{uuid.uuid4().hex[:8]}")
+        endpoints = write_endpoints(work / "endpoints.yml", ports["actions"], scaled.tracker_db_url, ROOT, lock)
+    else:
+        endpoints = write_endpoints(work / "endpoints.yml", ports["actions"], work / "tracker.db", ROOT)
     fake_wechat = [
         *(str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "tests.support.fake_wechat"),
         *("--port", str(ports["wechat"]), "--appid", WECHAT["BANSHI_WECHAT_APPID"]),

@@ -28,6 +28,7 @@ from bot.ops.processes import (
     rasa_server_cmd,
     write_endpoints,
 )
+from bot.ops.scaled import ScaledProfile, ScaledUnavailable
 from bot.settings import settings
 
 READY_TIMEOUT_S = 180
@@ -90,9 +91,10 @@ def _announce_when_ready(production: bool) -> None:
     )
 
 
-def main(production: bool = False) -> int:
+def main(production: bool = False, scaled: bool = False) -> int:
     """Starts every server; `production` adds the gateway as the only public listener, closes
-    the REST channel and points the widget at the gateway."""
+    the REST channel and points the widget at the gateway; `scaled` runs Rasa on several
+    workers with the trackers in PostgreSQL and the locks and channel state in Redis."""
     busy = _busy_ports(production)
     if busy:
         print("无法启动：以下端口已被占用（可能 banshi 已在运行，或被其他程序使用）：", file=sys.stderr)
@@ -109,8 +111,24 @@ def main(production: bool = False) -> int:
         print("!! 知识库导入失败（见上方信息）；助手照常启动，政策问题会提示稍后再问。", file=sys.stderr, flush=True)
     db_dir = root / "data" / "db"
     db_dir.mkdir(parents=True, exist_ok=True)
-    endpoints = write_endpoints(db_dir / "endpoints.run.yml", settings.action_port, db_dir / "tracker.db")
     env = rasa_env(root)
+    if scaled:
+        profile = ScaledProfile.from_env()
+        try:
+            profile.prepare()
+        except ScaledUnavailable as error:
+            print(f"无法以扩展配置启动：{error}", file=sys.stderr)
+            return 1
+        endpoints = write_endpoints(
+            db_dir / "endpoints.run.yml",
+            settings.action_port,
+            profile.tracker_db_url,
+            lock_redis_url=profile.lock_store_url(),
+        )
+        env |= profile.rasa_env()
+        print(f"==> 扩展配置：Rasa {profile.workers} 个工作进程，跟踪库 PostgreSQL，锁与渠道状态 Redis", flush=True)
+    else:
+        endpoints = write_endpoints(db_dir / "endpoints.run.yml", settings.action_port, db_dir / "tracker.db")
     credentials = root / ("credentials.production.yml" if production else "credentials.yml")
     rasa = rasa_server_cmd(model, endpoints, settings.rasa_port, credentials=credentials)
     console = console_cmd(settings.console_port, settings.public_url if production else None)
