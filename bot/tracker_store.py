@@ -18,8 +18,11 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.privacy import mask_text
 from bot.sealing import Sealer
@@ -85,12 +88,36 @@ def asked_slots(events: Iterable[dict[str, Any]]) -> list[str | None]:
     return found
 
 
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:  # noqa: ANN401 - a DB-API connection
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
 class PrivateSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that stores events in their private form (see the module docstring)."""
 
     def __init__(self, *args: Any, tracker_key: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sealer = Sealer(tracker_key) if tracker_key else Sealer.named("tracker_key")
+        if self.engine.dialect.name == "sqlite":
+            self._pool_sqlite()
+
+    def _pool_sqlite(self) -> None:
+        """One pooled connection instead of a new one per session. SQLAlchemy 1.4 opens SQLite
+        files with NullPool: each message's read, count and write opened the file afresh (a few
+        per cent of the server's CPU under load). WAL lets the retention job read while Rasa
+        writes; synchronous=NORMAL is WAL's crash-safe setting (a power cut may lose the last
+        turn, never the file). Rasa's store is used from the event loop's thread only."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, poolclass=QueuePool, pool_size=1, max_overflow=4, connect_args={"check_same_thread": False}
+        )
+        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)

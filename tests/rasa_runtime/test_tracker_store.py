@@ -68,3 +68,18 @@ def test_saving_again_stores_only_the_new_events(tmp_path):
     with create_engine(f"sqlite:///{db}").connect() as connection:
         count = connection.execute(text("SELECT count(*) FROM events")).scalar_one()
     assert count == len(tracker.events)
+
+
+def test_a_sqlite_store_keeps_one_pooled_connection_in_wal_mode(tmp_path):
+    from sqlalchemy.pool import QueuePool
+
+    kept = store(tmp_path / "tracker.db")
+    assert isinstance(kept.engine.pool, QueuePool), "not a new SQLite connection for every read and write"
+    tracker = conversation()
+    for _ in range(3):
+        asyncio.run(kept.save(tracker))
+    with kept.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        saved = connection.execute(text("SELECT count(*) FROM events")).scalar()
+    assert saved == len(tracker.events), "saving the same tracker again adds nothing"
+    assert len(asyncio.run(kept.retrieve("web:someone")).events) == len(tracker.events)
