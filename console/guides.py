@@ -5,13 +5,16 @@ published in the knowledge base (an editor's change shows at once), else the fil
 from __future__ import annotations
 
 import html
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 
 from bot.catalogue import read_front_matter
+from bot.knowledge.sources import without_expired
 from bot.settings import settings
+from bot.working_days import CHINA
 
 _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
@@ -60,7 +63,9 @@ def _published(code: str | None = None, title: str | None = None) -> tuple[str, 
 
 
 def _page(title: str, updated: str, text: str) -> str:
-    return _PAGE.format(title=html.escape(title), updated=html.escape(updated), body=render_markdown(text))
+    """The citizen's page: sections past their 有效期 say so instead of stating the old rule."""
+    current = without_expired(_strip_front_matter(text), datetime.now(CHINA).date().isoformat())
+    return _PAGE.format(title=html.escape(title), updated=html.escape(updated), body=render_markdown(current))
 
 
 def render_document_titled(title: str) -> str | None:

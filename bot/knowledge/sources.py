@@ -297,6 +297,31 @@ def validity(lines: list[str]) -> tuple[str | None, str | None, list[str]]:
     return None, None, lines
 
 
+EXPIRED_SECTION = "（本节规定的有效期到{day}为止，现已调整，新的规定正在更新中，请以最新公布为准。）"
+
+
+def without_expired(body: str, today: str) -> str:
+    """A guide's Markdown as a citizen may read it on `today` (a China date): each section past
+    its 有效期 keeps its heading and says it has expired instead of stating the old rule — the
+    page a citation links to must not quote what the chat no longer does."""
+    out: list[str] = []
+    section: list[str] = []
+
+    def flush() -> None:
+        _since, until, _rest = validity(section)
+        out.extend(["", EXPIRED_SECTION.format(day=until), ""] if until and until < today else section)
+
+    for line in body.splitlines():
+        if _HEADING.match(line):
+            flush()
+            section = []
+            out.append(line)
+        else:
+            section.append(line)
+    flush()
+    return "\n".join(out)
+
+
 def preview_units(text: str, phrasings: dict[str, list[str]] | None = None) -> list[dict]:
     """The units a guide's text makes, as the chat will quote them: what an editor checks
     before saving an import or a draft. Raises SourceError on unreadable front matter."""

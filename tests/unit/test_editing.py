@@ -278,3 +278,13 @@ def test_the_workbench_migration_keeps_a_knowledge_base_with_data(tmp_path):
         assert connection.execute(text("SELECT origin, version FROM kb_documents")).one() == ("file", 2)
         assert connection.execute(text("SELECT state FROM kb_unanswered")).scalar_one() == "open"
         assert connection.execute(text("SELECT count(*) FROM content_revisions")).scalar_one() == 0
+
+
+def test_the_guide_page_says_an_expired_section_has_changed_instead_of_stating_it():
+    from bot.knowledge.sources import without_expired
+    from console.guides import render_markdown
+
+    body = "# 指南\n\n## 收费\n\n（有效期至2026-01-31）\n\n每只每年收取管理费300元。\n\n## 地点\n\n一楼A3号窗口。\n"
+    page = render_markdown(without_expired(body, "2026-02-01"))
+    assert "300元" not in page and "有效期到2026-01-31为止" in page and "一楼A3号窗口" in page
+    assert "300元" in render_markdown(without_expired(body, "2026-01-31")), "valid through its last day"
