@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv-actions/bin/python
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: run run-production run-scaled test setup setup-dev train eval-nlu eval-smp eval-msgabench eval-unanswered lexicon stories golden format audit fuzz eval-dialogues bench-load deploy-check clean
+.PHONY: run run-production run-scaled test setup setup-dev train eval-nlu eval-smp eval-msgabench eval-unanswered lexicon stories golden format audit fuzz eval-dialogues bench-load bench-faults deploy-check clean
 
 run: setup
 	@$(PY) -m bot run
@@ -76,6 +76,12 @@ audit: setup-dev
 bench-load: setup-dev
 	@$(PY) -m bot model-path > /dev/null
 	@$(PY) scripts/bench_load.py $(ARGS)
+
+# Faults under load (issue 17): its own Redis and PostgreSQL on free ports, never the machine's.
+# Options: make bench-faults ARGS="--faults redis-restart,actions-kill --users 8".
+bench-faults: setup-dev
+	@$(PY) -m bot model-path > /dev/null
+	@$(PY) scripts/bench_faults.py $(ARGS)
 
 # The deployment files (deploy/): the Kubernetes manifests rendered and schema-checked, the compose
 # file against the compose spec, the Dockerfiles parsed; no container engine runs here.

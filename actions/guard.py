@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse, json
 from bot.ops.processes import SECRET_HEADER
 from bot.settings import secret
 
-OPEN_PATHS = frozenset({"/health"})
+OPEN_PATHS = frozenset({"/health", "/ready"})
 log = logging.getLogger(__name__)
 
 

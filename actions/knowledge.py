@@ -74,6 +74,7 @@ async def knowledge_replies(tracker: Tracker, question: str) -> list[Reply]:
 
 
 _warm_up_started = threading.Event()
+_warmed_up = threading.Event()
 
 
 def _warm_up() -> None:
@@ -81,6 +82,15 @@ def _warm_up() -> None:
         get_retriever().search("预热")
     except Exception:  # an empty or missing knowledge base is reported when a question comes
         log.warning("knowledge base warm-up failed", exc_info=True)
+    finally:
+        _warmed_up.set()
+
+
+def is_ready() -> bool:
+    """False while the embedding model and the index are still loading (GET /ready, registered
+    in rasa_sdk_plugins): a restarted action server that took questions at once made the first
+    citizens wait ~20 s (scripts/bench_faults.py)."""
+    return not _warm_up_started.is_set() or _warmed_up.is_set()
 
 
 def _start_warm_up() -> None:

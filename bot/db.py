@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import overload
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
+from bot.made_once import made_once
 from bot.private_files import private_sqlite_file
 from bot.settings import settings
 
@@ -17,7 +17,7 @@ class Base(DeclarativeBase):
     """Declarative base of every table banshi owns."""
 
 
-@lru_cache(maxsize=8)
+@made_once(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """One engine per URL; creates the SQLite file (0600) and brings its schema up to date
     (bot/migrate.py) on first use."""

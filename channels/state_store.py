@@ -19,8 +19,8 @@ Both keep JSON, so a value reads back the same (lists, never tuples) whichever s
 the unit tests of the in-process store (tests/unit/test_channel_memory.py) describe the Redis one
 too, which tests/rasa_runtime/test_channel_state_redis.py runs against the machine's Redis.
 
-A Redis that fails or answers too slowly (1 s) raises `StoreUnavailable`, and nothing retries
-here: what to do without the memory depends on what is at stake, so each user decides. Going on
+A Redis that fails or answers too slowly (1 s) raises `StoreUnavailable` (a connection found
+dead is retried once on a new one, which is what a restarted Redis needs): what to do without the memory depends on what is at stake, so each user decides. Going on
 is safe for numbered options and sent buttons (a typed "1" reads as words), for quotas and the
 WeChat customer-service allowance (WeChat enforces its own), and for the mailbox poll; refusing
 is right for a nonce (it could be a replay), a WeChat message's first claim (a second turn), a
@@ -287,9 +287,21 @@ class RedisStore(ChannelStore):
     ) -> None:
         super().__init__()
         from redis.asyncio import Redis  # only the Rasa runtime has redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
 
         self.prefix, self.clock = prefix, clock
-        self.client = Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+        # After Redis restarts, every pooled connection is dead and failed once each (WeChat
+        # pushes refused for ~10 s in scripts/bench_faults.py): one retry on a new connection
+        # finds the restarted server; a Redis still down fails the retry at once.
+        self.client = Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 1),
+            retry_on_error=[RedisConnectionError],
+        )
         self.admit_script = self.client.register_script(_ADMIT)
 
     def _make_space(self, name: str, ttl: float, size: int) -> Space:

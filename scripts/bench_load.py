@@ -94,10 +94,11 @@ def target_of(stack: Any) -> Target:
     """A started stack (measure.start_stack, or the end-to-end tests' fixture) as a Target."""
     urls = {
         "rasa": stack.rasa_url,
-        "actions": stack.action_url,
+        "action balancer" if getattr(stack, "action_servers", None) else "actions": stack.action_url,
         "console": stack.console_url,
         "portal": stack.portal_url,
         "fake wechat": stack.wechat_api_url,
+        **getattr(stack, "action_servers", {}),
     }
     return Target(
         stack.rasa_url,

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from bot.ops.model_cache import model_path, rasa_env
 from bot.ops.processes import (
+    action_ready_url,
     action_server_cmd,
     free_port,
     kb_import_cmd,
@@ -133,7 +134,7 @@ def start_stack(work: Path, processes: list[subprocess.Popen], knowledge: bool =
         subprocess.run(kb_import_cmd(ROOT / "knowledge"), cwd=ROOT, env=env, check=True, capture_output=True)
     specs = [
         (portal_cmd(portal_port), f"{portal_url}/health"),
-        (action_server_cmd(action_port), f"http://127.0.0.1:{action_port}/health"),
+        (action_server_cmd(action_port), action_ready_url(action_port)),
         (rasa_server_cmd(model, endpoints, rasa_port, ROOT), rasa_health_url(rasa_port)),
     ]
     for i, (cmd, health) in enumerate(specs):

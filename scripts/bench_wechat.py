@@ -21,6 +21,7 @@ from wechatpy.utils import WeChatSigner
 
 from bot.ops.model_cache import model_path, rasa_env
 from bot.ops.processes import (
+    action_ready_url,
     action_server_cmd,
     free_port,
     rasa_health_url,
@@ -84,7 +85,7 @@ def main() -> int:
     env = rasa_env(ROOT) | {"BANSHI_DB_URL": f"sqlite:///{work / 'banshi.db'}"}
     actions_python = str(ROOT / ".venv-actions" / "bin" / "python")
     specs = [
-        ([actions_python, *action_server_cmd(action_port)[1:]], f"http://127.0.0.1:{action_port}/health"),
+        ([actions_python, *action_server_cmd(action_port)[1:]], action_ready_url(action_port)),
         (rasa_server_cmd(model, endpoints, rasa_port, ROOT, credentials), rasa_health_url(rasa_port)),
     ]
     processes = []

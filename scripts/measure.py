@@ -18,8 +18,10 @@ import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
+from bot.ops.action_balancer import balancer_cmd
 from bot.ops.model_cache import model_path, rasa_env
 from bot.ops.processes import (
+    action_ready_url,
     action_server_cmd,
     console_cmd,
     free_port,
@@ -95,30 +97,47 @@ def start_stack(
         *("--port", str(ports["wechat"]), "--appid", WECHAT["BANSHI_WECHAT_APPID"]),
         *("--secret", WECHAT["BANSHI_WECHAT_SECRET"]),
     ]
-    specs = [
-        (fake_wechat, f"{urls['wechat']}/_health"),
-        (portal_cmd(ports["portal"]), f"{urls['portal']}/health"),
-        (action_server_cmd(ports["actions"]), f"{urls['actions']}/health"),
-        (
+    actions = {"actions": ports["actions"]}
+    if scaled and scaled.action_servers > 1:
+        actions = {f"actions {i + 1}": free_port() for i in range(scaled.action_servers)}
+    specs = {
+        "fake wechat": (fake_wechat, f"{urls['wechat']}/_health"),
+        "portal": (portal_cmd(ports["portal"]), f"{urls['portal']}/health"),
+        **{name: (action_server_cmd(port), action_ready_url(port)) for name, port in actions.items()},
+    }
+    if len(actions) > 1:
+        balancer = balancer_cmd(ports["actions"], list(actions.values()), work / "action-balancer")
+        specs["action balancer"] = (balancer, action_ready_url(ports["actions"]))
+    specs |= {
+        "rasa": (
             rasa_server_cmd(model, endpoints, ports["rasa"], ROOT, origins=tuple(origins.split(","))),
             rasa_health_url(ports["rasa"]),
         ),
-        (console_cmd(ports["console"]), f"{urls['console']}/health"),
-    ]
-    for i, (cmd, health) in enumerate(specs):
-        log = work / f"p{i}.log"
-        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-        processes.append(process)
-        wait_healthy(health, process, log)
+        "console": (console_cmd(ports["console"]), f"{urls['console']}/health"),
+    }
+    for i, (cmd, health) in enumerate(specs.values()):
+        processes.append(start_server(cmd, health, env, work / f"p{i}.log"))
     return SimpleNamespace(
+        env=env,
+        specs=specs,
+        names=list(specs),
         rasa_url=urls["rasa"],
         action_url=urls["actions"],
+        action_servers={name: f"http://127.0.0.1:{port}" for name, port in actions.items() if len(actions) > 1},
         console_url=urls["console"],
         portal_url=urls["portal"],
         wechat_api_url=urls["wechat"],
         db_url=env["BANSHI_DB_URL"],
         wechat=WECHAT,
     )
+
+
+def start_server(cmd: list[str], health: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """One server of a stack, returned once its health URL answers (or failing with its log);
+    the fault benchmark starts a killed server again with it, as an orchestrator would."""
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT)
+    wait_healthy(health, process, log)
+    return process
 
 
 def timed_post(url: str, body: bytes | dict, content_type: str = "application/json") -> tuple[float, bytes]:

@@ -8,9 +8,10 @@ prefixes come from the checkpoint's own `prompts`, so a model without them works
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 
 import numpy as np
+
+from bot.made_once import made_once
 
 QUERY, PASSAGE = "query", "passage"
 
@@ -58,6 +59,6 @@ class Embedder:
         return self.encode([text], QUERY)[0]
 
 
-@lru_cache(maxsize=2)
+@made_once(maxsize=2)
 def get_embedder(model_path: str, threads: int = 1) -> Embedder:
     return Embedder(model_path, threads=threads)

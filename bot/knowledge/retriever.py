@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 
 from sqlalchemy import or_, select
 
@@ -25,6 +24,7 @@ from bot.knowledge.ranking import RankingModel, default_model
 from bot.knowledge.store import EXPIRED, FAQ, PUBLISHED, SEARCHABLE, WORKBENCH, KbDocument, KbEntry, KbUnit
 from bot.knowledge.tokens import tokenize
 from bot.language.text import normalize
+from bot.made_once import made_once
 from bot.working_days import CHINA
 
 DENSE, LEXICAL, HYBRID = "dense", "bm25", "hybrid"
@@ -315,6 +315,6 @@ def _hit(unit: KbUnit, document: KbDocument, score: float) -> Hit:
     )
 
 
-@lru_cache(maxsize=4)
+@made_once(maxsize=4)
 def get_retriever(db_url: str | None = None) -> Retriever:
     return Retriever(KnowledgeSettings.from_env(db_url))

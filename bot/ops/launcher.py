@@ -15,9 +15,11 @@ import time
 
 from honcho.manager import Manager
 
+from bot.ops.action_balancer import balancer_cmd
 from bot.ops.gateway import GatewayConfig, gateway_cmd
 from bot.ops.model_cache import ensure_model, rasa_env
 from bot.ops.processes import (
+    action_ready_url,
     action_server_cmd,
     console_cmd,
     is_healthy,
@@ -37,7 +39,7 @@ READY_TIMEOUT_S = 180
 def _health_urls(production: bool) -> dict[str, str]:
     urls = {
         "Rasa 服务": rasa_health_url(settings.rasa_port),
-        "动作服务": f"http://127.0.0.1:{settings.action_port}/health",
+        "动作服务": action_ready_url(settings.action_port),
         "控制台": f"http://127.0.0.1:{settings.console_port}/health",
         "一网通办沙箱": f"http://127.0.0.1:{settings.portal_port}/health",
     }
@@ -126,7 +128,12 @@ def main(production: bool = False, scaled: bool = False) -> int:
             lock_redis_url=profile.lock_store_url(),
         )
         env |= profile.rasa_env()
-        print(f"==> 扩展配置：Rasa {profile.workers} 个工作进程，跟踪库 PostgreSQL，锁与渠道状态 Redis", flush=True)
+        print(
+            f"==> 扩展配置：Rasa {profile.workers} 个工作进程，动作服务 {profile.action_servers} 个"
+            f"（端口 {settings.action_port + 1} 起，经端口 {settings.action_port} 的负载均衡），"
+            "跟踪库 PostgreSQL，锁与渠道状态 Redis",
+            flush=True,
+        )
     else:
         endpoints = write_endpoints(db_dir / "endpoints.run.yml", settings.action_port, db_dir / "tracker.db")
     credentials = root / ("credentials.production.yml" if production else "credentials.yml")
@@ -134,7 +141,14 @@ def main(production: bool = False, scaled: bool = False) -> int:
     console = console_cmd(settings.console_port, settings.public_url if production else None)
     manager = Manager()
     manager.add_process("rasa", _shell(rasa), cwd=str(root), env=env)
-    manager.add_process("actions", _shell(action_server_cmd(settings.action_port)), cwd=str(root), env=env)
+    if scaled and profile.action_servers > 1:
+        replicas = [settings.action_port + 1 + i for i in range(profile.action_servers)]
+        for i, port in enumerate(replicas, 1):
+            manager.add_process(f"actions-{i}", _shell(action_server_cmd(port)), cwd=str(root), env=env)
+        balancer = balancer_cmd(settings.action_port, replicas, root / "data" / "action-balancer")
+        manager.add_process("action-balancer", _shell(balancer), cwd=str(root), env=env)
+    else:
+        manager.add_process("actions", _shell(action_server_cmd(settings.action_port)), cwd=str(root), env=env)
     manager.add_process("console", _shell(console), cwd=str(root), env=env)
     manager.add_process("portal", _shell(portal_cmd(settings.portal_port)), cwd=str(root), env=env)
     # what is kept longer than the consent text promises is deleted at start and then daily

@@ -60,6 +60,12 @@ def rasa_health_url(port: int) -> str:
     return f"http://127.0.0.1:{port}/"
 
 
+def action_ready_url(port: int) -> str:
+    """Answers 200 once the knowledge base's model and index are loaded (503 before), without
+    the shared secret: what a start waits for, so the first questions find it ready."""
+    return f"http://127.0.0.1:{port}/ready"
+
+
 def action_server_cmd(port: int) -> list[str]:
     return [sys.executable, "-m", "actions", "--port", str(port)]
 

@@ -29,10 +29,11 @@ def run() -> None:
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))  # read when Rasa makes its app
     from rasa.__main__ import main
 
-    from bot.ops import rasa_speedups
+    from bot.ops import rasa_resilience, rasa_speedups
     from bot.ops.profiling import install_in_rasa
 
     rasa_speedups.install()
+    rasa_resilience.install()
     install_in_rasa()
 
     sys.argv = rasa_argv(sys.argv[1:], secret("rasa_token"))

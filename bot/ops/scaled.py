@@ -16,6 +16,11 @@ from bot.settings import env_value, settings
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 DEFAULT_TRACKERS = "postgresql://postgres@127.0.0.1:5432/banshi_trackers"
+LOCK_LIFETIME_S = 20
+"""A conversation's lock in Redis outlives the worker that held it: when a worker dies mid-turn,
+that citizen's next message waits for the lock to lapse — Rasa's 60 s by default, longer than any
+channel waits (scripts/bench_faults.py). 20 s is above the slowest turn that still answers (three
+portal attempts of 1 s connect + 3 s read) and below the widget's and WeChat's patience."""
 
 
 class ScaledUnavailable(RuntimeError):
@@ -27,6 +32,8 @@ class ScaledProfile:
     redis_url: str
     tracker_db_url: str
     workers: int
+    action_servers: int = 2
+    """Behind one balancer (bot/ops/action_balancer.py), so that one can die without the turns."""
 
     @classmethod
     def from_env(cls) -> ScaledProfile:
@@ -36,13 +43,20 @@ class ScaledProfile:
             redis_url=settings.redis_url or DEFAULT_REDIS,
             tracker_db_url=env_value("BANSHI_TRACKER_DB_URL", DEFAULT_TRACKERS),
             workers=max(2, os.cpu_count() or 2),
+            action_servers=max(1, int(env_value("BANSHI_ACTION_SERVERS", "2"))),
         )
 
     def lock_store_url(self, prefix: str = "banshi") -> str:
         return f"{self.redis_url}?prefix={prefix}"
 
     def rasa_env(self) -> dict[str, str]:
-        return {"SANIC_WORKERS": str(self.workers), "BANSHI_REDIS_URL": self.redis_url}
+        """Several workers, the shared Redis, and conversation locks that lapse after
+        LOCK_LIFETIME_S instead of Rasa's 60 s (TICKET_LOCK_LIFETIME, when set, wins)."""
+        return {
+            "SANIC_WORKERS": str(self.workers),
+            "BANSHI_REDIS_URL": self.redis_url,
+            "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME") or str(LOCK_LIFETIME_S),
+        }
 
     def prepare(self) -> None:
         """Both servers answer and the trackers' database exists (created when missing)."""

@@ -19,6 +19,7 @@ from bot.identity.store import IdentityStore
 from bot.ops.model_cache import ensure_model, rasa_env
 from bot.ops.processes import (
     NotHealthy,
+    action_ready_url,
     action_server_cmd,
     console_cmd,
     free_port,
@@ -135,7 +136,7 @@ def stack(tmp_path_factory) -> Stack:
     ]
     specs = [
         ("wechat", fake_wechat, f"http://127.0.0.1:{wechat_port}/_health"),
-        ("actions", action_server_cmd(action_port), f"http://127.0.0.1:{action_port}/health"),
+        ("actions", action_server_cmd(action_port), action_ready_url(action_port)),
         ("rasa", rasa_server_cmd(model, endpoints, rasa_port, ROOT, origins=origins), rasa_health_url(rasa_port)),
         ("console", console_cmd(console_port), f"http://127.0.0.1:{console_port}/health"),
         ("portal", portal_cmd(portal_port), f"http://127.0.0.1:{portal_port}/health"),

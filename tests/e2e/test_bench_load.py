@@ -5,25 +5,11 @@ issue 17 is judged by come from a harness that still works; the load figures are
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def _harness(monkeypatch):
-    """The script as a module; its sibling `measure` is found as when the script runs as a file."""
-    monkeypatch.syspath_prepend(str(SCRIPTS))
-    spec = importlib.util.spec_from_file_location("bench_load", SCRIPTS / "bench_load.py")
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+from tests.support.scripts import load_script
 
 
 def test_a_citizen_on_each_channel_is_answered_and_measured(stack, monkeypatch):
-    harness = _harness(monkeypatch)
+    harness = load_script("bench_load", monkeypatch)
     target = harness.target_of(stack)
     harness.warm_up(target, harness.CHANNELS)
     report = harness.run_load(target, users=3, think=0.2, duration=6)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from bot import uploads
 from bot.applications.form import get_form
 from bot.identity.store import IdentityStore
 from bot.objectstore import open_store
+from bot.ops.rasa_resilience import ACTIONS_UNAVAILABLE
 from bot.portal_client.models import PortalToken
 from tests.support.golden import SCENARIOS
 from tests.support.sample_files import photo
@@ -70,6 +72,7 @@ class Run:
     """What each user turn was for: opening, questions, uploads, submit, signature."""
     number: str | None = None
     application: dict | None = None
+    retried: int = 0
 
     @property
     def user_turns(self) -> int:
@@ -90,24 +93,47 @@ def say(rasa_url: str, sender: str, text: str) -> tuple[str, list[dict]]:
     return "\n".join(m.get("text") or "" for m in messages), messages
 
 
-def send_photo(rasa_url: str, inbox_url: str, sender: str) -> tuple[str, list[dict]]:
-    """A photo sent as a channel sends it: staged in the stack's upload inbox, then announced."""
+def photo_message(inbox_url: str, sender: str) -> str:
+    """The message a channel sends for a photo, once the photo is staged in the upload inbox."""
     ref = uploads.Inbox(open_store(inbox_url)).stage(sender, photo(), "photo.jpg")
-    return say(rasa_url, sender, uploads.message([ref]))
+    return uploads.message([ref])
 
 
-def run_scenario(rasa_url: str, portal_url: str, services_db_url: str, inbox_url: str, code: str) -> Run:
+def run_scenario(
+    rasa_url: str,
+    portal_url: str,
+    services_db_url: str,
+    inbox_url: str,
+    code: str,
+    retry_after: float | None = None,
+) -> Run:
     """Binds a fresh chat user to the scenario's subject, then chats from the need to the
-    number, sending a photo for each material it is asked to upload."""
+    number, sending a photo for each material it is asked to upload. `retry_after`: a message
+    refused, left unanswered or met with the apology of an unreachable action server is sent
+    once more after that many seconds, as a citizen (or WeChat) does during a fault;
+    `Run.retried` counts them."""
     scenario = SCENARIOS[code]
     sender = f"run-{code}-{uuid.uuid4().hex[:8]}"
     token = portal_token(portal_url, scenario["subject"])
     IdentityStore(services_db_url).save(sender, "rest", token, datetime.now(timezone.utc))
     run = Run(code, sender, token.token)
 
-    def turn(text: str, part: str) -> tuple[str, list[dict]]:
-        reply, messages = say(rasa_url, sender, text)
-        run.transcript.append((text, reply))
+    def send(text: str) -> tuple[str, list[dict]]:
+        if retry_after is None:
+            return say(rasa_url, sender, text)
+        try:
+            reply, messages = say(rasa_url, sender, text)
+            if messages and ACTIONS_UNAVAILABLE not in reply:
+                return reply, messages
+        except OSError:
+            pass
+        run.retried += 1
+        time.sleep(retry_after)
+        return say(rasa_url, sender, text)
+
+    def turn(text: str, part: str, shown: str | None = None) -> tuple[str, list[dict]]:
+        reply, messages = send(text)
+        run.transcript.append((shown or text, reply))
         run.parts.append(part)
         return reply, messages
 
@@ -118,9 +144,7 @@ def run_scenario(rasa_url: str, portal_url: str, services_db_url: str, inbox_url
     for answer in scenario["answers"]:
         reply, _messages = turn(answer, "questions")
     while asked := ASKS_UPLOAD.search(reply):
-        reply, _messages = send_photo(rasa_url, inbox_url, sender)
-        run.transcript.append((f"[照片：{asked.group(1)}]", reply))
-        run.parts.append("uploads")
+        reply, _messages = turn(photo_message(inbox_url, sender), "uploads", f"[照片：{asked.group(1)}]")
     reply, _messages = turn("确认提交", "submit")
     if ASKS_SIGNATURE in reply:
         draft = NUMBER.search(show(run))
@@ -131,6 +155,11 @@ def run_scenario(rasa_url: str, portal_url: str, services_db_url: str, inbox_url
         run.number = found.group(0)
         run.application = _call("GET", f"{portal_url}/applications/{run.number}", token=token.token)
     return run
+
+
+def applications_of(portal_url: str, token: str) -> list[dict]:
+    """The subject's applications at the portal, drafts included."""
+    return _call("GET", f"{portal_url}/applications", token=token)
 
 
 def show(run: Run) -> str:

@@ -288,21 +288,23 @@ def test_images_are_pinned_and_ours_carry_the_projects_version(which, request):
 def test_ports_and_health_routes_are_the_apps_own(base):
     """The containers listen where bot/settings.py says by default, the Services pass the same
     ports on (so the in-cluster URLs read like make run's), the probes ask the routes the
-    launcher waits for (Rasa's `GET /` needs no token)."""
+    launcher waits for (Rasa's `GET /` needs no token; the action server is ready once its
+    knowledge base is loaded, alive while it answers)."""
     settings = defaults()
     apps = {
-        "rasa": (settings.rasa_port, urlsplit(processes.rasa_health_url(settings.rasa_port)).path),
-        "action-server": (settings.action_port, "/health"),
-        "console": (settings.console_port, "/health"),
-        "portal": (settings.portal_port, "/health"),
+        "rasa": (settings.rasa_port, urlsplit(processes.rasa_health_url(settings.rasa_port)).path, None),
+        "action-server": (settings.action_port, "/health", urlsplit(processes.action_ready_url(0)).path),
+        "console": (settings.console_port, "/health", None),
+        "portal": (settings.portal_port, "/health", None),
     }
     deployments, services = by_name(base, "Deployment"), by_name(base, "Service")
-    for name, (port, route) in apps.items():
+    for name, (port, route, ready) in apps.items():
         container = pod_spec(deployments[name])["containers"][0]
         assert container["ports"] == [{"name": "http", "containerPort": port}], name
         assert services[name]["spec"]["ports"][0]["port"] == port, name
         for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-            assert container[probe]["httpGet"] == {"path": route, "port": "http"}, f"{name} {probe}"
+            path = (ready or route) if probe == "readinessProbe" else route
+            assert container[probe]["httpGet"] == {"path": path, "port": "http"}, f"{name} {probe}"
         assert str(port) in container_command(deployments[name]), name
 
 

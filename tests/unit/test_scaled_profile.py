@@ -24,7 +24,11 @@ def _answers(port: int) -> bool:
 
 def test_rasa_gets_several_workers_a_redis_lock_store_and_postgres_trackers(tmp_path):
     profile = ScaledProfile("redis://127.0.0.1:6379/0", f"{POSTGRES}/banshi_trackers", 2)
-    assert profile.rasa_env() == {"SANIC_WORKERS": "2", "BANSHI_REDIS_URL": "redis://127.0.0.1:6379/0"}
+    assert profile.rasa_env() == {
+        "SANIC_WORKERS": "2",
+        "BANSHI_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "TICKET_LOCK_LIFETIME": "20",
+    }
     endpoints = write_endpoints(
         tmp_path / "e.yml", 5055, profile.tracker_db_url, lock_redis_url=profile.lock_store_url("run")
     )
