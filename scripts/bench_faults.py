@@ -40,6 +40,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -72,6 +73,8 @@ RETRY_AFTER_S = 3.0
 servers retry after 5 s without an answer)."""
 DURING_S = 5.0
 """A fault put right at once (a kill, a restart) is judged on the turns of the next seconds."""
+REFUSED = ("AssertionError", "ReadTimeout", "RemoteProtocolError", "ConnectError", "ReadError")
+"""How a push WeChat's servers would retry fails: no 200 in time (the others were answered)."""
 CHECK = "你好"
 """Sent once more at the end of a conversation that a fault hit: does it go on?"""
 DEGRADED_S = 2.0
@@ -278,9 +281,11 @@ class FaultyWeChat(WeChatConversation):
             self.before_late = before
             raise TurnFailed("late")
 
-    def resend(self, text: str) -> None:
-        """WeChat's own retry: the same MsgId again."""
-        self.user.msg_id -= 1
+    def resend(self, text: str, refused: bool) -> None:
+        """`refused` (the push failed): WeChat's own retry, the same MsgId again; otherwise WeChat
+        had its answer (an apology, or nothing in time) and the citizen types it again."""
+        if refused:
+            self.user.msg_id -= 1
         self.say(text)
 
     def answered_later(self) -> bool:
@@ -303,7 +308,10 @@ def send(conversation: Conversation, channel: str, sender: str, kind: str, text:
         error = None if late else "late, never answered"
     if error:
         time.sleep(RETRY_AFTER_S)
-        error = _attempt(conversation.resend if channel == "wechat" else conversation.say, text)
+        if channel == "wechat":
+            error = _attempt(partial(conversation.resend, refused=first in REFUSED), text)
+        else:
+            error = _attempt(conversation.say, text)
     load.senders[sender] += 1 + (first == "apologised")
     load.record(Turn(channel, kind, sender, started, time.perf_counter() - clock, first, error, late))
     return first is not None
@@ -439,16 +447,17 @@ def apply_during(stack, code: str, window: Window) -> None:
 # ---- the report ----
 
 
-def duplicates(rasa_url: str, senders: dict[str, int]) -> tuple[int, int]:
-    """(conversations whose tracker holds more user messages than the citizen sent, checked)."""
+def duplicates(rasa_url: str, senders: dict[str, int]) -> list[str]:
+    """The conversations whose tracker holds more user messages than the citizen sent."""
     token = secret("rasa_token", ROOT)
-    twice = 0
+    twice = []
     with httpx.Client(timeout=30) as client:
         for sender, sent in senders.items():
             events = client.get(f"{rasa_url}/conversations/{sender}/tracker", params={"token": token}).json()
             said = sum(1 for e in events.get("events", []) if e.get("event") == "user")
-            twice += said > sent
-    return twice, len(senders)
+            if said > sent:
+                twice.append(sender)
+    return twice
 
 
 def _ms(turns: list[Turn]) -> str:
@@ -459,7 +468,7 @@ def _ms(turns: list[Turn]) -> str:
     return f"{figures['p50_ms']:7.0f} {figures['p95_ms']:7.0f}"
 
 
-def window_report(window: Window, turns: list[Turn], before: float) -> list[str]:
+def window_report(window: Window, turns: list[Turn], before: float, processed_twice: list[str]) -> list[str]:
     mine = [t for t in turns if before <= t.started < window.ended]
     pre = [t for t in mine if t.started < window.injected]
     over = max(window.recovered, window.injected + DURING_S)
@@ -488,6 +497,9 @@ def window_report(window: Window, turns: list[Turn], before: float) -> list[str]
             + "; ".join(f"{name} ×{count}" for name, count in errors.most_common())
             + f" (turns started {min(hits):+.1f} to {max(hits):+.1f} s from the fault)"
         )
+    twice = {t.sender for t in mine if t.sender in processed_twice}
+    if twice:
+        lines.append(f"   conversations whose tracker holds a message twice: {len(twice)}")
     slow = [t for t in mine if t.seconds > DEGRADED_S and not t.first_error]
     if slow:
         lines.append(
@@ -507,8 +519,12 @@ class Outcome:
 
     windows: list[Window]
     load: Load
-    twice: int
+    processed_twice: list[str]
     checked: int
+
+    @property
+    def twice(self) -> int:
+        return len(self.processed_twice)
 
     @property
     def lost(self) -> int:
@@ -521,7 +537,7 @@ class Outcome:
     def report(self) -> str:
         lines: list[str] = []
         for window, before in zip(self.windows, [self.load.started, *(w.ended for w in self.windows)]):
-            lines += window_report(window, self.load.turns, before)
+            lines += window_report(window, self.load.turns, before, self.processed_twice)
         median = statistics.median(t.seconds for t in self.load.turns) * 1000
         lines.append(
             f"\nall: {len(self.load.turns)} turns, lost {self.lost}, processed twice in {self.twice} of "
@@ -580,8 +596,7 @@ def run_faults(
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
-        twice, checked = duplicates(stack.rasa_url, load.senders)
-        return Outcome(windows, load, twice, checked)
+        return Outcome(windows, load, duplicates(stack.rasa_url, load.senders), len(load.senders))
     finally:
         stop_processes(processes, timeout_s=30)
         redis.stop()

@@ -13,8 +13,10 @@ from bot.ops.gateway import nginx_executable
 from bot.settings import settings
 
 TEMPLATE = settings.project_root / "deploy" / "action-balancer.conf.template"
-FAIL_TIMEOUT_S = 5
-"""How long a server that refused a call is left out before it is tried again."""
+FAIL_TIMEOUT_S = 30
+"""How long a server that refused a call is left out before it is tried again: long enough for
+a restarted one to load its model (nginx cannot ask `/ready` itself), else its first questions
+wait for the loading (bench_faults.py: 6–10 s policy answers with 5 s)."""
 
 
 def render(port: int, servers: list[int], run_dir: Path) -> str:

@@ -58,7 +58,7 @@ from channels.wechat.inbound import Inbound, InboundRejected, parse_xml, read_in
 from channels.wechat.outbound import CustomerServiceSender, WeChatOutput
 from channels.wechat.rendering import choose_option, render_messages, split_text
 from channels.wechat.settings import WeChatSettings
-from channels.wechat.state import Nonces, Turn, TurnRegistry, UserMemory
+from channels.wechat.state import ORPHANED, Nonces, Turn, TurnRegistry, UserMemory
 
 logger = logging.getLogger(__name__)
 
@@ -268,10 +268,16 @@ class WeChatInput(InputChannel):
         wait = self.settings.passive_reply_seconds + 0.5
         if turn is None:
             try:
-                return await self.turns.reply_from_elsewhere(key, wait)
+                reply = await self.turns.reply_from_elsewhere(key, wait)
+                if reply is not ORPHANED:
+                    return reply
+                turn, started = await self.turns.get_or_start(key, lambda: self._start_turn(inbound, on_new_message))
             except StoreUnavailable as error:
                 logger.warning("wechat: the reply to a retry from %s not read, answered 'success': %s", who, error)
                 return None
+            if turn is None:
+                return None  # another worker's retry took the orphaned turn over
+            logger.warning("wechat: the worker answering %s is gone; this retry takes the turn over", who)
         await asyncio.wait({turn.decision}, timeout=wait)
         if not turn.decision.done():
             return None

@@ -33,6 +33,11 @@ log = logging.getLogger(__name__)
 CS_MESSAGES_PER_WINDOW = 5
 CS_WINDOW_SECONDS = 48 * 3600
 TURN_SECONDS = 600
+ORPHANED_SECONDS = 6.0
+"""A claim without a decision this old was made by a worker that died: a live one decides within
+the passive window (under WeChat's 5 s). WeChat's retry then takes the turn over rather than
+answer "success" for a message nobody is answering (scripts/bench_faults.py, a Rasa worker
+killed under load)."""
 DECISION_POLL_SECONDS = 0.05
 
 
@@ -48,6 +53,13 @@ class Turn:
     task: asyncio.Task[list[str]]
     decision: asyncio.Future[tuple[str, list[str]]]
     supervisor: asyncio.Task[None] | None = None
+
+
+class Orphaned:
+    """What `reply_from_elsewhere` says of a claim whose worker died before deciding."""
+
+
+ORPHANED = Orphaned()
 
 
 class TurnRegistry:
@@ -77,25 +89,40 @@ class TurnRegistry:
         turn = self._here.get(key)
         if turn is not None:
             return turn, False
-        if not await self._claims.claim(key, {}):
+        if not await self._claims.claim(key, {"at": time.time()}) and not await self._take_over(key):
             return None, False
         turn = start()  # no await since the claim: a retry arriving here now finds this turn
         self._here.put(key, turn)
         return turn, True
 
+    async def orphaned(self, key: str) -> bool:
+        """Whether the claim on `key` is undecided and older than ORPHANED_SECONDS."""
+        claimed: dict[str, Any] | None = await self._claims.get(key)
+        return bool(claimed) and "how" not in claimed and time.time() - claimed.get("at", 0) > ORPHANED_SECONDS
+
+    async def _take_over(self, key: str) -> bool:
+        """Claims an orphaned turn for this worker; of several retries, one wins (SET NX)."""
+        if not await self.orphaned(key) or not await self._claims.claim(f"{key}:taken-over", {}):
+            return False
+        await self._claims.put(key, {"at": time.time()})
+        return True
+
     async def publish(self, key: str, how: str, parts: list[str]) -> None:
         """Writes the turn's decision for retries that reach other workers; raises StoreUnavailable."""
         await self._claims.put(key, {"how": how, "reply": parts[0] if how == "passive" and parts else None})
 
-    async def reply_from_elsewhere(self, key: str, timeout: float) -> str | None:
+    async def reply_from_elsewhere(self, key: str, timeout: float) -> str | None | Orphaned:
         """The passive reply another worker decided on for `key`, waiting up to `timeout` for the
         decision; None for `success` (customer-service delivery, no decision in time, or the
-        claim forgotten). Raises StoreUnavailable."""
+        claim forgotten); ORPHANED when the claim outlived its worker (take the turn over with
+        `get_or_start`). Raises StoreUnavailable."""
         deadline = time.monotonic() + timeout
         while True:
             decided: dict[str, Any] | None = await self._claims.get(key)
             if decided is None or "how" in decided:
                 return decided.get("reply") if decided else None
+            if time.time() - decided.get("at", time.time()) > ORPHANED_SECONDS:
+                return ORPHANED
             if time.monotonic() >= deadline:
                 return None
             await asyncio.sleep(DECISION_POLL_SECONDS)

@@ -15,6 +15,7 @@ from channels.miniprogram.sessions import SessionStore
 from channels.payloads import SentButtons
 from channels.rate import ChannelRate, MessageRate
 from channels.state_store import ChannelStore, InProcessStore, Space, StoreUnavailable
+from channels.wechat import state
 from channels.wechat.rendering import Option
 from channels.wechat.state import Nonces, TurnRegistry, UserMemory
 
@@ -182,6 +183,26 @@ def test_a_turn_claimed_elsewhere_is_answered_with_its_published_reply():
         assert await elsewhere.reply_from_elsewhere("msg:1", timeout=0.1) == "收到"
         await here.publish("msg:1", "cs", [])
         assert await elsewhere.reply_from_elsewhere("msg:1", timeout=0.1) is None
+
+    run(check())
+
+
+def test_a_turn_whose_worker_died_is_taken_over_by_one_retry(monkeypatch):
+    """A claim with no decision past ORPHANED_SECONDS was made by a worker that died mid-turn:
+    a retry reaching another worker takes the turn over (once), instead of answering "success"
+    for a message nobody answers."""
+    monkeypatch.setattr(state, "ORPHANED_SECONDS", 0.05)
+
+    async def check() -> None:
+        store = InProcessStore()
+        dead, alive, also_alive = TurnRegistry(store), TurnRegistry(store), TurnRegistry(store)
+        assert (await dead.get_or_start("msg:1", lambda: "lost"))[1] is True
+        assert await alive.get_or_start("msg:1", lambda: "never") == (None, False), "fresh: not orphaned"
+        assert await alive.reply_from_elsewhere("msg:1", timeout=1.0) is state.ORPHANED
+        assert await alive.get_or_start("msg:1", lambda: "taken over") == ("taken over", True)
+        assert await also_alive.get_or_start("msg:1", lambda: "twice") == (None, False), "one retry wins"
+        await alive.publish("msg:1", "passive", ["答复"])
+        assert await also_alive.reply_from_elsewhere("msg:1", timeout=0.1) == "答复"
 
     run(check())
 
