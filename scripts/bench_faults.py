@@ -57,7 +57,7 @@ from bench_load import (
 )
 
 from bot.ops.processes import free_port, stop_processes
-from bot.ops.rasa_resilience import ACTIONS_UNAVAILABLE
+from bot.ops.rasa_resilience import BUSY
 from bot.ops.scaled import ScaledProfile
 from bot.settings import secret
 from channels.wechat import texts as wechat_texts
@@ -80,6 +80,8 @@ CHECK = "你好"
 DEGRADED_S = 2.0
 """A turn slower than this counts as degraded service (the load's p95 is a fraction of it)."""
 LATE_WAIT_S = 20
+BURST_S = 0.05
+"""Chunks closer together than this are one request to the slow link."""
 SLOW_PORTAL_S = 2.5
 """The portal's added delay per request: slow, but under the client's 3 s read timeout."""
 MAX_USERS = 50
@@ -194,9 +196,11 @@ class SlowLink:
 
         async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter, slow: bool) -> None:
             try:
+                last = 0.0
                 while chunk := await source.read(65536):
-                    if slow and self.delay:
-                        await asyncio.sleep(self.delay)
+                    if slow and self.delay and time.monotonic() - last > BURST_S:
+                        await asyncio.sleep(self.delay)  # once per request, not per chunk of it
+                    last = time.monotonic()
                     sink.write(chunk)
                     await sink.drain()
             except OSError:
@@ -249,7 +253,7 @@ def _attempt(say: Callable[[str], None], text: str) -> str | None:
 
 
 class Apologised(TurnFailed):
-    """The citizen was asked to send the message again (bot/ops/rasa_resilience.py): it is in the
+    """The citizen was told the system is busy and asked to send the message again: it is in the
     tracker once more than the messages that were answered."""
 
     def __init__(self) -> None:
@@ -262,7 +266,7 @@ class ApologisingRest(RestConversation):
         answer.raise_for_status()
         if not answer.json():
             raise TurnFailed("empty")
-        if any(ACTIONS_UNAVAILABLE in (m.get("text") or "") for m in answer.json()):
+        if any(BUSY in (m.get("text") or "") for m in answer.json()):
             raise Apologised()
 
 
@@ -275,7 +279,7 @@ class FaultyWeChat(WeChatConversation):
         reply = self.user._push(f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>")
         if reply == wechat_texts.DIALOGUE_FAILED:
             raise TurnFailed("dialogue failed")
-        if ACTIONS_UNAVAILABLE in reply:
+        if BUSY in reply:
             raise Apologised()
         if not reply:
             self.before_late = before

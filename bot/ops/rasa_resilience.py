@@ -19,8 +19,11 @@ from bot.settings import settings
 
 log = logging.getLogger(__name__)
 
+BUSY = "系统繁忙"
+"""How every apology of the assistant for a server that did not answer begins (the portal's in
+bot/*/words.py too): a citizen, or the fault benchmark, reads it as "send it again later"."""
 ACTIONS_UNAVAILABLE = (
-    f"抱歉，系统正忙，您刚才这句话没能处理。请稍等片刻再发一次；着急的话也可以拨打{settings.hotline}政务服务便民热线。"
+    f"{BUSY}，您刚才这句话没能处理，请稍等片刻再发一次；着急的话也可以拨打{settings.hotline}政务服务便民热线。"
 )
 
 

@@ -32,8 +32,8 @@ from bot.ops.processes import (
     wait_healthy,
     write_endpoints,
 )
+from bot.ops.rasa_resilience import ACTIONS_UNAVAILABLE
 from bot.settings import secret
-from channels.miniprogram import texts as mp_texts
 from tests.support.fake_wechat import FakeWeChat
 from tests.support.golden import SCENARIOS, START_TITLES, Transcript, button_lines, check
 
@@ -360,8 +360,9 @@ def test_miniprogram_opening_of_every_item_reads_as_reviewed(stack):
 
 
 def test_miniprogram_apologises_when_the_action_server_is_down(stack):
-    """Runs last in this module: it stops the action server. Rasa only logs the failed custom
-    action (action_show_menu) and ends the turn without a reply; the channel apologises."""
+    """Runs last in this module: it stops the action server. Rasa would only log the failed
+    custom action (action_show_menu) and end the turn without a reply; bot/ops/rasa_resilience.py
+    makes it an apology that asks to send the message again."""
     stack["actions"].terminate()
     stack["actions"].wait(timeout=20)
     base = f"{stack['rasa']}/webhooks/miniprogram"
@@ -374,4 +375,4 @@ def test_miniprogram_apologises_when_the_action_server_is_down(stack):
 
     status, answer = asyncio.run(greet())
     assert status == 200, answer
-    assert answer == {"messages": [{"type": "text", "text": mp_texts.NO_REPLY}]}
+    assert answer == {"messages": [{"type": "text", "text": ACTIONS_UNAVAILABLE}]}

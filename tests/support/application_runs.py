@@ -17,7 +17,7 @@ from bot import uploads
 from bot.applications.form import get_form
 from bot.identity.store import IdentityStore
 from bot.objectstore import open_store
-from bot.ops.rasa_resilience import ACTIONS_UNAVAILABLE
+from bot.ops.rasa_resilience import BUSY
 from bot.portal_client.models import PortalToken
 from tests.support.golden import SCENARIOS
 from tests.support.sample_files import photo
@@ -109,8 +109,8 @@ def run_scenario(
 ) -> Run:
     """Binds a fresh chat user to the scenario's subject, then chats from the need to the
     number, sending a photo for each material it is asked to upload. `retry_after`: a message
-    refused, left unanswered or met with the apology of an unreachable action server is sent
-    once more after that many seconds, as a citizen (or WeChat) does during a fault;
+    refused, left unanswered or met with a 系统繁忙 apology is sent once more after that many
+    seconds, as a citizen (or WeChat) does during a fault;
     `Run.retried` counts them."""
     scenario = SCENARIOS[code]
     sender = f"run-{code}-{uuid.uuid4().hex[:8]}"
@@ -123,7 +123,7 @@ def run_scenario(
             return say(rasa_url, sender, text)
         try:
             reply, messages = say(rasa_url, sender, text)
-            if messages and ACTIONS_UNAVAILABLE not in reply:
+            if messages and BUSY not in reply:
                 return reply, messages
         except OSError:
             pass
