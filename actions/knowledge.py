@@ -30,10 +30,6 @@ class ActionAnswerQuestion(Action):
     """Answers from the knowledge base; inside an application, a message that is plainly the
     answer to the field asked (the NLU took it for a question) is taken as that answer."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        _start_warm_up()
-
     def name(self) -> str:
         return "action_answer_question"
 
@@ -90,12 +86,16 @@ def is_ready() -> bool:
     """False while the embedding model and the index are still loading (GET /ready, registered
     in rasa_sdk_plugins): a restarted action server that took questions at once made the first
     citizens wait ~20 s (scripts/bench_faults.py)."""
-    return not _warm_up_started.is_set() or _warmed_up.is_set()
+    return _warmed_up.is_set() or not KnowledgeSettings.from_env().warm_up
 
 
-def _start_warm_up() -> None:
-    """Loads the embedding model and the index in the background when the action server
-    registers this action, before the first citizen waits for them (BANSHI_KB_WARM_UP=0 skips)."""
+def start_warm_up() -> None:
+    """Loads the embedding model and the index in the background as the action server's worker
+    starts, before the first citizen waits for them (BANSHI_KB_WARM_UP=0 skips). Called from the
+    worker's own start (rasa_sdk_plugins): rasa-sdk on Sanic 25 registers the actions in a
+    manager process and serves from a worker that unpickles them, so a warm-up started when the
+    actions were made loaded a second model (1 GB) in the manager, where no question comes, and
+    left the worker's /ready saying yes before its model was there."""
     if not KnowledgeSettings.from_env().warm_up or _warm_up_started.is_set():
         return
     _warm_up_started.set()

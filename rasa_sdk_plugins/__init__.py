@@ -31,6 +31,13 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
     attach(app)
     install_in_action_server()
     app.add_route(_ready, "/ready", methods=["GET"])
+    app.register_listener(_warm_up, "before_server_start")
+
+
+async def _warm_up(_app: Sanic, _loop: object) -> None:
+    from actions.knowledge import start_warm_up
+
+    start_warm_up()
 
 
 async def _ready(_request: Request) -> HTTPResponse:

@@ -502,8 +502,13 @@ def window_report(window: Window, turns: list[Turn], before: float, processed_tw
             + f" (turns started {min(hits):+.1f} to {max(hits):+.1f} s from the fault)"
         )
     twice = {t.sender for t in mine if t.sender in processed_twice}
-    if twice:
-        lines.append(f"   conversations whose tracker holds a message twice: {len(twice)}")
+    for sender in sorted(twice):
+        story = ", ".join(
+            f"{t.kind}{' (' + t.first_error + ')' if t.first_error else ''} at {t.started - window.injected:+.1f}"
+            for t in turns
+            if t.sender == sender
+        )
+        lines.append(f"   a tracker holds a message twice: {story}")
     slow = [t for t in mine if t.seconds > DEGRADED_S and not t.first_error]
     if slow:
         lines.append(

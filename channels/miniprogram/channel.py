@@ -376,7 +376,9 @@ class MiniProgramInput(InputChannel):
             await on_new_message(message)
         except Exception:  # noqa: BLE001 - Rasa or the action server failed; apologise
             logger.exception("miniprogram: the dialogue failed on a message from %s", mask_identifier(openid))
-            return [{"type": "text", "text": texts.DIALOGUE_FAILED}]
+            if not collector.messages:
+                return [{"type": "text", "text": texts.DIALOGUE_FAILED}]
+            # answered, then failed (the lock's release): the answer stands (see the WeChat channel)
         rendered = render_messages(collector.messages)
         await self.sent.remember(SENDER_PREFIX + openid, button_payloads(rendered))
         if not rendered:

@@ -331,7 +331,10 @@ class WeChatInput(InputChannel):
             await on_new_message(message)
         except Exception:  # noqa: BLE001 - the user still deserves an answer
             logger.exception("wechat: the dialogue failed on a message from %s", mask_identifier(inbound.openid))
-            return [texts.DIALOGUE_FAILED]
+            if not collector.messages:
+                return [texts.DIALOGUE_FAILED]
+            # answered, then failed (Redis gone as the conversation's lock was released): the
+            # answer stands, and "not processed" would make the citizen send it a second time
         rendered = render_messages(collector.messages)
         await self.memory.set_options(inbound.openid, rendered.options)
         return split_text(f"{note}\n\n{rendered.text}" if note else rendered.text)

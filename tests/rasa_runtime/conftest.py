@@ -101,6 +101,8 @@ class FakeDialogue:
     reply: Reply = lambda text: [{"text": f"收到：{text}"}]
     delay: float = 0.0
     fail: bool = False
+    fail_after_reply: bool = False
+    """Answers, then fails: Redis gone as Rasa releases the conversation's lock."""
     received: list[str] = field(default_factory=list)
     senders: list[str] = field(default_factory=list)
     finished: int = 0
@@ -114,6 +116,8 @@ class FakeDialogue:
             raise RuntimeError("dialogue exploded")
         for bot_message in self.reply(message.text):
             await message.output_channel.send_response(message.sender_id, dict(bot_message))
+        if self.fail_after_reply:
+            raise RuntimeError("the lock could not be released")
         self.finished += 1
 
 

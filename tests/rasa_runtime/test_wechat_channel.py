@@ -195,6 +195,14 @@ async def test_a_failing_dialogue_gets_an_apology_not_a_5xx():
         assert reply_content(body) == texts.DIALOGUE_FAILED
 
 
+async def test_an_answer_given_before_the_dialogue_failed_stands():
+    """Told "not processed", the citizen sends it again and it is processed twice."""
+    async with wechat_harness(FakeDialogue(fail_after_reply=True)) as h:
+        status, body = await h.send(text_xml("你好"))
+        assert status == 200
+        assert reply_content(body) == "收到：你好"
+
+
 async def test_reply_text_cannot_break_the_reply_xml():
     tricky = "a]]><Evil/>b\x00\x07c <&>"
     async with wechat_harness(FakeDialogue(reply=lambda text: [{"text": tricky}])) as h:
