@@ -261,13 +261,11 @@ class Apologised(TurnFailed):
 
 
 class ApologisingRest(RestConversation):
-    def say(self, text: str) -> None:
-        answer = self.client.post(self.url, json={"sender": self.sender, "message": text})
-        answer.raise_for_status()
-        if not answer.json():
-            raise TurnFailed("empty")
-        if any(BUSY in (m.get("text") or "") for m in answer.json()):
+    def say(self, text: str) -> list[dict]:
+        messages = super().say(text)
+        if any(BUSY in (m.get("text") or "") for m in messages):
             raise Apologised()
+        return messages
 
 
 class FaultyWeChat(WeChatConversation):
@@ -382,7 +380,7 @@ class Faults:
         elif fault == "redis-restart":
             self.redis.restart(down_s=1.0)
         elif fault == "actions-kill":
-            self._restart("actions 1" if "actions 1" in self.stack.names else "actions")
+            self._restart("actions 1" if "actions 1" in self.stack.specs else "actions")
         elif fault == "rasa-worker-kill":
             os.kill(self.rasa_workers()[-1], signal.SIGKILL)
         else:
@@ -391,7 +389,7 @@ class Faults:
     def _restart(self, name: str) -> None:
         """kill -9 of the server and every process it started (rasa-sdk's Sanic serves from a
         worker process under a manager: a container's death takes both), then a new one."""
-        index = self.stack.names.index(name)
+        index = list(self.stack.specs).index(name)
         for pid in [*descendants(self.processes[index].pid), self.processes[index].pid]:
             os.kill(pid, signal.SIGKILL)
         self.processes[index].wait()
@@ -401,7 +399,7 @@ class Faults:
     def rasa_workers(self) -> list[int]:
         """Sanic's worker processes: those holding Rasa's listening socket besides the server."""
         port = int(self.stack.rasa_url.rsplit(":", 1)[1])
-        return sorted(listening_pids(port) - {self.processes[self.stack.names.index("rasa")].pid})
+        return sorted(listening_pids(port) - {self.processes[list(self.stack.specs).index("rasa")].pid})
 
 
 def descendants(pid: int) -> list[int]:

@@ -149,11 +149,14 @@ class RestConversation(Conversation):
         self.sender = f"load-{uuid.uuid4().hex[:12]}"
         self.client = httpx.Client(timeout=TURN_TIMEOUT_S)
 
-    def say(self, text: str) -> None:
+    def say(self, text: str) -> list[dict]:
+        """The bot's messages (REST answers the whole turn at once)."""
         answer = self.client.post(self.url, json={"sender": self.sender, "message": text})
         answer.raise_for_status()
-        if not answer.json():
+        messages = answer.json()
+        if not messages:
             raise TurnFailed("empty")
+        return messages
 
     def close(self) -> None:
         self.client.close()

@@ -120,7 +120,6 @@ def start_stack(
     return SimpleNamespace(
         env=env,
         specs=specs,
-        names=list(specs),
         rasa_url=urls["rasa"],
         action_url=urls["actions"],
         action_servers={name: f"http://127.0.0.1:{port}" for name, port in actions.items() if len(actions) > 1},
