@@ -14,8 +14,10 @@ run-production:
 	@$(PY) -m bot run --production
 
 # The scaled profile: Rasa on as many workers as cores, trackers in PostgreSQL, locks and channel
-# state in Redis (BANSHI_TRACKER_DB_URL, BANSHI_REDIS_URL; default: this machine's servers).
-run-scaled: setup
+# state in Redis (BANSHI_TRACKER_DB_URL, BANSHI_REDIS_URL; default: this machine's servers), two
+# action servers behind nginx (installed as for the production gateway).
+run-scaled:
+	@bash scripts/setup.sh --gateway
 	@$(PY) -m bot run --scaled
 
 test: setup-dev

@@ -27,7 +27,7 @@ UV=.tools/bin/uv
 
 # `--dev` (make test) adds the test tools (requirements/*-dev.lock, compiled against the runtime
 # locks, so they never move a runtime pin); without it (make run) a runtime that already has them
-# is left as it is. `--gateway` (make run-production) adds nginx.
+# is left as it is. `--gateway` (make run-production, make run-scaled) adds nginx.
 DEV=0 GATEWAY=0
 for flag in "$@"; do
   case "$flag" in
