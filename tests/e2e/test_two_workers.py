@@ -16,7 +16,6 @@ import subprocess
 import uuid
 from urllib.parse import urlsplit
 
-import psycopg
 import pytest
 import socketio
 
@@ -32,6 +31,7 @@ from bot.ops.processes import (
     wait_healthy,
     write_endpoints,
 )
+from bot.ops.scaled import drop_database, ensure_database
 from bot.rasa_api import RasaAPI
 from bot.settings import secret
 from tests.e2e.conftest import ROOT
@@ -56,22 +56,17 @@ def _reachable(*urls: str) -> bool:
 pytestmark = pytest.mark.skipif(not _reachable(REDIS_URL, POSTGRES), reason="needs the machine's Redis and PostgreSQL")
 
 
-def _database(name: str, create: bool) -> None:
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
-        connection.execute(f"{'CREATE' if create else 'DROP'} DATABASE {name}")
-
-
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
     work = tmp_path_factory.mktemp("two_workers")
-    database = f"banshi_workers_{uuid.uuid4().hex[:10]}"
-    _database(database, create=True)
+    database = f"{POSTGRES}/banshi_workers_{uuid.uuid4().hex[:10]}"
+    ensure_database(database)
     action_port, rasa_port = free_port(), free_port()
     (work / "credentials.yml").write_text("channels.web.WebChatInput:\n  user_message_evt: user_uttered\n")
     endpoints = write_endpoints(
         work / "endpoints.yml",
         action_port,
-        f"{POSTGRES}/{database}",
+        database,
         ROOT,
         lock_redis_url=f"{REDIS_URL}?prefix=banshi{uuid.uuid4().hex[:8]}",
     )
@@ -102,7 +97,7 @@ def workers(tmp_path_factory):
         yield {"url": f"http://127.0.0.1:{rasa_port}", "rasa_pid": started[1][0].pid}
     finally:
         stop_processes([process for process, _health, _log in started])
-        _database(database, create=False)
+        drop_database(database)
 
 
 class Citizen:
