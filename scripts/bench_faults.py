@@ -1,13 +1,14 @@
 """Faults under load (issue 17, part 6): the scaled profile (Rasa on two workers, trackers in
-PostgreSQL, locks and channel state in Redis) under a steady load of citizens on REST and WeChat
-while, one after another, the portal turns slow, PostgreSQL restarts, Redis restarts, the action
+PostgreSQL, locks and channel state in Redis) under a steady load of citizens on REST, WeChat and
+the web widget while, one after another, the portal turns slow, PostgreSQL restarts, Redis restarts, the action
 server is killed (kill -9, then started again as an orchestrator would) and one Rasa worker is
 killed (kill -9). It reports what the citizens saw around each fault.
 
 Redis and PostgreSQL are the run's own, on free loopback ports in a temporary folder (the
 machine's shared servers are never restarted); the slow portal is a relay in front of the portal
 whose delay the harness sets. Citizens behave as during an outage: a message that is refused or
-left unanswered is sent once more (WeChat resends with the same MsgId, as its servers do), and a
+left unanswered is sent once more (WeChat resends with the same MsgId, as its servers do; the
+widget with its own message id once its socket is back, as widget.js does), and a
 conversation goes on after a failed turn. During each fault one bound citizen applies for an
 item (a whole scenario of tests/application_scenarios.yml), with the same single retry.
 
@@ -36,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,12 +46,15 @@ from functools import partial
 from pathlib import Path
 
 import httpx
+import socketio
 from bench_load import (
+    TURN_TIMEOUT_S,
     TURNS,
     Conversation,
     RestConversation,
     Target,
     TurnFailed,
+    WebConversation,
     WeChatConversation,
     listening_pids,
     target_of,
@@ -58,9 +63,10 @@ from bench_load import (
 
 from bot.ops.processes import free_port, stop_processes
 from bot.ops.rasa_resilience import BUSY
-from bot.ops.scaled import ScaledProfile
+from bot.ops.scaled import LOCK_LIFETIME_S, ScaledProfile
 from bot.settings import secret
 from channels.wechat import texts as wechat_texts
+from tests.support import web_chat
 from tests.support.application_runs import applications_of, run_scenario
 
 from measure import ROOT, percentiles, start_server, start_stack
@@ -79,7 +85,9 @@ CHECK = "你好"
 """Sent once more at the end of a conversation that a fault hit: does it go on?"""
 DEGRADED_S = 2.0
 """A turn slower than this counts as degraded service (the load's p95 is a fraction of it)."""
-LATE_WAIT_S = 20
+LATE_WAIT_S = LOCK_LIFETIME_S + 10
+"""How long a WeChat citizen waits for a customer-service answer: a turn whose Rasa worker died
+waits up to the conversation lock's lifetime before another worker takes it."""
 BURST_S = 0.05
 """Chunks closer together than this are one request to the slow link."""
 SLOW_PORTAL_S = 2.5
@@ -267,6 +275,54 @@ class ApologisingRest(RestConversation):
             raise Apologised()
         return messages
 
+    def resend(self, text: str, first_error: str) -> None:
+        """REST has no message id: the citizen's client sends the words again."""
+        self.say(text)
+
+
+class FaultyWeb(WebConversation):
+    """The widget as console/static/widget.js behaves: every message carries an id, and one
+    whose socket dropped before its answer is sent again with the same id once the socket is
+    back (the server answers an id once, replaying an answer already given)."""
+
+    def __init__(self, target: Target) -> None:
+        self.client = web_chat.connect(target.rasa_url, web_chat.new_session(target.console_url))
+        self.sender = web_chat.session_id(self.client)
+        self.message: dict[str, str] = {}
+
+    def say(self, text: str) -> None:
+        self.message = {"message": text, "message_id": uuid.uuid4().hex[:16]}
+        self._ask()
+
+    def resend(self, text: str, first_error: str) -> None:
+        """After an apology the citizen types the message again (a new one); otherwise the
+        widget sends it again, same id, on the socket that came back."""
+        if first_error == "apologised":
+            self.say(text)
+            return
+        deadline = time.monotonic() + TURN_TIMEOUT_S
+        while not self.client.connected and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self._ask()
+
+    def _ask(self) -> None:
+        sid = self.client.sid
+        self.client.emit("user_uttered", self.message)
+        deadline = time.monotonic() + TURN_TIMEOUT_S
+        while True:
+            if not self.client.connected or self.client.sid != sid:
+                raise TurnFailed("socket dropped")
+            if time.monotonic() >= deadline:
+                raise TurnFailed("unanswered")
+            try:
+                event, data = self.client.receive(timeout=0.5)
+            except socketio.exceptions.TimeoutError:
+                continue
+            if event == "bot_uttered" and data.get("reply_to") == self.message["message_id"]:
+                if BUSY in (data.get("text") or ""):
+                    raise Apologised()
+                return
+
 
 class FaultyWeChat(WeChatConversation):
     """WeChat's pushes: the passive reply, or the customer-service message that comes later; a
@@ -283,10 +339,10 @@ class FaultyWeChat(WeChatConversation):
             self.before_late = before
             raise TurnFailed("late")
 
-    def resend(self, text: str, refused: bool) -> None:
-        """`refused` (the push failed): WeChat's own retry, the same MsgId again; otherwise WeChat
-        had its answer (an apology, or nothing in time) and the citizen types it again."""
-        if refused:
+    def resend(self, text: str, first_error: str) -> None:
+        """A push refused: WeChat's own retry, the same MsgId again; otherwise WeChat had its
+        answer (an apology, or nothing in time) and the citizen types it again."""
+        if first_error in REFUSED:
             self.user.msg_id -= 1
         self.say(text)
 
@@ -299,30 +355,42 @@ class FaultyWeChat(WeChatConversation):
         return False
 
 
+def _awaited(conversation: Conversation, error: str | None) -> tuple[str | None, bool]:
+    """A WeChat push not answered in the passive window may still be answered by a
+    customer-service message (a retry that waited for a dead worker's conversation lock does):
+    (the error left, whether it came late)."""
+    if error != "late":
+        return error, False
+    if conversation.answered_later():
+        return None, True
+    return "late, never answered", False
+
+
 def send(conversation: Conversation, channel: str, sender: str, kind: str, text: str, load: Load) -> bool:
     """One message, sent again once after RETRY_AFTER_S if refused or unanswered (a WeChat push
     answered later by a customer-service message is not refused); True when the first try failed."""
     started, clock = time.monotonic(), time.perf_counter()
     first = _attempt(conversation.say, text)
-    error, late = first, False
-    if first and channel == "wechat" and first == "late":
-        late = conversation.answered_later()
-        error = None if late else "late, never answered"
+    error, late = _awaited(conversation, first)
     if error:
         time.sleep(RETRY_AFTER_S)
-        if channel == "wechat":
-            error = _attempt(partial(conversation.resend, refused=first in REFUSED), text)
-        else:
-            error = _attempt(conversation.say, text)
+        error, late = _awaited(conversation, _attempt(partial(conversation.resend, first_error=first), text))
     load.senders[sender] += 1 + (first == "apologised")
     load.record(Turn(channel, kind, sender, started, time.perf_counter() - clock, first, error, late))
     return first is not None
 
 
+CITIZENS: dict[str, Callable[[Target], Conversation]] = {
+    "rest": ApologisingRest,
+    "wechat": FaultyWeChat,
+    "web": FaultyWeb,
+}
+
+
 def converse(target: Target, channel: str, load: Load, stop: threading.Event, rng: random.Random, think: float) -> None:
     """One conversation of TURNS; every message sent at most twice; going on after a failure."""
-    conversation = ApologisingRest(target) if channel == "rest" else FaultyWeChat(target)
-    sender = conversation.sender if channel == "rest" else conversation.user.openid
+    conversation = CITIZENS[channel](target)
+    sender = conversation.user.openid if channel == "wechat" else conversation.sender
     load.senders[sender] = 0
     hit = False
     for kind, text in TURNS:
@@ -335,14 +403,14 @@ def converse(target: Target, channel: str, load: Load, stop: threading.Event, rn
 
 
 def run_citizens(target: Target, users: int, think: float, stop: threading.Event, load: Load) -> list[threading.Thread]:
-    """`users` citizens, alternately on REST and WeChat, each holding one conversation after
-    another until `stop` is set."""
+    """`users` citizens, in turn on REST, WeChat and the web widget, each holding one
+    conversation after another until `stop` is set."""
 
     def citizen(index: int) -> None:
         rng = random.Random(1700 + index)
         stop.wait(rng.uniform(0, think))
         while not stop.is_set():
-            converse(target, ("rest", "wechat")[index % 2], load, stop, rng, think)
+            converse(target, list(CITIZENS)[index % len(CITIZENS)], load, stop, rng, think)
 
     threads = [threading.Thread(target=citizen, args=(i,), daemon=True) for i in range(users)]
     for thread in threads:
@@ -470,6 +538,16 @@ def _ms(turns: list[Turn]) -> str:
     return f"{figures['p50_ms']:7.0f} {figures['p95_ms']:7.0f}"
 
 
+def _story(turns: list[Turn], sender: str, injected: float) -> str:
+    """One conversation's turns, what went wrong with each, and when, from the fault."""
+    return ", ".join(
+        f"{t.channel} {t.kind}{' (' + t.first_error + ')' if t.first_error else ''}"
+        f"{' → ' + t.error if t.error else ''} at {t.started - injected:+.1f} s, {t.seconds:.1f} s"
+        for t in turns
+        if t.sender == sender
+    )
+
+
 def window_report(window: Window, turns: list[Turn], before: float, processed_twice: list[str]) -> list[str]:
     mine = [t for t in turns if before <= t.started < window.ended]
     pre = [t for t in mine if t.started < window.injected]
@@ -499,14 +577,10 @@ def window_report(window: Window, turns: list[Turn], before: float, processed_tw
             + "; ".join(f"{name} ×{count}" for name, count in errors.most_common())
             + f" (turns started {min(hits):+.1f} to {max(hits):+.1f} s from the fault)"
         )
-    twice = {t.sender for t in mine if t.sender in processed_twice}
-    for sender in sorted(twice):
-        story = ", ".join(
-            f"{t.kind}{' (' + t.first_error + ')' if t.first_error else ''} at {t.started - window.injected:+.1f}"
-            for t in turns
-            if t.sender == sender
-        )
-        lines.append(f"   a tracker holds a message twice: {story}")
+    for sender in sorted({t.sender for t in mine if t.sender in processed_twice}):
+        lines.append(f"   a tracker holds a message twice: {_story(turns, sender, window.injected)}")
+    for sender in sorted({t.sender for t in mine if not t.answered}):
+        lines.append(f"   a turn was lost: {_story(turns, sender, window.injected)}")
     slow = [t for t in mine if t.seconds > DEGRADED_S and not t.first_error]
     if slow:
         lines.append(
@@ -627,7 +701,7 @@ def main() -> int:
     faults = [f.strip() for f in args.faults.split(",") if f.strip()]
     if set(faults) - set(FAULTS) or not faults or not 1 <= args.users <= MAX_USERS:
         parser.error(f"faults among {', '.join(FAULTS)}; users 1–{MAX_USERS}")
-    print(f"{args.users} users over rest, wechat, think {args.think:g} s; faults: {', '.join(faults)}")
+    print(f"{args.users} users over {', '.join(CITIZENS)}, think {args.think:g} s; faults: {', '.join(faults)}")
     outcome = run_faults(
         faults, args.users, args.think, args.settle, args.hold, applicants=not args.no_applicants, keep=args.keep
     )

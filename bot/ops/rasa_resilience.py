@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 BUSY = "系统繁忙"
 """How every apology of the assistant for a server that did not answer begins (the portal's in
 bot/*/words.py too): a citizen, or the fault benchmark, reads it as "send it again later"."""
-ACTIONS_UNAVAILABLE = (
+"""The apology for a message the assistant could not process: an action server that did not
+answer, or (on the web widget) a dialogue that failed before answering."""
+NOT_PROCESSED = (
     f"{BUSY}，您刚才这句话没能处理，请稍等片刻再发一次；着急的话也可以拨打{settings.hotline}政务服务便民热线。"
 )
 
@@ -42,6 +44,6 @@ def install() -> None:
             raise
         except RasaException as error:
             log.error("custom action %s failed, the citizen is asked to resend: %s", self.name(), error)
-            return [BotUttered(ACTIONS_UNAVAILABLE), FollowupAction(ACTION_LISTEN_NAME)]
+            return [BotUttered(NOT_PROCESSED), FollowupAction(ACTION_LISTEN_NAME)]
 
     RemoteAction.run = run_or_apologise

@@ -5,8 +5,10 @@ see channels/miniprogram/settings.py). JSON in, JSON out; TLS is terminated in f
 
     POST /webhooks/miniprogram/login    {"code": "<from wx.login()>"}
          → 200 {"token": "...", "token_type": "Bearer", "expires_in": 7200}
-    POST /webhooks/miniprogram/webhook  Authorization: Bearer <token>, {"message": "孩子出生了要办什么"}
-         → 200 {"messages": [...]}      (shapes in channels/miniprogram/render.py)
+    POST /webhooks/miniprogram/webhook  Authorization: Bearer <token>, {"message": "孩子出生了要办什么",
+         "message_id": "<8–64 of A–Z a–z 0–9 _ ->"} → 200 {"messages": [...]}  (shapes in
+         channels/miniprogram/render.py; `message_id` optional: a request sent again with the
+         same id is answered once, see channels/client_messages.py)
     POST /webhooks/miniprogram/upload   Authorization: Bearer <token>, multipart, field "file"
          → 200 {"uploads": ["<ref>", ...]}
     POST /webhooks/miniprogram/webhook  Authorization: Bearer <token>, {"uploads": ["<ref>", ...]}
@@ -28,6 +30,9 @@ it (channels/miniprogram/sessions.py); WeChat's session_key is dropped on arriva
 conversation's sender id is "mp:" + openid, so it never mixes with the official account's.
 Sessions, the mailbox, the quotas and the buttons shown live in the channel store
 (channels/state_store.py): with BANSHI_REDIS_URL in Redis, the same on every Rasa worker.
+
+A turn whose client went away before its answer (the request timed out or the network dropped)
+leaves the answer in the mailbox, so the next poll or resend shows it.
 
 Every refusal is JSON `{"error": <code>, "message": <Chinese text to show>}`:
 401 missing/invalid/expired token or a rejected code; 400 bad JSON, wrong types, an empty or
@@ -58,6 +63,7 @@ from sanic.response import HTTPResponse
 
 from bot import uploads
 from bot.privacy import mask_identifier
+from channels.client_messages import ClientMessages, valid_message_id
 from channels.file_upload import UploadRefused, stage_files
 from channels.http_body import read_body
 from channels.miniprogram import texts
@@ -142,6 +148,10 @@ async def _read_json(request: Request, limit: int) -> dict[str, Any]:
     return data
 
 
+class _DialogueFailed(Exception):
+    """Rasa or the action server failed before any answer: nothing to keep for a resend."""
+
+
 class MiniProgramInput(InputChannel):
     """The WeChat mini-program backend as a Rasa input channel."""
 
@@ -170,6 +180,7 @@ class MiniProgramInput(InputChannel):
         )
         self._turns: set[asyncio.Task] = set()
         self.mailbox = Mailbox(self.store)
+        self.client_messages = ClientMessages(self.name(), self.store)
         logger.info("miniprogram: channel ready (API %s, memory %s)", settings.api_base, where(self.store))
 
     def get_output_channel(self) -> MailboxOutput:
@@ -327,15 +338,22 @@ class MiniProgramInput(InputChannel):
         session = await self._authenticate(request)  # before the body is read
         data = await _read_json(request, self.settings.max_body_bytes)
         text = self._text(data)
+        message_id = valid_message_id(data.get("message_id"))
+        if data.get("message_id") is not None and message_id is None:
+            raise _Refused(400, "invalid_message_id")
         if not await self.rate.allow(session.openid):
             raise _Refused(429, "too_many_messages")
         if "uploads" not in data:
             text = await self.sent.admit(SENDER_PREFIX + session.openid, text)
         # A client that disconnects must not cancel a turn half-way: it runs as its own task.
-        turn = asyncio.ensure_future(self._run_turn(session.openid, text, on_new_message))
+        turn = asyncio.ensure_future(self._answer(session.openid, message_id, text, on_new_message))
         self._turns.add(turn)
         turn.add_done_callback(self._turns.discard)
-        answered = await asyncio.shield(turn)
+        try:
+            answered = await asyncio.shield(turn)
+        except asyncio.CancelledError:  # the client went away (Sanic cancels its handler)
+            turn.add_done_callback(partial(self._keep_for_later, session.openid))
+            raise
         waiting = await self.mailbox.take(SENDER_PREFIX + session.openid)
         if waiting and answered == [NO_REPLY_MESSAGE]:
             answered = []  # a paused conversation: the agent's words are the answer
@@ -369,6 +387,36 @@ class MiniProgramInput(InputChannel):
         logger.info("miniprogram: %s uploaded %d file(s)", mask_identifier(session.openid), len(refs))
         return _json({"uploads": refs})
 
+    async def _answer(
+        self, openid: str, message_id: str | None, text: str, on_new_message: OnNewMessage
+    ) -> list[dict[str, Any]]:
+        """The turn's answer, once per client message id."""
+        sender = SENDER_PREFIX + openid
+        try:
+            answer = await self.client_messages.answer_once(
+                sender, message_id, partial(self._run_turn, openid, text, on_new_message)
+            )
+        except _DialogueFailed:
+            return [{"type": "text", "text": texts.DIALOGUE_FAILED}]
+        if answer.pending:
+            return [{"type": "text", "text": texts.STILL_ANSWERING}]
+        return answer.messages
+
+    def _keep_for_later(self, openid: str, turn: asyncio.Task[list[dict[str, Any]]]) -> None:
+        """The answer of a turn whose client left: into the mailbox, for the next poll or resend."""
+        if turn.cancelled() or turn.exception() is not None or not turn.result():
+            return
+        logger.info("miniprogram: %s left before the answer; it waits in the mailbox", mask_identifier(openid))
+        keeping = asyncio.ensure_future(self._put_in_mailbox(SENDER_PREFIX + openid, turn.result()))
+        self._turns.add(keeping)
+        keeping.add_done_callback(self._turns.discard)
+
+    async def _put_in_mailbox(self, sender: str, messages: list[dict[str, Any]]) -> None:
+        try:
+            await self.mailbox.put(sender, messages)
+        except StoreUnavailable as error:
+            logger.warning("miniprogram: an answer for %s was lost with its client: %s", mask_identifier(sender), error)
+
     async def _run_turn(self, openid: str, text: str, on_new_message: OnNewMessage) -> list[dict[str, Any]]:
         collector = CollectingOutputChannel()
         message = UserMessage(text, collector, SENDER_PREFIX + openid, input_channel=self.name())
@@ -377,7 +425,7 @@ class MiniProgramInput(InputChannel):
         except Exception:  # noqa: BLE001 - Rasa or the action server failed; apologise
             logger.exception("miniprogram: the dialogue failed on a message from %s", mask_identifier(openid))
             if not collector.messages:
-                return [{"type": "text", "text": texts.DIALOGUE_FAILED}]
+                raise _DialogueFailed from None
             # answered, then failed (the lock's release): the answer stands (see the WeChat channel)
         rendered = render_messages(collector.messages)
         await self.sent.remember(SENDER_PREFIX + openid, button_payloads(rendered))

@@ -17,6 +17,7 @@ __all__ = [
     "NOT_SUBSCRIBED",
     "OFFER_NOTICES",
     "OFFER_NOTICES_BUTTON",
+    "STILL_ANSWERING",
     "SUBSCRIBED",
 ]
 
@@ -26,6 +27,9 @@ NO_REPLY = (
     f"抱歉，我这次没能给出答复。请换个说法再试一次，或发送“转人工”联系人工客服，"
     f"也可拨打{settings.hotline}政务服务便民热线。"
 )
+
+# A message sent again while its first try is still being answered elsewhere (a slow turn).
+STILL_ANSWERING = "您的消息正在处理中，答复稍后会出现在对话里，请不要重复发送。"
 
 OFFER_NOTICES = "办件有进展（需要补正、部门办结、全部办结）时，要不要通过微信服务通知告诉您？"
 OFFER_NOTICES_BUTTON = "接收办件通知"
@@ -46,6 +50,7 @@ ERRORS = {
     "invalid_json": "请求格式不正确：请以UTF-8编码的JSON对象发送。",
     "invalid_code_field": "请求缺少有效的登录凭证 code（由 wx.login 获得）。",
     "invalid_message": "请求缺少消息内容：message 必须是文字。",
+    "invalid_message_id": "消息编号无效：message_id 须为8到64位的字母、数字、下划线或连字符。",
     "empty_message": "消息不能为空，请输入您要办理的事项或问题。",
     "message_too_long": "消息太长了，请精简到{limit}字以内，或分几次发送。",
     "invalid_uploads": "文件没有发送成功，请重新选择文件上传（一次最多{most}个）。",

@@ -9,6 +9,11 @@ or metadata the client sends is ignored. python-socketio is created, as Rasa doe
 browser sends is checked here at the handshake against BANSHI_WIDGET_ORIGINS; a client that
 sends no Origin (not a browser) still needs a valid token.
 
+A message may carry the widget's own id (`{"message": ..., "message_id": ...}`): the widget sends
+a message again with the same id when its socket dropped before the answer, and that message is
+answered once (channels/client_messages.py). Answers to it carry `reply_to: <id>`; when the turn
+had already run, its answer is sent again to the new socket marked `replay: true`.
+
 Files (photos and PDFs of materials) come over HTTP, not the socket: `POST
 /webhooks/socketio/upload`, multipart, with the same session token as a bearer token. They are
 staged in the upload inbox (bot/uploads.py) and the dialogue is told with an upload message;
@@ -29,8 +34,10 @@ from socketio import AsyncRedisManager, AsyncServer
 
 from bot import uploads
 from bot.identity import web_session
+from bot.ops.rasa_resilience import NOT_PROCESSED
 from bot.privacy import mask_identifier
 from bot.settings import settings
+from channels.client_messages import ClientMessages, valid_message_id
 from channels.file_upload import UploadRefused, stage_files
 from channels.payloads import SentButtons
 from channels.rate import ChannelRate, too_fast
@@ -42,20 +49,51 @@ MAX_MESSAGE_CHARS = 2000
 ROOMS_CHANNEL = "banshi-socketio"
 
 
+class SocketRooms(AsyncRedisManager):
+    """python-socketio's Redis manager, except that an emit Redis did not take (down, restarting,
+    or no worker subscribed yet after a restart) still reaches this worker's own sockets. The
+    manager drops such an emit after one retry; but the answer to a citizen's message is sent by
+    the worker holding the citizen's socket, so it need not cross Redis at all to arrive."""
+
+    async def _publish(self, data: dict[str, Any]) -> Any:  # noqa: ANN401 - Redis' PUBLISH count
+        delivered = await super()._publish(data)
+        if not delivered and data.get("method") == "emit":
+            log.warning("socket.io emit not published through Redis: delivered to this worker's sockets only")
+            await self.emit(
+                data["event"],
+                data["data"],
+                namespace=data["namespace"],
+                room=data["room"],
+                skip_sid=data["skip_sid"],
+                ignore_queue=True,
+            )
+        return delivered
+
+
 def socket_rooms() -> AsyncRedisManager | None:
     """Where the sockets' rooms are known. Each Rasa worker holds its own sockets: with several,
     what one worker says to a room (an agent's words run through Rasa's API land on any worker)
     must reach the worker holding that socket, so with BANSHI_REDIS_URL every emit goes through
-    Redis pub/sub (python-socketio's AsyncRedisManager). Without it, one process holds them all."""
-    return AsyncRedisManager(settings.redis_url, channel=ROOMS_CHANNEL) if settings.redis_url else None
+    Redis pub/sub (`SocketRooms`). Without it, one process holds them all."""
+    return SocketRooms(settings.redis_url, channel=ROOMS_CHANNEL) if settings.redis_url else None
 
 
 class WebChatOutput(SocketIOOutput):
-    """Rasa's socket.io output, remembering the buttons it showed (see channels/payloads)."""
+    """Rasa's socket.io output, remembering the buttons it showed (see channels/payloads) and,
+    for a message with a client id, marking each answer with it (`reply_to`) and keeping what it
+    said for a resend of that message."""
 
-    def __init__(self, sio: AsyncServer, bot_message_evt: str, sent: SentButtons) -> None:
+    def __init__(self, sio: AsyncServer, bot_message_evt: str, sent: SentButtons, reply_to: str | None = None) -> None:
         super().__init__(sio, bot_message_evt)
         self.sent = sent
+        self.reply_to = reply_to
+        self.said: list[dict[str, Any]] = []
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        if self.reply_to is not None and isinstance(response, dict):
+            response = {**response, "reply_to": self.reply_to}
+        self.said.append(response)
+        await super()._send_message(socket_id, response)
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
@@ -90,6 +128,7 @@ class WebChatInput(SocketIOInput):
         self.store = channel_store()
         self.sent = SentButtons(self.store)
         self.rate = ChannelRate(self.name(), self.store)
+        self.client_messages = ClientMessages(self.name(), self.store)
 
     def get_output_channel(self) -> WebChatOutput | None:
         return WebChatOutput(self.sio, self.bot_message_evt, self.sent) if self.sio else None
@@ -148,8 +187,29 @@ class WebChatInput(SocketIOInput):
                 log.info("会话 %s 的消息过长（%d 字），已截断", mask_identifier(subject), len(text))
                 text = text[:MAX_MESSAGE_CHARS]
             text = await self.sent.admit(subject, text.strip())
-            output = WebChatOutput(sio, self.bot_message_evt, self.sent)
-            await on_new_message(UserMessage(text, output, subject, input_channel=self.name()))
+            message_id = valid_message_id(data.get("message_id"))
+            output = WebChatOutput(sio, self.bot_message_evt, self.sent, reply_to=message_id)
+
+            async def turn() -> list[dict[str, Any]]:
+                try:
+                    await on_new_message(UserMessage(text, output, subject, input_channel=self.name()))
+                except Exception:
+                    if not output.said:
+                        raise
+                    # answered, then failed (the lock's release): the answer stands (see the WeChat channel)
+                    log.exception("会话 %s 的消息已答复，之后出错", mask_identifier(subject))
+                return output.said
+
+            try:
+                answer = await self.client_messages.answer_once(subject, message_id, turn)
+            except Exception:  # noqa: BLE001 - Rasa or its stores failed: the citizen is asked to resend
+                log.exception("会话 %s 的消息没能处理", mask_identifier(subject))
+                apology = {"text": NOT_PROCESSED} | ({"reply_to": message_id} if message_id else {})
+                await sio.emit(self.bot_message_evt, apology, room=sid)
+                return
+            if answer.replayed:  # the widget shows a replay only if the live answer missed it
+                for said in answer.messages:
+                    await sio.emit(self.bot_message_evt, {**said, "replay": True}, room=sid)
 
         return webhook
 

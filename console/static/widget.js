@@ -221,11 +221,22 @@
   var sessionId = null;
   var socket = null;
   var refusals = 0;
+  // The message not answered yet, sent again with the same id when the socket comes back: the
+  // server answers an id once, and replays an answer this socket missed.
+  var pending = null;
+  var answered = {};
+
+  function messageId() {
+    var bytes = new Uint8Array(8);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
 
   function send(message, shown) {
     if (!message || !socket || !sessionId) { setStatus("正在连接服务，请稍候再发送。"); return; }
     if (shown) { record({ who: "user", text: shown }); }
-    socket.emit("user_uttered", { message: message });
+    pending = { message: message, message_id: messageId() };
+    socket.emit("user_uttered", pending);
   }
 
   function upload(files) {
@@ -269,6 +280,7 @@
   }
 
   function forget() {
+    pending = null;
     transcript = [];
     drop(tab, KEY.transcript);
     drop(tab, KEY.session);
@@ -339,6 +351,7 @@
       sessionId = id;
       fetchNotices();
       if (transcript.length === 0) { socket.emit("user_uttered", { message: "/greet" }); }
+      if (pending) { socket.emit("user_uttered", pending); }
     });
     socket.on("disconnect", function (reason) {
       if (reason !== "io client disconnect") { setStatus("连接已断开，正在重新连接…"); }
@@ -353,6 +366,11 @@
       setStatus("暂时连不上服务，正在重试；紧急事项请拨打" + DEFAULTS.hotline + "。");
     });
     socket.on("bot_uttered", function (msg) {
+      if (msg.reply_to) {
+        if (msg.replay && answered[msg.reply_to]) { return; }
+        answered[msg.reply_to] = true;
+        if (pending && pending.message_id === msg.reply_to) { pending = null; }
+      }
       var image = msg.attachment && msg.attachment.type === "image" && msg.attachment.payload ? msg.attachment.payload.src : null;
       var buttons = msg.quick_replies || msg.buttons || [];
       if (!msg.text && !image && !buttons.length) { return; }  // a payload for other clients

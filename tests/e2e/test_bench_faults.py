@@ -1,6 +1,6 @@
 """Faults under load, briefly (issue 17; `make bench-faults` is the whole run): the scaled stack
-on a Redis and a PostgreSQL of its own, four citizens on REST and WeChat, while Redis restarts
-and then one of the two action servers is killed (kill -9) and started again. Each fault has a
+on a Redis and a PostgreSQL of its own, four citizens on REST, WeChat and the web widget, while
+Redis restarts and then one of the two action servers is killed (kill -9) and started again. Each fault has a
 citizen applying for an item through it. Nothing may be lost, processed twice or submitted
 twice, and every conversation a fault hit goes on. It guards the harness too: its own Redis and
 PostgreSQL, the kill, the restart and the counting."""
@@ -16,7 +16,7 @@ def test_a_redis_restart_and_a_killed_action_server_lose_no_turn_and_submit_noth
     print(outcome.report())
 
     assert [w.fault for w in outcome.windows] == ["redis-restart", "actions-kill"]
-    assert len(outcome.load.turns) >= 20 and {t.channel for t in outcome.load.turns} == {"rest", "wechat"}
+    assert len(outcome.load.turns) >= 20 and {t.channel for t in outcome.load.turns} == {"rest", "wechat", "web"}
     assert outcome.lost == 0, outcome.report()
     assert outcome.twice == 0 and outcome.checked > 0, outcome.report()
     for window in outcome.windows:

@@ -108,10 +108,12 @@ class Citizen:
         self.told: asyncio.Queue[dict] = asyncio.Queue()
         self.client.on("bot_uttered", self.told.put_nowait)
 
-    async def connect(self, url: str) -> str:
-        issued = web_session.issue(web_session.session_key(ROOT))
-        await self.client.connect(url, transports=["websocket"], auth={"token": issued.token})
-        return issued.subject
+    async def connect(self, url: str, token: str | None = None) -> str:
+        """Connects with a new session, or with `token` (the same page after its socket dropped)."""
+        issued = None if token else web_session.issue(web_session.session_key(ROOT))
+        self.token = token or issued.token
+        await self.client.connect(url, transports=["websocket"], auth={"token": self.token})
+        return web_session.verify(web_session.session_key(ROOT), self.token)
 
     async def said(self, timeout: float = 60) -> dict:
         return await asyncio.wait_for(self.told.get(), timeout)
@@ -147,6 +149,38 @@ async def _cross_workers(workers) -> None:  # noqa: ANN001
             assert "感谢您的评价（满意）" in (await citizen.said())["text"], "the click was read as a button"
     finally:
         for citizen in citizens:
+            await citizen.client.disconnect()
+        await rasa.close()
+
+
+def test_a_message_the_widget_sends_again_is_answered_once(workers):
+    asyncio.run(_sent_again(workers))
+
+
+async def _sent_again(workers) -> None:  # noqa: ANN001
+    """The widget resends an unanswered message with its id when its socket comes back (on
+    whichever worker): the turn runs once and the new socket is given the answer again."""
+    rasa = RasaAPI(workers["url"], secret("rasa_token", ROOT))
+    first, again = Citizen(), Citizen()
+    message = {"message": "你好", "message_id": "0123456789abcdef"}
+    try:
+        sender = await first.connect(workers["url"])
+        await first.client.emit("user_uttered", message)
+        answered = await first.said()
+        assert answered["reply_to"] == message["message_id"] and "replay" not in answered
+        await first.client.disconnect()
+        await again.connect(workers["url"], token=first.token)
+        await again.client.emit("user_uttered", message)
+        replayed = await again.said()
+        assert (replayed["text"], replayed["reply_to"], replayed["replay"]) == (
+            answered["text"],
+            message["message_id"],
+            True,
+        )
+        said = [e for e in (await rasa.tracker(sender))["events"] if e["event"] == "user"]
+        assert [e["text"] for e in said] == ["你好"]
+    finally:
+        for citizen in (first, again):
             await citizen.client.disconnect()
         await rasa.close()
 

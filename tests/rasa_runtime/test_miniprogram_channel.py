@@ -3,8 +3,10 @@ the session token, a failing dialogue, settings, and masking in logs."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+import aiohttp
 import pytest
 from conftest import FakeDialogue, miniprogram_harness
 
@@ -384,3 +386,34 @@ def test_a_submission_offers_case_notices_to_subscribe_to():
         "button": texts.OFFER_NOTICES_BUTTON,
     }
     assert render_messages([{"custom": {"offer_notices": "yes"}}]) == []
+
+
+async def test_a_message_sent_again_with_its_id_is_answered_once():
+    """The mini-program resends a message whose request failed with the same `message_id`:
+    whether the first try is still running or already answered, there is one turn."""
+    async with miniprogram_harness(FakeDialogue(delay=0.3)) as h:
+        auth = {"Authorization": f"Bearer {await h.token()}"}
+        body = {"message": "提交", "message_id": "c0ffee0123456789"}
+        answers = await asyncio.gather(*(h.post("/webhook", body, headers=auth) for _ in range(2)))
+        again = await h.post("/webhook", body, headers=auth)
+        assert h.dialogue.received == ["提交"]
+        assert [status for status, _ in [*answers, again]] == [200] * 3
+        assert [answer["messages"] for _, answer in [*answers, again]] == [[{"type": "text", "text": "收到：提交"}]] * 3
+        await h.post("/webhook", {"message": "提交", "message_id": "another-id-1"}, headers=auth)
+        assert h.dialogue.received == ["提交", "提交"], "a new id is a new message"
+        status, refused = await h.post("/webhook", {"message": "提交", "message_id": "../x"}, headers=auth)
+        assert (status, refused["error"]) == (400, "invalid_message_id")
+        assert "message_id" in refused["message"]
+
+
+async def test_an_answer_whose_client_left_waits_in_the_mailbox():
+    async with miniprogram_harness(FakeDialogue(delay=0.5)) as h:
+        auth = {"Authorization": f"Bearer {await h.token()}"}
+        with pytest.raises(asyncio.TimeoutError):
+            await h.http.post(
+                f"{h.base}/webhook", json={"message": "你好"}, headers=auth, timeout=aiohttp.ClientTimeout(total=0.1)
+            )
+        await asyncio.sleep(0.8)
+        async with h.http.get(f"{h.base}/messages", headers=auth) as response:
+            assert (await response.json())["messages"] == [{"type": "text", "text": "收到：你好"}]
+        assert h.dialogue.finished == 1

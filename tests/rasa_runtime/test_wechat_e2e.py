@@ -32,7 +32,7 @@ from bot.ops.processes import (
     wait_healthy,
     write_endpoints,
 )
-from bot.ops.rasa_resilience import ACTIONS_UNAVAILABLE
+from bot.ops.rasa_resilience import NOT_PROCESSED
 from bot.settings import secret
 from tests.support.fake_wechat import FakeWeChat
 from tests.support.golden import SCENARIOS, START_TITLES, Transcript, button_lines, check
@@ -375,4 +375,4 @@ def test_miniprogram_apologises_when_the_action_server_is_down(stack):
 
     status, answer = asyncio.run(greet())
     assert status == 200, answer
-    assert answer == {"messages": [{"type": "text", "text": ACTIONS_UNAVAILABLE}]}
+    assert answer == {"messages": [{"type": "text", "text": NOT_PROCESSED}]}
