@@ -26,6 +26,14 @@ of the NLU pipeline, the policies), in the action server the knowledge base's se
 query encodings, and the rest of each process (Sanic, channels, tracker store, rasa-sdk, the
 actions' own work, the portal) from /proc — in CPU ms per answered turn. With `--url`, start
 the running stack with BANSHI_PROFILE_DIR set and give the same folder in the environment.
+
+`--baseline REV` first runs revision REV's own harness with the same options from a temporary
+worktree (scripts/baseline.py; in its default profile if it has no scaled one), then this
+checkout's, and prints both medians and their ratio: the machines' speed differs between
+sittings by more than the changes measured, so a figure stands only beside its baseline.
+
+    .venv-actions/bin/python scripts/bench_load.py --scaled --users 20 --think 0 --duration 40 \
+        --runs 3 --channels rest --baseline de34011
 """
 
 from __future__ import annotations
@@ -59,6 +67,7 @@ from channels.wechat.settings import API_BASE, TOKEN
 from tests.support import web_chat
 from tests.support.official_account import OfficialAccount
 
+from baseline import Baseline, knows_option, measure_baseline, without_option
 from measure import percentiles, start_stack
 
 TURNS: tuple[tuple[str, str], ...] = (
@@ -546,6 +555,29 @@ def _local(url: str) -> str:
     return url
 
 
+def _baseline(revision: str, runs: int) -> Baseline:
+    """The older revision's run, with this run's options; printed as it was measured."""
+    argv = without_option(sys.argv[1:], "--baseline")
+    if "--scaled" in argv and not knows_option(revision, "bench_load.py", "--scaled"):
+        argv.remove("--scaled")
+        print(f"baseline: {revision} has no scaled profile; it runs in its default one")
+    figure = rf"median of {runs} runs: ([\d.]+) turns/s" if runs > 1 else r"run 1: ([\d.]+) turns/s"
+    print(f"baseline: {revision} with its own harness, {' '.join(argv) or 'default options'}", flush=True)
+    measured = measure_baseline(revision, "bench_load.py", argv, figure)
+    if measured.figure is None:
+        print(measured.output[-3000:])
+        raise ValueError(f"the baseline {revision} did not run (its output is above)")
+    print(f"baseline {measured.revision[:10]}: {measured.figure:.1f} turns/s\n", flush=True)
+    return measured
+
+
+def _against(baseline: Baseline, figure: float) -> str:
+    return (
+        f"\nbaseline {baseline.revision[:10]} {baseline.figure:.1f} turns/s, this checkout {figure:.1f} turns/s: "
+        f"{figure / baseline.figure:.2f}× (same sitting, medians)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20, help=f"concurrent conversations (≤ {MAX_USERS})")
@@ -560,10 +592,19 @@ def main() -> int:
         action="store_true",
         help="the scaled profile: Rasa on several workers, trackers in a PostgreSQL database of its own, locks in Redis",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="first measure git revision REV with its own harness and the same options, in this sitting "
+        "(scripts/baseline.py), then print both medians and their ratio",
+    )
     args = parser.parse_args()
     channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
     try:
         check_bounds(args.users, args.duration, channels)
+        if args.baseline and args.url:
+            raise ValueError("--baseline starts stacks of its own: not with --url")
+        baseline = _baseline(args.baseline, args.runs) if args.baseline else None
     except ValueError as error:
         parser.error(str(error))
     processes: list[subprocess.Popen] = []
@@ -589,6 +630,8 @@ def main() -> int:
             if profile:
                 print(profile_table(before, profile_totals(profile), reports[-1]))
         print_report(reports)
+        if baseline:
+            print(_against(baseline, statistics.median(r.turns_per_second for r in reports)))
         return 1 if any(r.errors for r in reports) else 0
     finally:
         stop_processes(processes, timeout_s=30)
