@@ -27,6 +27,10 @@ query encodings, and the rest of each process (Sanic, channels, tracker store, r
 actions' own work, the portal) from /proc — in CPU ms per answered turn. With `--url`, start
 the running stack with BANSHI_PROFILE_DIR set and give the same folder in the environment.
 
+`--gateway` puts the production gateway (nginx, `make run-production`'s configuration) in front:
+the widget's socket.io and session and WeChat's webhook go through it, with its per-address
+limits raised because every citizen here is 127.0.0.1; REST is closed there, as in production.
+
 `--baseline REV` first runs revision REV's own harness with the same options from a temporary
 worktree (scripts/baseline.py; in its default profile if it has no scaled one), then this
 checkout's, and prints both medians and their ratio: the machines' speed differs between
@@ -59,7 +63,8 @@ import httpx
 import socketio
 
 from bot.ops import profiling
-from bot.ops.processes import stop_processes
+from bot.ops.gateway import GatewayConfig, gateway_cmd
+from bot.ops.processes import free_port, stop_processes, wait_healthy
 from bot.ops.scaled import ScaledProfile, drop_database
 from bot.settings import settings
 from channels.config import setting
@@ -555,6 +560,28 @@ def _local(url: str) -> str:
     return url
 
 
+def through_gateway(target: Target, run_dir: Path, processes: list[subprocess.Popen]) -> Target:
+    """The target with the gateway of `make run-production` in front: nginx on a free port,
+    proxying the widget's socket.io and session and WeChat's webhook as in production. Its limits
+    per client address are raised, since every citizen of the benchmark is 127.0.0.1."""
+    port = free_port()
+    config = GatewayConfig(
+        "127.0.0.1",
+        port,
+        target.ports["rasa"],
+        target.ports["console"],
+        run_dir,
+        chat_rate=100_000,
+        connections_per_address=4 * MAX_USERS,
+        access_log=str(run_dir / "access.log"),
+    )
+    log = run_dir / "nginx.log"
+    processes.append(subprocess.Popen(gateway_cmd(config), stdout=log.open("w"), stderr=subprocess.STDOUT))
+    wait_healthy(f"http://127.0.0.1:{port}/health", processes[-1], log, 30)
+    url = f"http://127.0.0.1:{port}"
+    return replace(target, rasa_url=url, console_url=url, ports={**target.ports, "gateway": port})
+
+
 def _baseline(revision: str, runs: int) -> Baseline:
     """The older revision's run, with this run's options; printed as it was measured."""
     argv = without_option(sys.argv[1:], "--baseline")
@@ -593,6 +620,11 @@ def main() -> int:
         help="the scaled profile: Rasa on several workers, trackers in a PostgreSQL database of its own, locks in Redis",
     )
     parser.add_argument(
+        "--gateway",
+        action="store_true",
+        help="the widget's and WeChat's traffic through the production gateway (nginx); REST is closed there",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="REV",
         help="first measure git revision REV with its own harness and the same options, in this sitting "
@@ -604,6 +636,8 @@ def main() -> int:
         check_bounds(args.users, args.duration, channels)
         if args.baseline and args.url:
             raise ValueError("--baseline starts stacks of its own: not with --url")
+        if args.gateway and (args.url or "rest" in channels):
+            raise ValueError("--gateway: not with --url, and REST is closed at the gateway (--channels web,wechat)")
         baseline = _baseline(args.baseline, args.runs) if args.baseline else None
     except ValueError as error:
         parser.error(str(error))
@@ -618,6 +652,8 @@ def main() -> int:
             extra = {profiling.VARIABLE: str(profile)} if profile else None
             scaled = bench_profile(args.scaled)
             target = target_of(start_stack(work, processes, knowledge=True, extra_env=extra, scaled=scaled))
+            if args.gateway:
+                target = through_gateway(target, work / "gateway", processes)
         warm_up(target, channels)
         print(
             f"{args.users} users over {', '.join(channels)}, think {args.think:g} s mean, "

@@ -28,6 +28,8 @@ class GatewayConfig:
     upload_body: str = f"{settings.max_upload_bytes * 9 // (1024 * 1024) + 1}m"
     """The widget's material uploads: up to nine files of BANSHI_MAX_UPLOAD_MB in one request."""
     chat_rate: int = 5
+    connections_per_address: int = 50
+    """Both per client address; the load benchmark, all of whose citizens are 127.0.0.1, raises them."""
     access_log: str = "/dev/stdout"
 
 
@@ -41,6 +43,7 @@ def render(config: GatewayConfig) -> str:
         max_body=config.max_body,
         upload_body=config.upload_body,
         chat_rate=config.chat_rate,
+        connections_per_address=config.connections_per_address,
         access_log=config.access_log,
     )
 

@@ -23,3 +23,19 @@ def test_a_citizen_on_each_channel_is_answered_and_measured(stack, monkeypatch):
     assert 0 < overall["p50_ms"] <= overall["p95_ms"] <= overall["p99_ms"] < harness.TURN_TIMEOUT_S * 1000
     processes = {sample.name: sample for sample in report.processes}
     assert processes["rasa"].peak_rss > 0 and processes["rasa"].cpu_percent > 0
+
+
+def test_the_widget_and_wechat_through_the_gateway(stack, monkeypatch, tmp_path):
+    """`--gateway`: the same citizens through nginx as in production, its per-address limits
+    raised (all of them are 127.0.0.1); REST is not there."""
+    harness = load_script("bench_load", monkeypatch)
+    processes = []
+    try:
+        target = harness.through_gateway(harness.target_of(stack), tmp_path / "gateway", processes)
+        assert target.rasa_url != stack.rasa_url and "gateway" in target.ports
+        report = harness.run_load(target, users=2, think=0.2, duration=4, channels=("web", "wechat"))
+    finally:
+        harness.stop_processes(processes)
+    assert not report.errors, report.errors
+    assert {t.channel for t in report.turns} == {"web", "wechat"}
+    assert "/socket.io/" in (tmp_path / "gateway" / "access.log").read_text()
