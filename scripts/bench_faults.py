@@ -66,7 +66,6 @@ from bot.ops.rasa_resilience import BUSY
 from bot.ops.scaled import LOCK_LIFETIME_S, ScaledProfile
 from bot.settings import secret
 from channels.wechat import texts as wechat_texts
-from tests.support import web_chat
 from tests.support.application_runs import applications_of, run_scenario
 
 from measure import ROOT, percentiles, start_server, start_stack
@@ -284,11 +283,6 @@ class FaultyWeb(WebConversation):
     """The widget as console/static/widget.js behaves: every message carries an id, and one
     whose socket dropped before its answer is sent again with the same id once the socket is
     back (the server answers an id once, replaying an answer already given)."""
-
-    def __init__(self, target: Target) -> None:
-        self.client = web_chat.connect(target.rasa_url, web_chat.new_session(target.console_url))
-        self.sender = web_chat.session_id(self.client)
-        self.message: dict[str, str] = {}
 
     def say(self, text: str) -> None:
         self.message = {"message": text, "message_id": uuid.uuid4().hex[:16]}

@@ -181,7 +181,7 @@ class WebConversation(Conversation):
 
     def __init__(self, target: Target) -> None:
         self.client = web_chat.connect(target.rasa_url, web_chat.new_session(target.console_url))
-        web_chat.session_id(self.client)
+        self.sender = web_chat.session_id(self.client)
 
     def say(self, text: str) -> None:
         self.client.emit("user_uttered", {"message": text})
