@@ -5,7 +5,8 @@ Synthetic knowledge bases are made from the pack itself, so that BM25 sees real 
 vocabulary and FAISS sees real e5 geometry. Every entry of knowledge/*.md is encoded once with
 the real model (sentences as passages, questions, headings and phrasings as queries). A
 synthetic unit takes one guide's title and a heading path, 4–6 of that guide's sentences and
-3–7 of its question-like entries (about 10 entries, as in the real pipeline), and is tokenised
+3–7 of its question-like entries (about 10 entries, as in the real pipeline) and the
+whole-unit vector of one of its units, and is tokenised
 with the real `tokenize`. Its entry vectors are the e5 vectors of exactly those entries plus
 Gaussian noise, renormalised (cosine to the original ≈ 0.96): encoding a million texts with e5
 on two cores is not possible in a benchmark.
@@ -156,12 +157,14 @@ def log(message: str) -> None:
 
 @dataclass
 class GuidePool:
-    """One guide's real material: sentences and question-like entries, rows into `Pool.vectors`."""
+    """One guide's real material: sentences, whole units and question-like entries, rows into
+    `Pool.vectors`."""
 
     title: str
     heading_paths: list[list[str]]
     sentences: list[tuple[str, int]]
     questions: list[tuple[str, str, int]]
+    wholes: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -181,7 +184,7 @@ def pack_pool(embedder, known: Known) -> Pool:
     """Every entry of the pack, as the importer makes them, with its real e5 vector (taken
     from `known` when the import has just encoded it, else encoded here)."""
     from bot.knowledge.importer import collect, entry_texts
-    from bot.knowledge.store import PASSAGE_KINDS
+    from bot.knowledge.store import PASSAGE_KINDS, WHOLE
 
     documents, _scopes, errors = collect([ROOT / "knowledge"])
     if errors:
@@ -193,7 +196,9 @@ def pack_pool(embedder, known: Known) -> Pool:
         for unit in document.units:
             guide.heading_paths.append(list(unit.heading_path))
             for kind, text in entry_texts(document.title, unit, unit.question, unit.phrasings):
-                if kind in PASSAGE_KINDS:
+                if kind == WHOLE:
+                    guide.wholes.append(len(texts))
+                elif kind in PASSAGE_KINDS:
                     guide.sentences.append((text.partition("\n")[2] or text, len(texts)))
                 else:
                     guide.questions.append((kind, text.removeprefix(document.title + " "), len(texts)))
@@ -231,6 +236,8 @@ class Synthetic:
     entry_units: np.ndarray
     entry_kinds: dict[int, str]
     vectors: np.ndarray
+    whole: np.ndarray
+    """Row i: the whole-unit vector of unit_ids[i]."""
 
 
 def _noisy(rows: np.ndarray, pool: Pool, rng: np.random.Generator) -> np.ndarray:
@@ -249,9 +256,10 @@ def make_units(pool: Pool, count: int, first_unit: int, first_entry: int, rng: n
     from bot.knowledge.store import SENTENCE
     from bot.knowledge.tokens import tokenize
 
-    tokens, rows, entry_units, kinds = [], [], [], []
+    tokens, rows, entry_units, kinds, wholes = [], [], [], [], []
     for unit in range(first_unit, first_unit + count):
         guide = pool.guides[rng.integers(len(pool.guides))]
+        wholes.append(guide.wholes[rng.integers(len(guide.wholes))])
         headings = guide.heading_paths[rng.integers(len(guide.heading_paths))]
         chosen = rng.choice(
             len(guide.sentences),
@@ -278,6 +286,7 @@ def make_units(pool: Pool, count: int, first_unit: int, first_entry: int, rng: n
         entry_units=np.asarray(entry_units, dtype=np.int64),
         entry_kinds=dict(zip(entry_ids.tolist(), kinds)),
         vectors=_noisy(np.asarray(rows, dtype=np.int64), pool, rng),
+        whole=_noisy(np.asarray(wholes, dtype=np.int64), pool, rng),
     )
 
 
@@ -295,6 +304,7 @@ def replace_units(base: Synthetic, share: float, pool: Pool, rng: np.random.Gene
         entry_units=np.concatenate([base.entry_units[keep_entry], fresh.entry_units]),
         entry_kinds=base.entry_kinds | fresh.entry_kinds,
         vectors=np.zeros((0, base.vectors.shape[1]), dtype=np.float32),  # looked up in base/fresh
+        whole=np.concatenate([base.whole[keep_unit], fresh.whole]),
     )
     return state, fresh
 
@@ -348,7 +358,14 @@ def publish_state(
     }
     publish_s, generation = timed(
         lambda: index_files.publish(
-            index_dir, update.index, state.entry_ids, state.entry_units, state.tokens, state.unit_ids, manifest
+            index_dir,
+            update.index,
+            state.entry_ids,
+            state.entry_units,
+            state.tokens,
+            state.unit_ids,
+            manifest,
+            state.whole,
         )
     )
     return {
@@ -401,7 +418,9 @@ def run_query(snapshot: index_files.Snapshot, kinds: dict[int, str], embedder, m
     evidence = gather(snapshot, vector, tokenize(cleaned), kinds)
     scored = sorted(
         (
-            fused_score(evidence, unit, model.question_offset, model.heading_offset, model.lexical_weight)
+            fused_score(
+                evidence, unit, model.question_offset, model.heading_offset, model.lexical_weight, model.whole_weight
+            )
             for unit in evidence.candidates()
         ),
         reverse=True,

@@ -6,7 +6,12 @@ section's heading) match a question more closely than any passage sentence does.
 ranker compares units by their best entry, with question-like entries discounted by a fixed
 offset, and lets BM25 break the ties; the confidence looks beyond the cosine, at how much of
 the query's vocabulary the knowledge base knows at all and how clear the winner is.
-"""
+
+A unit's best sentence is blended with the vector of the whole unit: on government FAQ written
+by others (MSGABench), the answer to a question is often the unit as a whole — a list, or
+「需要。」 followed by the rule — that no single sentence resembles, and a unit whose one sentence
+echoes the question while the whole is about something else should lose. The blend's weight is
+fitted on that benchmark's development split (`ranking.json`, `whole_weight`)."""
 
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ from bot.knowledge.store import HEADING, PHRASING, QUESTION, SENTENCE
 DENSE_ENTRIES = 300
 """Nearest entries fetched from FAISS; several belong to the same unit."""
 LEXICAL_UNITS = 30
+WHOLE_UNITS = 30
+"""Units fetched by their whole-unit vector, beside the entries' and BM25's."""
 ABSENT = 0.7
 """Cosine assumed for a unit with no entry of a group among the nearest: below any real hit."""
 
@@ -31,15 +38,17 @@ QUERY_FEATURES = ("top_score", "margin", "best_sentence", "best_question", "unkn
 
 @dataclass
 class QueryEvidence:
-    """Per-unit best cosine by entry group, BM25 scores, and the query's vocabulary weights."""
+    """Per-unit best cosine by entry group, the whole unit's cosine, BM25 scores, and the
+    query's vocabulary weights."""
 
     dense: dict[str, dict[int, float]]
     lexical: dict[int, float]
     unknown: float
     weights: dict[str, float] = field(default_factory=dict)
+    whole: dict[int, float] = field(default_factory=dict)
 
     def candidates(self) -> list[int]:
-        units: set[int] = set(self.lexical)
+        units: set[int] = set(self.lexical) | set(self.whole)
         for scores in self.dense.values():
             units.update(scores)
         return sorted(units)
@@ -84,15 +93,38 @@ def gather(
     words = {token: _idf(snapshot, token) for token in unique if not token.startswith("#")}
     total = sum(words.values())
     unknown = sum(w for t, w in words.items() if t not in snapshot.document_frequency) / total if total else 1.0
-    return QueryEvidence(dense, lexical, unknown, words)
+    evidence = QueryEvidence(dense, lexical, unknown, words)
+    if vector is not None and snapshot.whole is not None and len(snapshot.whole):
+        evidence.whole = _whole_scores(snapshot, vector, evidence.candidates())
+    return evidence
+
+
+def _whole_scores(snapshot: Snapshot, vector: np.ndarray, found: list[int]) -> dict[int, float]:
+    """The whole-unit cosine of the units found so far and of the nearest units by it."""
+    scores = snapshot.whole @ vector
+    count = min(WHOLE_UNITS, len(scores))
+    nearest = np.argpartition(-scores, count - 1)[:count]
+    units = np.asarray(found, dtype=np.int64)
+    found_rows = np.minimum(np.searchsorted(snapshot.bm25_units, units), len(scores) - 1)
+    rows = np.union1d(nearest, found_rows[snapshot.bm25_units[found_rows] == units])
+    return {int(snapshot.bm25_units[row]): float(scores[row]) for row in rows}
 
 
 def fused_score(
-    evidence: QueryEvidence, unit: int, question_offset: float, heading_offset: float, lexical_weight: float
+    evidence: QueryEvidence,
+    unit: int,
+    question_offset: float,
+    heading_offset: float,
+    lexical_weight: float,
+    whole_weight: float = 0.0,
 ) -> float:
-    """Best entry of the unit (question-like entries discounted) plus BM25 relative to the top."""
+    """Best entry of the unit (its best sentence blended with the whole unit, question-like
+    entries discounted) plus BM25 relative to the top."""
+    sentence = evidence.dense[SENTENCE].get(unit, ABSENT)
+    if whole_weight and evidence.whole:
+        sentence = (sentence + whole_weight * evidence.whole.get(unit, ABSENT)) / (1 + whole_weight)
     dense = max(
-        evidence.dense[SENTENCE].get(unit, ABSENT),
+        sentence,
         evidence.dense[QUESTION].get(unit, ABSENT) - question_offset,
         evidence.dense[HEADING].get(unit, ABSENT) - heading_offset,
     )

@@ -38,6 +38,7 @@ from bot.knowledge.sources import (
 from bot.knowledge.store import (
     ACTIVE,
     DRAFT,
+    FAQ,
     FILE,
     HEADING,
     PASSAGE_KINDS,
@@ -47,6 +48,7 @@ from bot.knowledge.store import (
     RETIRED,
     SEARCHABLE,
     SENTENCE,
+    WHOLE,
     WORKBENCH,
     KbDocument,
     KbDocumentVersion,
@@ -139,12 +141,13 @@ def collect(paths: Iterable[Path]) -> tuple[list[SourceDocument], list[str], lis
 
 def entry_texts(title: str, unit: SourceUnit, question: str | None, phrasings: list[str]) -> list[tuple[str, str]]:
     """What a unit is found by: its sentences (passages, each with the title and heading as
-    context) and short query-like texts (the FAQ's question and phrasings, or the heading
-    path), all prefixed with the document title so that 「需要什么材料」 of one 一件事 is told
-    apart from another's."""
+    context), the whole unit, and short query-like texts (the FAQ's question and phrasings, or
+    the heading path), all prefixed with the document title so that 「需要什么材料」 of one
+    一件事 is told apart from another's."""
     headings = " · ".join(h for h in unit.heading_path)
-    context = f"{title}｜{question or headings}"
+    context = _context(title, question, unit.heading_path)
     entries = [(SENTENCE, f"{context}\n{sentence}") for sentence in sentences(unit.text)]
+    entries.append((WHOLE, f"{context}\n{unit.text}"))
     if question:
         entries.append((QUESTION, f"{title} {question}"))
     else:
@@ -152,6 +155,25 @@ def entry_texts(title: str, unit: SourceUnit, question: str | None, phrasings: l
         entries.append((HEADING, f"{title} {headings}：{hint}" if hint else f"{title} {headings}"))
     entries.extend((PHRASING, f"{title} {p}") for p in phrasings)
     return entries
+
+
+def _context(title: str, question: str | None, heading_path: list[str]) -> str:
+    """What a passage entry is prefixed with: the guide and the question it answers, or its headings."""
+    return f"{title}｜{question or ' · '.join(heading_path)}"
+
+
+def _add_whole_entries(session: Session) -> None:
+    """Units stored before whole-unit entries existed get theirs (then encoded like any new entry)."""
+    without = (
+        select(KbUnit, KbDocument.title)
+        .join(KbDocument, KbUnit.document_id == KbDocument.id)
+        .where(KbUnit.status.in_(SEARCHABLE), ~KbUnit.entries.any(KbEntry.kind == WHOLE))
+    )
+    for unit, title in session.execute(without).all():
+        question = unit.section.removeprefix("问：") if unit.kind == FAQ else None
+        context = _context(title, question, list(unit.heading_path))
+        session.add(KbEntry(unit=unit, kind=WHOLE, text=f"{context}\n{unit.text}"))
+    session.flush()
 
 
 def _unit_tokens(title: str, unit: SourceUnit) -> str:
@@ -304,6 +326,7 @@ def embed_missing(session: Session, kb: KnowledgeSettings, progress: bool = Fals
     """Encodes entries that have no vector yet; all of them when the model changed.
 
     Returns how many were encoded and whether the model changed (the index must be rebuilt)."""
+    _add_whole_entries(session)
     embedder = get_embedder(kb.embedding_model)
     limit_threads(kb.import_threads)
     signature = _model_signature(kb, embedder.dimension)
@@ -345,7 +368,7 @@ def publish_index(session: Session, kb: KnowledgeSettings, force_rebuild: bool =
         select(KbEntry.id, KbEntry.unit_id)
         .join(KbUnit, KbEntry.unit_id == KbUnit.id)
         .join(KbDocument, KbUnit.document_id == KbDocument.id)
-        .where(KbUnit.status.in_(SEARCHABLE), KbDocument.status == PUBLISHED)
+        .where(KbUnit.status.in_(SEARCHABLE), KbDocument.status == PUBLISHED, KbEntry.kind != WHOLE)
         .order_by(KbEntry.id)
     )
     rows = session.execute(searchable).all()
@@ -377,15 +400,31 @@ def publish_index(session: Session, kb: KnowledgeSettings, force_rebuild: bool =
         "removed": update_.removed,
         "rebuilt": update_.rebuilt,
     }
+    unit_ids = np.array([u[0] for u in units], dtype=np.int64)
     return index_files.publish(
         kb.index_dir,
         update_.index,
         entry_ids,
         entry_units,
         [tokens.split() for _id, tokens in units],
-        np.array([u[0] for u in units], dtype=np.int64),
+        unit_ids,
         manifest,
+        _whole_vectors(session, unit_ids, dimension),
     )
+
+
+def _whole_vectors(session: Session, unit_ids: np.ndarray, dimension: int) -> np.ndarray:
+    """One row per unit of `unit_ids`, its whole-unit vector (rebuilt at each publish: a matrix
+    product over all units is cheaper at query time than a second FAISS search)."""
+    matrix = np.zeros((len(unit_ids), dimension), dtype=np.float32)
+    position = {int(unit): row for row, unit in enumerate(unit_ids)}
+    rows = session.execute(
+        select(KbEntry.unit_id, KbEntry.vector).where(KbEntry.kind == WHOLE, KbEntry.vector.is_not(None))
+    )
+    for unit, vector in rows:
+        if unit in position:
+            matrix[position[unit]] = np.frombuffer(vector, dtype=np.float32)
+    return matrix
 
 
 # --------------------------------------------------------------------------- entry points
@@ -406,11 +445,12 @@ def import_paths(
         session.flush()
         report.entries_embedded, model_changed = embed_missing(session, kb, progress)
         session.flush()
-        stale_index = index_files.current_generation(kb.index_dir) is None
-        if report.changed or model_changed or stale_index:
+        generation = index_files.current_generation(kb.index_dir)
+        stale_index = generation is None or not (kb.index_dir / generation / index_files.WHOLE_FILE).exists()
+        if report.changed or report.entries_embedded or model_changed or stale_index:
             report.generation = publish_index(session, kb, force_rebuild=model_changed)
         else:
-            report.generation = index_files.current_generation(kb.index_dir)
+            report.generation = generation
     report.seconds = time.perf_counter() - started
     return report
 

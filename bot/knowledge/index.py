@@ -4,7 +4,8 @@ Layout of the index folder (beside the database, see `config.default_index_dir`)
 
     writer.lock     held by the one process allowed to publish (flock)
     CURRENT         the name of the published generation, replaced atomically
-    g000007/        one generation: dense.faiss, entries.npy, bm25/, units.npy, manifest.json
+    g000007/        one generation: dense.faiss, entries.npy, bm25/, units.npy, whole.npy,
+                    manifest.json
 
 A generation is written completely under a temporary name, renamed, and only then named in
 CURRENT (os.replace), so a reader sees the old index or the new one, never half of one. The
@@ -32,6 +33,7 @@ import numpy as np
 CURRENT = "CURRENT"
 LOCK = "writer.lock"
 IVF_PROBES = 16
+WHOLE_FILE = "whole.npy"
 
 
 class WriterBusy(RuntimeError):
@@ -71,6 +73,9 @@ class Snapshot:
     bm25_units: np.ndarray
     document_frequency: dict[str, int]
     manifest: dict
+    whole: np.ndarray | None = None
+    """Row i: the whole-unit vector of unit `bm25_units[i]` (None in a generation written
+    before they existed)."""
 
     @property
     def size(self) -> int:
@@ -101,7 +106,8 @@ def load(index_dir: Path, generation: str) -> Snapshot:
     bm25_units = np.load(folder / "units.npy")
     bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if len(bm25_units) else None
     frequency = json.loads((folder / "lexicon.json").read_text())
-    return Snapshot(generation, dense, entries[0], entries[1], bm25, bm25_units, frequency, manifest)
+    whole = np.load(folder / WHOLE_FILE) if (folder / WHOLE_FILE).exists() else None
+    return Snapshot(generation, dense, entries[0], entries[1], bm25, bm25_units, frequency, manifest, whole)
 
 
 def _empty_flat(dimension: int) -> faiss.Index:
@@ -186,6 +192,7 @@ def publish(
     bm25_tokens: list[list[str]],
     bm25_units: np.ndarray,
     manifest: dict,
+    whole: np.ndarray | None = None,
 ) -> str:
     """Writes a new generation and makes it current; the caller holds `writer_lock`."""
     import bm25s
@@ -201,6 +208,8 @@ def publish(
     order = np.argsort(entry_ids)
     np.save(staging / "entries.npy", np.vstack([entry_ids[order], entry_units[order]]).astype(np.int64))
     np.save(staging / "units.npy", np.asarray(bm25_units, dtype=np.int64))
+    if whole is not None:
+        np.save(staging / WHOLE_FILE, np.ascontiguousarray(whole, dtype=np.float32))
     frequency: dict[str, int] = {}
     for tokens in bm25_tokens:
         for token in set(tokens):

@@ -1,9 +1,11 @@
 """The calibrated parameters of ranking and confidence, fitted by `python -m bot kb tune`.
 
-The ranker has three numbers (the discount of question-like entries and of headings against
-passage sentences, and the weight of BM25); the confidence is a logistic regression estimating
+The ranker has four numbers (the discount of question-like entries and of headings against
+passage sentences, the weight of BM25, and that of the whole unit beside its best sentence);
+the confidence is a logistic regression estimating
 the probability that the top answer is right, the number the answer/suggest thresholds apply
-to. All are fitted on the development questions (eval/kb_dev.yml), never on the held-out
+to. All are fitted on development questions — eval/kb_dev.yml, and for the whole unit's
+weight MSGABench's development split (`scripts/eval_msgabench.py --tune`) — never on a held-out
 evaluation set, and kept in `ranking.json` beside this module so that a change is reviewed
 like code.
 """
@@ -54,6 +56,9 @@ class RankingModel:
     answer_threshold: float
     suggest_threshold: float
     trained_on: str = ""
+    whole_weight: float = 0.0
+    """How much the whole unit's cosine counts beside its best sentence's (`features.fused_score`)."""
+    whole_weight_fitted_on: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -61,6 +66,8 @@ class RankingModel:
             "question_offset": self.question_offset,
             "heading_offset": self.heading_offset,
             "lexical_weight": self.lexical_weight,
+            "whole_weight": self.whole_weight,
+            "whole_weight_fitted_on": self.whole_weight_fitted_on,
             "confidence": self.confidence.as_dict(),
             "answer_threshold": round(self.answer_threshold, 4),
             "suggest_threshold": round(self.suggest_threshold, 4),
@@ -90,6 +97,8 @@ def load_model(path: Path = MODEL_FILE) -> RankingModel:
         answer_threshold=float(data["answer_threshold"]),
         suggest_threshold=float(data["suggest_threshold"]),
         trained_on=str(data.get("trained_on", "")),
+        whole_weight=float(data.get("whole_weight", 0.0)),
+        whole_weight_fitted_on=str(data.get("whole_weight_fitted_on", "")),
     )
 
 

@@ -198,7 +198,9 @@ class Retriever:
                 score = evidence.lexical.get(unit_id, 0.0)
             else:
                 lexical_weight = model.lexical_weight if mode == HYBRID else 0.0
-                score = fused_score(evidence, unit_id, model.question_offset, model.heading_offset, lexical_weight)
+                score = fused_score(
+                    evidence, unit_id, model.question_offset, model.heading_offset, lexical_weight, model.whole_weight
+                )
                 if service_code and document.service_code == service_code:
                     score += SERVICE_BOOST
             scored.append(_Candidate(unit, document, score))

@@ -26,7 +26,11 @@ FILE, WORKBENCH = "file", "workbench"
 workbench (then a folder import leaves it alone instead of overwriting an editor's work)."""
 FAQ, SECTION, MATERIALS = "faq", "section", "materials"
 SENTENCE, QUESTION, PHRASING, HEADING = "sentence", "question", "phrasing", "heading"
-PASSAGE_KINDS = frozenset({SENTENCE})
+WHOLE = "whole"
+"""The whole unit as one passage: a question answered by the unit as a whole (a list, an
+answer that begins 「需要。」) resembles no single sentence of it. Not in the FAISS index of
+entries: the index keeps one such vector per unit beside it (`index.Snapshot.whole`)."""
+PASSAGE_KINDS = frozenset({SENTENCE, WHOLE})
 """Entry kinds encoded as passages; the others are question-like and encoded as queries."""
 
 
@@ -107,7 +111,8 @@ class KbEntry(Base):
     """A searchable text of a unit and its vector; FAISS ids are entry ids.
 
     A unit is found by each of its sentences (a citizen asks for one fact, and a whole
-    section's vector blurs it), by its FAQ question and phrasings, or by its heading path."""
+    section's vector blurs it), by its FAQ question and phrasings, or by its heading path; the
+    whole unit's vector (WHOLE) weighs in on the sentences' evidence."""
 
     __tablename__ = "kb_entries"
 

@@ -47,3 +47,13 @@ def test_passages_are_read_once_and_questions_point_at_them(harness, tmp_path):
     passages, departments, pairs = harness.load(table)
     assert passages == ["答甲", "答乙"] and departments == ["部门A", "部门B"]
     assert [p.passage for p in pairs] == [0, 0, 1]
+
+
+def test_the_previous_engine_is_the_hybrid_without_whole_unit_vectors(harness):
+    from bot.knowledge.ranking import default_model
+
+    model = default_model()
+    engines = {engine.name: engine for engine in harness.engines(model)}
+    assert list(engines) == ["bm25", "dense", "previous", "hybrid"]
+    assert engines["previous"].model.whole_weight == 0.0 and engines["previous"].mode == engines["hybrid"].mode
+    assert engines["hybrid"].model == model and model.whole_weight > 0, "the engine now uses the whole unit"

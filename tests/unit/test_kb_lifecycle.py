@@ -8,14 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.db import session_factory
 from bot.knowledge import index as index_files
 from bot.knowledge.importer import import_paths, set_status
 from bot.knowledge.retriever import Retriever
-from bot.knowledge.store import RETIRED, KbDocument, KbDocumentVersion, KbEntry, KbUnit
+from bot.knowledge.store import RETIRED, WHOLE, KbDocument, KbDocumentVersion, KbEntry, KbUnit
 from tests.support.kb_fixtures import kb_settings, postgres_database, write_pack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,3 +180,33 @@ def test_cli_search_json_and_bulk_file(tmp_path):
     assert json.loads(stats.stdout)["documents"] == {"published": 2}
     missing = run("import", str(tmp_path / "nope"))
     assert missing.returncode == 1 and "不存在" in missing.stderr
+
+
+def test_every_unit_has_its_whole_vector_beside_the_entry_index(kb, tmp_path):
+    import_paths([write_pack(tmp_path / "pack")], kb)
+    snapshot = index_files.IndexReader(kb.index_dir).snapshot()
+    with session_factory(kb.db_url)() as session:
+        wholes = dict(session.execute(select(KbEntry.unit_id, KbEntry.vector).where(KbEntry.kind == WHOLE)).all())
+        whole_ids = set(session.scalars(select(KbEntry.id).where(KbEntry.kind == WHOLE)))
+    assert sorted(wholes) == snapshot.bm25_units.tolist(), "one whole-unit entry per searchable unit"
+    assert not whole_ids & set(snapshot.entry_ids.tolist()), "whole units are not among the entries FAISS searches"
+    for row, unit in enumerate(snapshot.bm25_units.tolist()):
+        assert snapshot.whole[row] == pytest.approx(np.frombuffer(wholes[unit], dtype=np.float32))
+
+
+def test_a_knowledge_base_from_before_whole_vectors_gets_them_at_the_next_import(kb, tmp_path):
+    folder = write_pack(tmp_path / "pack")
+    import_paths([folder], kb)
+    with session_factory(kb.db_url)() as session, session.begin():
+        session.execute(delete(KbEntry).where(KbEntry.kind == WHOLE))
+    generation = index_files.current_generation(kb.index_dir)
+    (kb.index_dir / generation / index_files.WHOLE_FILE).unlink()
+    assert index_files.IndexReader(kb.index_dir).snapshot().whole is None
+    old = Retriever(kb).search("生了龙凤胎要怎么申请")
+    assert old.best.section == "问：双胞胎怎么申请？", "an index without whole vectors still answers"
+
+    report = import_paths([folder], kb)
+    assert report.entries_embedded == _count(kb, KbUnit, KbUnit.status != RETIRED)
+    assert report.generation != generation, "the whole vectors are published"
+    snapshot = index_files.IndexReader(kb.index_dir).snapshot()
+    assert snapshot.whole is not None and np.linalg.norm(snapshot.whole, axis=1) == pytest.approx(1.0, abs=1e-3)
