@@ -23,6 +23,7 @@ from bot.knowledge import index as index_files
 from bot.knowledge.config import KnowledgeSettings
 from bot.knowledge.embedder import PASSAGE, QUERY, get_embedder, limit_threads
 from bot.knowledge.sources import (
+    FAQ_PREFIX,
     GUIDE_SUFFIXES,
     SECTION_HINTS,
     SKIPPED_FILES,
@@ -147,7 +148,7 @@ def entry_texts(title: str, unit: SourceUnit, question: str | None, phrasings: l
     headings = " · ".join(h for h in unit.heading_path)
     context = _context(title, question, unit.heading_path)
     entries = [(SENTENCE, f"{context}\n{sentence}") for sentence in sentences(unit.text)]
-    entries.append((WHOLE, f"{context}\n{unit.text}"))
+    entries.append((WHOLE, _whole_text(context, unit.text)))
     if question:
         entries.append((QUESTION, f"{title} {question}"))
     else:
@@ -162,6 +163,12 @@ def _context(title: str, question: str | None, heading_path: list[str]) -> str:
     return f"{title}｜{question or ' · '.join(heading_path)}"
 
 
+def _whole_text(context: str, text: str) -> str:
+    """The whole unit as one passage, prefixed like its sentences: one definition for the
+    import and for the knowledge bases that get their whole entries later."""
+    return f"{context}\n{text}"
+
+
 def _add_whole_entries(session: Session) -> None:
     """Units stored before whole-unit entries existed get theirs (then encoded like any new entry)."""
     without = (
@@ -170,9 +177,9 @@ def _add_whole_entries(session: Session) -> None:
         .where(KbUnit.status.in_(SEARCHABLE), ~KbUnit.entries.any(KbEntry.kind == WHOLE))
     )
     for unit, title in session.execute(without).all():
-        question = unit.section.removeprefix("问：") if unit.kind == FAQ else None
+        question = FAQ_PREFIX.sub("", unit.section) if unit.kind == FAQ else None
         context = _context(title, question, list(unit.heading_path))
-        session.add(KbEntry(unit=unit, kind=WHOLE, text=f"{context}\n{unit.text}"))
+        session.add(KbEntry(unit=unit, kind=WHOLE, text=_whole_text(context, unit.text)))
     session.flush()
 
 
@@ -419,7 +426,9 @@ def _whole_vectors(session: Session, unit_ids: np.ndarray, dimension: int) -> np
     matrix = np.zeros((len(unit_ids), dimension), dtype=np.float32)
     position = {int(unit): row for row, unit in enumerate(unit_ids)}
     rows = session.execute(
-        select(KbEntry.unit_id, KbEntry.vector).where(KbEntry.kind == WHOLE, KbEntry.vector.is_not(None))
+        select(KbEntry.unit_id, KbEntry.vector)
+        .join(KbUnit, KbEntry.unit_id == KbUnit.id)
+        .where(KbEntry.kind == WHOLE, KbEntry.vector.is_not(None), KbUnit.status.in_(SEARCHABLE))
     )
     for unit, vector in rows:
         if unit in position:

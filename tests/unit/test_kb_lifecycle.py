@@ -197,7 +197,9 @@ def test_every_unit_has_its_whole_vector_beside_the_entry_index(kb, tmp_path):
 def test_a_knowledge_base_from_before_whole_vectors_gets_them_at_the_next_import(kb, tmp_path):
     folder = write_pack(tmp_path / "pack")
     import_paths([folder], kb)
+    whole_texts = select(KbEntry.unit_id, KbEntry.text).where(KbEntry.kind == WHOLE)
     with session_factory(kb.db_url)() as session, session.begin():
+        imported = dict(session.execute(whole_texts).all())
         session.execute(delete(KbEntry).where(KbEntry.kind == WHOLE))
     generation = index_files.current_generation(kb.index_dir)
     (kb.index_dir / generation / index_files.WHOLE_FILE).unlink()
@@ -207,6 +209,8 @@ def test_a_knowledge_base_from_before_whole_vectors_gets_them_at_the_next_import
 
     report = import_paths([folder], kb)
     assert report.entries_embedded == _count(kb, KbUnit, KbUnit.status != RETIRED)
+    with session_factory(kb.db_url)() as session:
+        assert dict(session.execute(whole_texts).all()) == imported, "the same text an import gives"
     assert report.generation != generation, "the whole vectors are published"
     snapshot = index_files.IndexReader(kb.index_dir).snapshot()
     assert snapshot.whole is not None and np.linalg.norm(snapshot.whole, axis=1) == pytest.approx(1.0, abs=1e-3)
