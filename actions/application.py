@@ -104,11 +104,8 @@ class ActionAskFormAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        say(
-            dispatcher,
-            await application_flow.question(portal_services.services(), tracker.sender_id, tracker.get_slot(SLOT)),
-        )
-        return []
+        turn = await application_flow.question(portal_services.services(), tracker.sender_id, tracker.get_slot(SLOT))
+        return relay(dispatcher, turn)
 
 
 class ActionFinishApplication(Action):

@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -118,6 +119,10 @@ class Settings:
     counted from when the service is open (the dashboard shows the share within it)."""
     handoff_resolve_minutes: float
     """…and for closing the request (resolved or handed back to the bot)."""
+    registration_rounds: dict[str, tuple[date, date]]
+    """This year's application rounds as the departments announced them, by item
+    (`school_enrollment=2027-05-15..2027-06-05`); an item without one follows its guide's
+    months (入学报名: 5月至6月)."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -181,7 +186,25 @@ class Settings:
             miniprogram_notice_template=env_value("BANSHI_MINIPROGRAM_NOTICE_TEMPLATE", "banshi-dev-mp-case-progress"),
             handoff_first_reply_minutes=float(env_value("BANSHI_HANDOFF_FIRST_REPLY_MINUTES", "3")),
             handoff_resolve_minutes=float(env_value("BANSHI_HANDOFF_RESOLVE_MINUTES", "30")),
+            registration_rounds=parse_rounds(env_value("BANSHI_REGISTRATION_ROUNDS", "")),
         )
+
+
+def parse_rounds(text: str) -> dict[str, tuple[date, date]]:
+    """ "school_enrollment=2027-05-15..2027-06-05,…" → {code: (first day, last day)}; a wrong
+    entry stops the process at start rather than letting the wrong dates through."""
+    rounds: dict[str, tuple[date, date]] = {}
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        code, _, span = entry.partition("=")
+        first, _, last = span.partition("..")
+        try:
+            opens, closes = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+        except ValueError as error:
+            raise ValueError(f"BANSHI_REGISTRATION_ROUNDS: {entry!r} is not code=YYYY-MM-DD..YYYY-MM-DD") from error
+        if closes < opens:
+            raise ValueError(f"BANSHI_REGISTRATION_ROUNDS: {entry!r} closes before it opens")
+        rounds[code.strip()] = (opens, closes)
+    return rounds
 
 
 settings = Settings.from_env()

@@ -407,6 +407,9 @@ def _promised(form: Form, app: Application, entries: list[DeferredMaterialIn], d
 def promised_date(form: Form, values: dict, item: ServiceItem, day: date) -> date:
     """The date the guide's time limit gives, on the official calendar, after any statutory
     period this case must wait first (简易注销's 20-day 公示期)."""
+    result_day = form.window.results_on(day) if form.window else None
+    if result_day is not None:
+        return result_day
     period = form.period(values)
     start = day + timedelta(days=period.calendar_days) if period else day
     return add_working_days(start, item.time_limit_days or 20)
@@ -505,13 +508,13 @@ def _submit(
             f"还有材料没有上传：{'、'.join(absent)}。请上传后再提交；可容缺的材料也可以承诺后补交。",
             [{"field": "materials", "problem": name} for name in absent],
         )
-    blockers = form.blockers(app.fields)
+    blockers = form.blockers(app.fields, day)
     if blockers:
         raise ApiError(
             422,
             "application_blocked",
             "".join(b.says + b.instead for b in blockers),
-            [{"field": f"fields.{b.when[0]}", "problem": b.says} for b in blockers],
+            [{"field": b.about, "problem": b.says} for b in blockers],
         )
     pending = unsigned(form, app, _case(config, app, deferred))
     if pending:

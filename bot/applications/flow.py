@@ -49,7 +49,7 @@ from bot.identity.words import APPLY_PREFIX
 from bot.language.text import normalize
 from bot.portal_client.client import PortalClient
 from bot.portal_client.errors import AuthRequired, Conflict, NotFound, PortalError, PortalRejected, PortalUnavailable
-from bot.portal_client.models import Application
+from bot.portal_client.models import Application, Signing
 from bot.portal_client.services import Answers, PortalServices
 from bot.reading import read
 from bot.working_days import add_working_days, today
@@ -131,11 +131,12 @@ def _filled(value: object) -> bool:
 
 
 def next_step(form: Form, state: ApplicationState, application: Application) -> str:
-    """The first field still empty (and not skipped), else the first material still to upload
-    (not promised for later), else the summary."""
+    """The first field still empty (not skipped, not one the summary offers), else the first
+    material still to upload (not promised for later), else the summary."""
     for spec in form.fields:
         if (
             spec.name not in state.skipped
+            and not spec.offer
             and spec.applies(application.fields)
             and not _filled(application.fields.get(spec.name))
         ):
@@ -313,14 +314,23 @@ async def _create(
     state.number = application.number
     labels = [spec.label for spec in form.fields if spec.name in application.prefilled_fields]
     log.info("draft %s started (%s, %d pre-filled)", application.number, item.code, len(labels))
-    return _active(state.go(next_step(form, state, application)), words.draft_started(item, application.number, labels))
+    started = words.draft_started(item, application.number, labels)
+    closed = form.closed_window(today())
+    return _active(state.go(next_step(form, state, application)), started, *([words.blocked(closed)] if closed else []))
 
 
-async def question(services: PortalServices, sender_id: str, slot: object) -> list[Reply]:
-    """The question for the current step (the form's `action_ask_form_answer`)."""
+async def question(services: PortalServices, sender_id: str, slot: object) -> Turn:
+    """The question for the current step (the form's `action_ask_form_answer`); the summary
+    may start the signing, which the slots then record."""
     state = ApplicationState.from_slot(slot)
     if state is None:
-        return [Reply(words.NO_ITEM)]
+        return Turn([Reply(words.NO_ITEM)])
+    if state.step == REVIEW:
+        return await _summary(services, sender_id, state)
+    return Turn(await _ask(services, sender_id, state))
+
+
+async def _ask(services: PortalServices, sender_id: str, state: ApplicationState) -> list[Reply]:
     item, form = get_item(state.code), get_form(state.code)
     step = state.step or ""
     spec = form.field(state.field_name or "")
@@ -332,11 +342,6 @@ async def question(services: PortalServices, sender_id: str, slot: object) -> li
         return [words.ask_fix(spec)]
     if spec is not None:
         return [words.question(spec, retry=state.retries > 0)]
-    if step == REVIEW:
-        application = await _fetch(services, sender_id, form, state)
-        if application is None:
-            return [words.portal_unavailable()]
-        return [words.summary(form, item, application, state.deferred, state.skipped)]
     if state.material:
         application = await _fetch(services, sender_id, form, state)
         material = form.material(state.material)
@@ -357,6 +362,47 @@ async def question(services: PortalServices, sender_id: str, slot: object) -> li
     if step == PAUSE:
         return [words.pause_request(state.number)]
     return [words.ask_edit(form)]
+
+
+async def _summary(services: PortalServices, sender_id: str, state: ApplicationState) -> Turn:
+    item, form = get_item(state.code), get_form(state.code)
+    identity = await _identity(services, sender_id, form)
+    if identity is None or not state.number:
+        return Turn([words.portal_unavailable()])
+    try:
+        async with services.connect() as client:
+            application = await client.get_application(identity.token, state.number)
+            signing = await _sign_with_summary(client, identity, form, state, application)
+    except PortalError:
+        return Turn([words.portal_unavailable()])
+    pending = signing is None and state.signing_id is not None
+    reply = words.summary(form, item, application, state.deferred, state.skipped, today(), signing, pending)
+    return Turn([reply], {SLOT: state.to_slot()})
+
+
+async def _sign_with_summary(
+    client: PortalClient, identity: BoundIdentity, form: Form, state: ApplicationState, application: Application
+) -> Signing | None:
+    """The first summary of a case with commitments comes with them and sends the code, so
+    the code the citizen sends back confirms, signs and submits in one step. Not when something
+    must come first (a block, the date of a 容缺, a fresh verification), and only once: a
+    later summary names the code already sent instead of sending another unasked."""
+    if (
+        state.signing_offered
+        or not application.materials("sign")
+        or form.blockers(application.fields, today())
+        or (state.deferred and not state.due_date)
+        or not PortalServices.fresh_enough_to_act(identity)
+    ):
+        return None
+    state.signing_offered = True
+    try:
+        signing = await client.start_signing(identity.token, state.number or "", _promised(state))
+    except (Conflict, PortalRejected):  # nothing to sign after all, or no code just now: 确认提交 says why
+        return None
+    state.signing_id = signing.signing_id
+    state.go(SIGN)
+    return signing
 
 
 async def _fetch(services: PortalServices, sender_id: str, form: Form, state: ApplicationState) -> Application | None:
@@ -537,17 +583,8 @@ async def _answer(
         return await _fill(client, identity, form, state, text, choice)
     if state.material:
         return await _upload_step(client, identity, form, state, text, choice)
-    if step == REVIEW:
-        if _confirms(text, choice, intent):
-            application = await client.get_application(identity.token, state.number or "")
-            blockers = form.blockers(application.fields)
-            if blockers:  # said before any code is sent; the portal would refuse it too
-                return _continue(state, *(words.blocked(b) for b in blockers))
-            if state.deferred and not state.due_date:  # promised during the uploads: the date first
-                return _continue(state.go(DEFER_DATE))
-            return await _to_signing(client, identity, state)
-        redone = await _redo_upload(client, identity, form, state, text) if choice is None else None
-        return redone or _review(form, state, text, choice, intent)
+    if step in (REVIEW, SIGN):
+        return await _review_or_sign(client, identity, form, state, text, choice, intent)
     if step == EDIT:
         if (
             choice == words.BACK
@@ -562,9 +599,48 @@ async def _answer(
     if step == DEFER_DATE:
         refused = _defer_date(state, choice or text)
         return refused or await _to_signing(client, identity, state)
-    if step == SIGN:
-        return await _sign(client, identity, state, text, choice)
     return _continue(state.go(REVIEW))
+
+
+async def _review_or_sign(
+    client: PortalClient,
+    identity: BoundIdentity,
+    form: Form,
+    state: ApplicationState,
+    text: str,
+    choice: str | None,
+    intent: str | None,
+) -> Turn:
+    """The summary, or the commitments with a code on its way (they may come together): a code
+    signs and submits, 重新获取 sends a new one, and a change, a 容缺 or a wrong file is taken
+    as at the summary, where 确认提交 starts the signing (or asks for the code already sent)."""
+    signing = state.step == SIGN or state.signing_id is not None
+    if signing and choice is None and _SIGN_CODE.search(text):
+        return await _sign(client, identity, state, text)
+    if signing and (choice == words.RESEND or (choice is None and _RESEND.search(text))):
+        return await _to_signing(client, identity, state)
+    if state.step == SIGN and (choice == words.BACK or (choice is None and _BACK.match(text))):
+        state.signing_id = None
+        return _continue(state.go(REVIEW))
+    if _confirms(text, choice, intent):
+        if state.signing_id:  # the code was sent with the summary
+            return _continue(state.go(SIGN))
+        application = await client.get_application(identity.token, state.number or "")
+        blockers = form.blockers(application.fields, today())
+        if blockers:  # said before any code is sent; the portal would refuse it too
+            return _continue(state, *(words.blocked(b) for b in blockers))
+        if state.deferred and not state.due_date:  # promised during the uploads: the date first
+            return _continue(state.go(DEFER_DATE))
+        return await _to_signing(client, identity, state)
+    redone = await _redo_upload(client, identity, form, state, text) if choice is None else None
+    if redone is not None:
+        return redone
+    offered = find_field(form, state, text) if choice is None else None
+    if offered is not None and offered.offer and offered.name not in state.answered:
+        return _continue(state.go(FIELD_PREFIX + offered.name))  # "需要入学评估": its question
+    if state.step == SIGN and choice is None and not _WANTS_EDIT.match(text) and not _wants_deferral(form, text):
+        return _continue(state, Reply(words.ASK_SIGN_CODE))
+    return _review(form, state, text, choice, intent)
 
 
 def _is_correction(form: Form, state: ApplicationState, text: str, intent: str | None) -> bool:
@@ -711,35 +787,34 @@ async def _to_signing(client: PortalClient, identity: BoundIdentity, state: Appl
     """确认提交: the commitments the case needs (its 承诺书, and the 容缺 one for what is promised)
     are shown in full and a code goes to the phone on record. Submission takes over when there
     is nothing to sign, when the draft went in elsewhere, or when the login is too old to act
-    on (it asks for a fresh verification before anything is signed)."""
+    on (it asks for a fresh verification before anything is signed). A code asked for too soon
+    after the last is said so, with 重新获取 to press a minute later."""
     if not PortalServices.fresh_enough_to_act(identity):
         return _finish(state, SUBMIT)
     try:
         signing = await client.start_signing(identity.token, state.number or "", _promised(state))
     except Conflict:  # nothing (left) to sign, or submitted already: submission says which
         return _finish(state, SUBMIT)
+    except PortalRejected as error:
+        if error.status != 429:
+            raise
+        state.signing_id = None
+        return _continue(state.go(SIGN), Reply(error.user_message))
     state.signing_id = signing.signing_id
     return _continue(state.go(SIGN), words.to_sign(signing))
 
 
-async def _sign(
-    client: PortalClient, identity: BoundIdentity, state: ApplicationState, text: str, choice: str | None
-) -> Turn:
-    """The code signs and submits; 重新获取 sends a new one; 返回核对 goes back to the summary."""
-    if choice == words.RESEND or (choice is None and _RESEND.search(text)):
-        return await _to_signing(client, identity, state)
-    if choice == words.BACK or (choice is None and _BACK.match(text)):
-        state.signing_id = None
-        return _continue(state.go(REVIEW))
+async def _sign(client: PortalClient, identity: BoundIdentity, state: ApplicationState, text: str) -> Turn:
+    """The code signs and submits."""
     code = _SIGN_CODE.search(text)
     if code is None or not state.signing_id:
-        return _continue(state, Reply(words.ASK_SIGN_CODE))
+        return _continue(state.go(SIGN), Reply(words.ASK_SIGN_CODE))
     try:
         await client.sign(identity.token, state.number or "", state.signing_id, code.group(0))
     except PortalRejected as error:  # the message says how many tries are left, or why not
         if error.status != 422:  # used, locked, expired or out of date: a new code is needed
             state.signing_id = None
-        return _continue(state, Reply(error.user_message))
+        return _continue(state.go(SIGN), Reply(error.user_message))
     state.signing_id = None
     return _finish(state, SUBMIT)
 
@@ -932,7 +1007,7 @@ async def finish(services: PortalServices, sender_id: str, slot: object) -> Turn
             )
         replayed = ", replayed" if result.replayed else ""
         log.info("application %s submitted (%s%s)", result.application.number, state.code, replayed)
-        return _stopped(words.submitted(item, result.application, form.period(result.application.fields)))
+        return _stopped(words.submitted(item, result.application, form.promise_basis(result.application.fields)))
 
     answers: Answers = {
         AuthRequired: lambda _: _stopped(Reply(AuthRequired.default_message + words.AFTER_EXPIRY), state=state),

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from bot.catalogue import SERVICE_CODES
+from bot.settings import settings
 
 FORMS_DIR = Path(__file__).parent / "forms"
 KINDS = ("text", "name", "id_number", "uscc", "phone", "date", "int", "bool", "choice", "choices", "address")
@@ -86,6 +88,9 @@ class FieldSpec:
     """Asked (and required) only when another field holds one of these values."""
     takes_changes: bool = False
     """Its answers naturally say "X换成Y" (变更后内容): such wording answers it, never corrects X."""
+    offer: str = ""
+    """For an optional field most applicants leave empty (残疾儿童入学评估, 子公司): not asked one
+    by one, the summary offers it in these words, and naming it there asks its question."""
     not_before: str | None = None
     """Another date field this one cannot precede (a fine is paid after it is decided)."""
     choice_words: tuple[tuple[str, str], ...] = ()
@@ -162,6 +167,42 @@ class Block:
     def applies(self, values: dict) -> bool:
         return _holds(self.when, values)
 
+    @property
+    def about(self) -> str:
+        """What the block is about, as the portal's error details name it."""
+        return f"fields.{self.when[0]}" if self.when[0] else "submitted_on"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The part of the year the guide takes applications in (入学报名: 5月至6月). Outside it an
+    application is blocked before submission, with what to do instead; inside it the promised
+    date is the one the guide gives for the result (录取结果: 7月31日前)."""
+
+    opens: tuple[int, int]
+    closes: tuple[int, int]
+    says: str
+    instead: str
+    results_by: tuple[int, int] | None = None
+    results_say: str = ""
+
+    def is_open(self, day: date, announced: tuple[date, date] | None = None) -> bool:
+        """`announced`: this year's round as the department announced it (以当年公告为准),
+        which replaces the guide's months for the year it opens in."""
+        if announced is not None and (announced[0].year == day.year or announced[0] <= day <= announced[1]):
+            return announced[0] <= day <= announced[1]
+        return self.opens <= (day.month, day.day) <= self.closes
+
+    def block(self) -> Block:
+        return Block(("", ()), self.says, self.instead)
+
+    def results_on(self, day: date) -> date | None:
+        """The guide's result date of the round an application made on `day` is in."""
+        if self.results_by is None:
+            return None
+        due = date(day.year, *self.results_by)
+        return due if due >= day else date(day.year + 1, *self.results_by)
+
 
 @dataclass(frozen=True)
 class CaseRule:
@@ -195,6 +236,7 @@ class Form:
     entry reads so (吊销，未注销) cannot apply at all; the portal refuses the draft."""
     fees: tuple[CaseRule, ...] = ()
     periods: tuple[CaseRule, ...] = ()
+    window: Window | None = None
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -216,8 +258,19 @@ class Form:
         """The checklist of this case: the materials whose conditions the answers meet."""
         return tuple(m for m in self.materials if m.applies(values))
 
-    def blockers(self, values: dict) -> list[Block]:
-        return [b for b in self.blocks if b.applies(values)]
+    def blockers(self, values: dict, day: date | None = None) -> list[Block]:
+        """What makes this application fail by the guide's rules: answers, and, given the day
+        of submission, a registration window that is closed."""
+        found = [b for b in self.blocks if b.applies(values)]
+        closed = self.closed_window(day) if day is not None else None
+        return [*found, closed] if closed else found
+
+    def closed_window(self, day: date) -> Block | None:
+        """The window's block when `day` is outside it (this year's announced round, else the
+        guide's months), else None."""
+        if self.window is None or self.window.is_open(day, settings.registration_rounds.get(self.code)):
+            return None
+        return self.window.block()
 
     def fee(self, values: dict) -> str | None:
         """The fee the guide names for this case, if the form narrows the item's general one."""
@@ -226,6 +279,14 @@ class Form:
     def period(self, values: dict) -> CaseRule | None:
         """A statutory period before the time limit runs (公示期), if this case has one."""
         return next((rule for rule in self.periods if rule.applies(values)), None)
+
+    def promise_basis(self, values: dict) -> str | None:
+        """Why the promised date is what it is, when the guide's rule is not the item's time
+        limit: a statutory period, or the window's result date."""
+        period = self.period(values)
+        if period is not None:
+            return period.says
+        return self.window.results_say if self.window and self.window.results_by else None
 
 
 PLACEHOLDERS = {"applicant", "number", "title"}
@@ -268,6 +329,7 @@ def _field(code: str, raw: dict) -> FieldSpec:
         aliases=tuple(str(a) for a in raw.get("aliases") or ()),
         when=_condition(code, raw),
         takes_changes=bool(raw.get("takes_changes", False)),
+        offer=str(raw.get("offer_at_summary") or ""),
         choice_words=_choice_words(code, raw, choices),
         not_before=raw.get("not_before") or None,
     )
@@ -288,6 +350,10 @@ def parse_form(code: str, raw: dict) -> Form:
     if not fields or len(set(names)) != len(names):
         raise FormSpecError(f"{code}: fields missing or repeated")
     for spec in fields:
+        if spec.offer and (spec.required or spec.prefill):
+            raise FormSpecError(
+                f"{code}.{spec.name}: only an optional field the portal cannot fill is offered at the summary"
+            )
         if spec.not_before and (spec.not_before not in names or spec.kind != "date"):
             raise FormSpecError(f"{code}.{spec.name}: not_before must name another date field")
     for spec in fields:
@@ -349,7 +415,30 @@ def parse_form(code: str, raw: dict) -> Form:
         registry_blocks=registry_blocks,
         fees=fees,
         periods=periods,
+        window=_window(code, raw.get("window")),
     )
+
+
+def _month_day(code: str, value: object) -> tuple[int, int]:
+    """ "05-01" → (5, 1); a day that no year has fails loudly."""
+    try:
+        month, day = (int(part) for part in str(value).split("-"))
+        date(2024, month, day)  # a leap year: 02-29 is a day some years have
+    except ValueError as error:
+        raise FormSpecError(f"{code}.window: {value!r} is not a month-day like 05-01") from error
+    return month, day
+
+
+def _window(code: str, raw: dict | None) -> Window | None:
+    if not raw:
+        return None
+    opens, closes = _month_day(code, raw["opens"]), _month_day(code, raw["closes"])
+    if closes < opens:
+        raise FormSpecError(f"{code}.window: it must open before it closes in the same year")
+    results_by = _month_day(code, raw["results_by"]) if raw.get("results_by") else None
+    if results_by is not None and results_by < closes:
+        raise FormSpecError(f"{code}.window: the results cannot be due before the window closes")
+    return Window(opens, closes, str(raw["says"]), str(raw["instead"]), results_by, str(raw.get("results_say") or ""))
 
 
 def _required_condition(code: str, raw: dict, fields: tuple[FieldSpec, ...]) -> tuple[str, tuple[str, ...]]:

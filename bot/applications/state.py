@@ -50,6 +50,9 @@ class ApplicationState:
     """Pre-fill consent given on the start button, kept across an identity binding."""
     signing_id: str | None = None
     """The portal's signing request whose code the citizen is asked for."""
+    signing_offered: bool = False
+    """The summary came with the commitments and a code once: later summaries do not send
+    another code unasked."""
 
     @classmethod
     def from_slot(cls, value: Any) -> ApplicationState | None:

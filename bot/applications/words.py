@@ -11,7 +11,7 @@ import json
 import re
 from datetime import date
 
-from bot.applications.form import Block, CaseRule, FieldSpec, Form, Material
+from bot.applications.form import Block, FieldSpec, Form, Material
 from bot.catalogue import ServiceItem
 from bot.dialogue import Button, Reply
 from bot.portal_client.models import Application, ApplicationSummary, Signing
@@ -205,15 +205,30 @@ def which_material(names: list[str], refs: list[str]) -> Reply:
 
 
 def summary(
-    form: Form, item: ServiceItem, application: Application, deferred: list[str], skipped: list[str] = ()
+    form: Form,
+    item: ServiceItem,
+    application: Application,
+    deferred: list[str],
+    skipped: list[str] = (),
+    day: date | None = None,
+    signing: Signing | None = None,
+    code_pending: bool = False,
 ) -> Reply:
+    """The application as it would go in; `day` (today) checks a registration window. With
+    `signing` the commitments follow in full and the code is on its way: the code the citizen
+    sends back confirms, signs and submits. `code_pending`: a code sent with an earlier
+    summary still stands."""
     values = application.fields
     prefilled = set(application.prefilled_fields)
     lines = [f"请核对「{item.title}」申请（编号 {application.number}）："]
-    shown_fields = [spec for spec in form.fields if spec.applies(values)]
+    applying = [spec for spec in form.fields if spec.applies(values)]
+    offered = [spec for spec in applying if spec.offer and values.get(spec.name) in (None, "", [])]
+    shown_fields = [spec for spec in applying if spec not in offered]
     for index, spec in enumerate(shown_fields, start=1):
         mark = "（已预填）" if spec.name in prefilled else ""
         lines.append(f"{index}. {spec.label}：{shown(spec, values.get(spec.name), spec.name in skipped)}{mark}")
+    if offered:
+        lines.append("选填：" + "；".join(spec.offer for spec in offered))
     lines.append("")
     lines.append("材料清单：")
     status = {m.name: m for m in application.checklist}
@@ -226,20 +241,37 @@ def summary(
         lines.append(f"传错了的，说“重新上传”加材料名就行，比如“重新上传{uploaded[0]}”。")
     lines.append("")
     lines.append(f"费用：{form.fee(values) or item.fee or '不收费'}")
-    blockers = form.blockers(values)
+    blockers = form.blockers(values, day)
     if blockers:
         lines += ["", "暂时不能提交：", *(f"· {b.says}{b.instead}" for b in blockers)]
         buttons = [choice_button("修改信息", EDIT), LATER_BUTTON, HUMAN_BUTTON]
         return Reply("\n".join(lines), tuple(buttons))
     lines.append("")
-    signs = application.materials("sign") or deferred
-    then = "，再用短信验证码签署承诺书即可提交" if signs else ""
-    lines.append(f"信息无误的话，点“确认提交”{then}；要修改，直接告诉我哪一项改成什么。")
-    buttons = [choice_button("确认提交", "确认提交"), choice_button("修改信息", EDIT)]
+    if signing is not None:
+        lines += [to_sign(signing).text, "", SIGN_AT_SUMMARY]
+        first = choice_button("重新获取验证码", RESEND)
+    elif code_pending:
+        lines.append(CODE_STILL_VALID)
+        first = choice_button("重新获取验证码", RESEND)
+    else:
+        signs = application.materials("sign") or deferred
+        then = "，再用短信验证码签署承诺书即可提交" if signs else ""
+        lines.append(f"信息无误的话，点“确认提交”{then}；要修改，直接告诉我哪一项改成什么。")
+        first = choice_button("确认提交", "确认提交")
+    buttons = [first, choice_button("修改信息", EDIT)]
     if deferrable_now(application, deferred) and not deferred:
         buttons.insert(1, choice_button("有材料暂缺（容缺受理）", DEFER))
     buttons.append(LATER_BUTTON)
     return Reply("\n".join(lines), tuple(buttons))
+
+
+SIGN_AT_SUMMARY = (
+    "核对无误后，回复短信里的6位验证码，即表示您本人签署以上承诺书并提交申请；要修改，直接告诉我哪一项改成什么。"
+)
+CODE_STILL_VALID = (
+    "信息无误的话，回复刚才短信里的6位验证码，即表示您本人签署承诺书并提交申请（没收到或已过期的，点“重新获取验证码”）；"
+    "要修改，直接告诉我哪一项改成什么。"
+)
 
 
 def deferrable_now(application: Application, deferred: list[str] = ()) -> list[str]:
@@ -382,11 +414,13 @@ OFFER_NOTICES = "offer_notices"
 (the mini-program's wx.requestSubscribeMessage) offer it there."""
 
 
-def submitted(item: ServiceItem, application: Application, period: CaseRule | None = None) -> Reply:
+def submitted(item: ServiceItem, application: Application, promise_basis: str | None = None) -> Reply:
+    """`promise_basis`: the guide's rule behind the promised date when it is not the item's time
+    limit (a 公示期, a result date)."""
     lines = [f"申请已提交！申请编号：{application.number}。"]
     if application.summary.promised_date:
         day = application.summary.promised_date
-        basis = period.says if period else f"{item.time_limit_days}个工作日内" if item.time_limit_days else ""
+        basis = promise_basis or (f"{item.time_limit_days}个工作日内" if item.time_limit_days else "")
         lines.append(f"承诺办结日期：{day.year}年{day.month}月{day.day}日" + (f"（{basis}）。" if basis else "。"))
     lines.append("接下来各部门并联办理：")
     by_department: dict[str, list[str]] = {}

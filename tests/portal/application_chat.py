@@ -79,8 +79,7 @@ class FlowChat:
         return text_of(replies)
 
     def _ask(self) -> list[Reply]:
-        replies = self.run(application_flow.question(self.services, self.sender, self.slots.get(SLOT)))
-        self.transcript += [r.text for r in replies]
+        replies = self._apply(self.run(application_flow.question(self.services, self.sender, self.slots.get(SLOT))))
         self.last_question = replies
         return replies
 
@@ -131,9 +130,9 @@ class FlowChat:
         return response.json()["code"]
 
     def confirm(self) -> str:
-        """确认提交, and the SMS code if the case has commitments to sign: what a citizen does to
-        submit from the summary."""
-        reply = self.say("确认提交")
+        """What a citizen does to submit from the summary: 确认提交, and the SMS code if the case
+        has commitments to sign — only the code when the summary came with them."""
+        reply = "" if self.step == "sign" else self.say("确认提交")
         if self.step == "sign":
             reply += "\n" + self.say(self.sms_code())
         return reply

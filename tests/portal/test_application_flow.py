@@ -8,21 +8,26 @@ import asyncio
 import re
 import uuid
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.applications import form as form_module
 from bot.applications import supplements
 from bot.applications.form import get_form
 from bot.portal_client import services as services_module
 from bot.portal_client.services import PortalServices
+from bot.settings import parse_rounds, settings
 from bot.status import check as status_check
 from bot.uploads import inbox
 from tests.portal.application_chat import FlowChat, bind_token, services_for
+from tests.portal.conftest import start_portal, stop_portal
 from tests.support.portal_cases import abandon_draft, close_earlier_cases, ordinary_deregistration
 from tests.support.sample_files import pdf as sample_pdf
 from tests.support.sample_files import photo, renamed_executable
+from tests.support.seasons import ROUNDS, closed_round
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = yaml.safe_load((ROOT / "tests" / "application_scenarios.yml").read_text(encoding="utf-8"))
@@ -71,7 +76,9 @@ def test_every_item_reaches_an_application_number_asking_only_what_is_missing(po
         uploaded.append(chat.step.removeprefix("upload:"))
         assert "已收到" in chat.send_file(photo()), chat.transcript[-3:]
     assert uploaded == scenario.get("uploads", []), uploaded
-    assert chat.step == "review", chat.transcript[-3:]
+    signs = bool([m for m in get_form(code).materials if m.supply == "sign"])
+    # a case with commitments gets them, and the code, with its summary
+    assert chat.step == ("sign" if signs else "review"), chat.transcript[-3:]
     assert "材料清单" in chat.transcript[-1]
     done = chat.confirm()
     number = NUMBER.search(done).group(0)
@@ -122,7 +129,7 @@ def test_deferred_material_is_committed_and_recorded(portal, chat_for):
     chat.start("newborn", consent=True)
     for answer in scenario["answers"]:
         chat.say(answer)
-    assert chat.step == "review"
+    assert chat.step == "sign", "the summary came with the commitment and a code"
     chat.click("有材料暂缺（容缺受理）")
     assert chat.step == "defer_pick"
     chat.say("结婚证照片")
@@ -176,13 +183,15 @@ def test_a_portal_outage_at_submission_loses_nothing_and_does_not_submit_twice(p
     for answer in scenario["answers"]:
         chat.say(answer)
     number = chat.slots["application"]["number"]
+    assert chat.step == "sign", "the summary came with the commitment and a code"
     working = chat.services
     chat.services = PortalServices(connect=services_for("http://127.0.0.1:9", "sqlite://").connect, store=working.store)
-    failed = chat.say("确认提交")
+    failed = chat.say(chat.sms_code())
     assert "系统繁忙" in failed and number in failed and not chat.slots["application_active"]
     chat.services = working
     again = chat.resume()
     assert chat.step == "review" and number in chat.transcript[-1], again
+    assert "回复刚才短信里的6位验证码" in chat.transcript[-1], "the code sent before still stands"
     done = chat.confirm()
     assert number in done and "申请已提交" in done
 
@@ -358,7 +367,7 @@ def test_a_photo_sent_by_mistake_is_removed_and_asked_for_again(portal, chat_for
     chat = _restaurant(portal, chat_for)
     while chat.step and chat.step.startswith("upload:"):
         chat.send_file(photo())
-    assert chat.step == "review" and "重新上传" in chat.transcript[-1], chat.transcript[-1]
+    assert chat.step == "sign" and "重新上传" in chat.transcript[-1], chat.transcript[-1]
     number = chat.slots["application"]["number"]
 
     redo = chat.say("店招效果图传错了，我重新拍一张")
@@ -366,4 +375,70 @@ def test_a_photo_sent_by_mistake_is_removed_and_asked_for_again(portal, chat_for
     files = {m["name"]: m["files"] for m in portal.get(f"/applications/{number}", chat.token).json()["checklist"]}
     assert files["店招效果图"] == [] and len(files["经营场所平面布局图"]) == 1, "only the material named"
     assert "已收到「店招效果图」" in chat.send_file(photo()) and chat.step == "review"
+    assert "回复刚才短信里的6位验证码" in chat.transcript[-1], "no second code unasked; the first still stands"
+    asked = chat.say("确认提交")
+    assert chat.step == "sign" and "回复短信里的6位验证码" in asked, asked
     abandon_draft(portal.db_url, number)
+
+
+@pytest.fixture(scope="module")
+def out_of_season(tmp_path_factory):
+    """A portal whose 入学报名 round this year does not include today (the suite's own portal
+    applies in season, tests/support/seasons.py)."""
+    work = tmp_path_factory.mktemp("out-of-season")
+    process, running = start_portal(work, f"sqlite:///{work / 'portal.db'}", env_extra={ROUNDS: closed_round()})
+    yield running
+    stop_portal(process)
+    running.client.close()
+
+
+def test_out_of_season_the_school_application_is_said_at_once_kept_and_not_submitted(
+    out_of_season, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(form_module, "settings", replace(settings, registration_rounds=parse_rounds(closed_round())))
+    scenario = SCENARIOS["school_enrollment"]
+    subject = scenario["subject"]
+    chat = FlowChat(
+        services_for(out_of_season.url, f"sqlite:///{tmp_path / 'services.db'}"), portal_url=out_of_season.url
+    )
+    chat.token = bind_token(
+        out_of_season.url, out_of_season.sms_code, name=subject["name"], id_number=subject["id_number"]
+    )
+    chat.bind(chat.token, "citizen", subject["name"])
+    opening = chat.start("school_enrollment", consent=True)
+    assert "请注意：入学报名每年5月至6月" in opening and "草稿会一直为您保存" in opening, opening
+    for answer in scenario["answers"]:
+        chat.say(answer)
+    assert chat.step == "review" and "暂时不能提交" in chat.transcript[-1], chat.transcript[-1]
+    refused = chat.say("确认提交")
+    assert "现在不在报名期" in refused and chat.step == "review", refused
+    number = chat.slots["application"]["number"]
+    assert out_of_season.get(f"/dev/signing/{number}").status_code == 404, "no code is sent out of season"
+    application = out_of_season.get(f"/applications/{number}", chat.token).json()
+    assert application["status"] == "draft" and application["fields"]["school_name"] == "示例市西山区青松小学"
+    # the portal refuses it too, whoever asks
+    direct = out_of_season.post(
+        f"/applications/{number}/submit", chat.token, json={}, headers={"Idempotency-Key": "k1"}
+    )
+    assert direct.status_code == 422 and direct.json()["code"] == "application_blocked", direct.text
+    assert direct.json()["details"][0]["field"] == "submitted_on"
+
+
+def test_in_season_the_school_application_promises_the_result_date(portal, chat_for):
+    scenario = SCENARIOS["school_enrollment"]
+    close_earlier_cases(portal.db_url, "school_enrollment")
+    chat = chat_for(scenario["subject"])
+    assert "请注意" not in chat.start("school_enrollment", consent=True)
+    for answer in scenario["answers"]:
+        chat.say(answer)
+    # the assessment most children do not need is offered at the summary, not asked
+    assert chat.step == "review" and "选填：孩子需要做残疾儿童入学评估的" in chat.transcript[-1]
+    asked = chat.say("孩子需要入学评估")
+    assert chat.step == "field:assessment_needed" and "入学评估吗" in asked, asked
+    summary = chat.say("需要")
+    assert chat.step == "review" and "需要入学评估：是" in summary and "选填：" not in summary, summary
+    done = chat.confirm()
+    assert "申请已提交" in done and "录取结果于7月31日前公布" in done, done
+    number = NUMBER.search(done).group(0)
+    promised = date.fromisoformat(portal.get(f"/applications/{number}", chat.token).json()["promised_date"])
+    assert (promised.month, promised.day) == (7, 31) and promised >= date.today()

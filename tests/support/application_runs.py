@@ -26,7 +26,8 @@ NUMBER = re.compile(r"BS\d{14}")
 ASKS_UPLOAD = re.compile(r"请上传「([^」]+)」")
 START_PAYLOAD = '/start_application{"prefill_consent":"yes"}'
 ASKS_SIGNATURE = "验证码已发送到您登记的手机"
-"""The commitments are shown and an SMS code is on its way: the code signs and submits."""
+"""The commitments are shown and an SMS code is on its way (with the summary, or after 确认提交):
+the code signs and submits."""
 
 
 def _call(method: str, url: str, body: dict | None = None, token: str | None = None) -> dict | list:
@@ -145,7 +146,8 @@ def run_scenario(
         reply, _messages = turn(answer, "questions")
     while asked := ASKS_UPLOAD.search(reply):
         reply, _messages = turn(photo_message(inbox_url, sender), "uploads", f"[照片：{asked.group(1)}]")
-    reply, _messages = turn("确认提交", "submit")
+    if ASKS_SIGNATURE not in reply:  # a summary with commitments comes with them and the code
+        reply, _messages = turn("确认提交", "submit")
     if ASKS_SIGNATURE in reply:
         draft = NUMBER.search(show(run))
         assert draft, show(run)

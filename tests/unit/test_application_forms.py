@@ -105,6 +105,13 @@ def test_a_conditional_field_applies_only_with_its_trigger():
             },
             "unknown fields",
         ),
+        (
+            {
+                "subjects": ["citizen"],
+                "fields": [{"name": "a", "label": "甲", "required": True, "offer_at_summary": "要填甲的，说“甲”"}],
+            },
+            "offered at the summary",
+        ),
     ],
 )
 def test_a_broken_form_file_is_refused_with_the_reason(raw, problem):
