@@ -1,7 +1,8 @@
 """Telling the applicant: the notices of case changes, and their way to the assistant.
 
 A change worth telling (a department asks for 补正, finishes or refuses its part, the case is
-closed, passes its promised date, or a 容缺 material is due within three working days) becomes
+closed, passes its promised date, a 容缺 material is due within three working days, or the round
+of a draft started out of season opens) becomes
 a row of `portal_notice` in the same transaction as the change, keyed so that it happens once.
 The dispatcher posts each to the assistant's webhook, signed (bot/signed_hooks.py), and tries
 again with growing pauses until it is taken; the assistant can also read the feed
@@ -24,8 +25,10 @@ from sqlalchemy.orm import Session
 from bot.signed_hooks import signed_headers, subject_ref
 from portal.applications import OPEN_STATUSES
 from portal.config import PortalConfig
-from portal.dates import add_working_days, today
+from portal.dates import CHINA, add_working_days, today
 from portal.db import Database, utcnow
+from portal.forms import FORMS
+from portal.identity import aware
 from portal.models import Application, DeferredMaterial, Notice, SubTask
 from portal.records import service_item
 from portal.schemas import NoticeItem
@@ -41,6 +44,7 @@ PHRASES: dict[str, str] = {
     "rejected": "不予受理",
     "overdue": "已超期",
     "deferred_due": "待补交",
+    "round_open": "报名开始",
 }
 """Each kind's status in at most five characters (a WeChat template's `phrase` field)."""
 
@@ -50,6 +54,9 @@ MAX_RETRY_PAUSE = timedelta(hours=1)
 DEADLINE_SCAN_SECONDS = 600.0
 """How often overdue cases and near 容缺 dates are looked for (at start, then every ten minutes)."""
 FEED_LIMIT = 200
+ROUND_OPEN = "已进入报名期，说“继续办理”即可提交草稿"
+"""What a draft started out of season is told when its round opens (at most 20 characters: the
+WeChat template's `thing` field)."""
 
 
 def record(session: Session, app: Application, kind: str, message: str, key: str) -> bool:
@@ -100,7 +107,8 @@ def record_changes(session: Session, app: Application, moved: list[SubTask], sta
 
 
 def record_deadlines(db: Database, on: date | None = None) -> int:
-    """Overdue cases and 容缺 materials due within three working days; how many notices were added."""
+    """Overdue cases, 容缺 materials due within three working days, and drafts started out of
+    season whose round has opened (入学报名); how many notices were added."""
     day = on or today()
     warn_until = add_working_days(day, DEFERRED_WARNING_WORKING_DAYS)
     added = 0
@@ -123,6 +131,23 @@ def record_deadlines(db: Database, on: date | None = None) -> int:
         for item in due:
             message = f"容缺材料「{item.name}」须在{item.due_date:%Y年%m月%d日}前补交，可以直接在对话里发给我"
             added += record(session, item.application, "deferred_due", message, f"deferred_due:{item.id}")
+        added += _record_rounds_opened(session, day)
+    return added
+
+
+def _record_rounds_opened(session: Session, day: date) -> int:
+    """The chat promised "报名开始后…继续办理" to whoever started a draft out of season: when the
+    round opens, they are told once (a draft started in season needs no telling)."""
+    windowed = [code for code, form in FORMS.items() if form.window is not None]
+    drafts = session.scalars(
+        select(Application).where(Application.status == "draft", Application.service_code.in_(windowed))
+    )
+    added = 0
+    for app in drafts:
+        form = FORMS[app.service_code]
+        started = aware(app.created_at).astimezone(CHINA).date()
+        if form.closed_window(day) is None and form.closed_window(started) is not None:
+            added += record(session, app, "round_open", ROUND_OPEN, f"round_open:{app.id}:{day.year}")
     return added
 
 

@@ -12,4 +12,5 @@ KINDS = (
     "rejected",
     "overdue",
     "deferred_due",
+    "round_open",
 )

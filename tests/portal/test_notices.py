@@ -166,3 +166,53 @@ def test_every_kind_of_notice_has_its_short_status():
     from portal.notices import PHRASES
 
     assert set(PHRASES) == set(KINDS) and all(len(phrase) <= 5 for phrase in PHRASES.values())
+
+
+def test_a_draft_started_out_of_season_is_told_once_when_its_round_opens(tmp_path, monkeypatch):
+    """The chat said "报名开始后对我说“继续办理”": the round's first scan tells that draft, and
+    not one started in season."""
+    from dataclasses import replace
+    from datetime import date, datetime
+
+    from sqlalchemy import select
+
+    from bot.applications import form as form_module
+    from bot.settings import settings
+    from portal.db import Database
+    from portal.models import Application, Notice
+    from portal.notices import ROUND_OPEN, record_deadlines
+    from portal.seed import seed
+
+    monkeypatch.setattr(form_module, "settings", replace(settings, registration_rounds={}))  # the guide's months
+    database = Database(f"sqlite:///{tmp_path / 'portal.db'}")
+    try:
+        seed(database)
+        with database.transaction() as session:
+            for number, started in (
+                ("BS20270301000001", datetime(2027, 3, 1, 2)),
+                ("BS20270516000001", datetime(2027, 5, 16, 2)),
+            ):
+                session.add(
+                    Application(
+                        number=number,
+                        subject_type="citizen",
+                        subject_id=1,
+                        service_code="school_enrollment",
+                        status="draft",
+                        fields={},
+                        created_at=started,
+                        updated_at=started,
+                    )
+                )
+        record_deadlines(database, on=date(2027, 4, 20))
+        with database.transaction() as session:
+            assert not session.scalars(select(Notice).where(Notice.kind == "round_open")).all(), "not before the round"
+        record_deadlines(database, on=date(2027, 5, 20))
+        record_deadlines(database, on=date(2027, 5, 21))
+        with database.transaction() as session:
+            told = session.execute(
+                select(Application.number, Notice.message).join(Application).where(Notice.kind == "round_open")
+            ).all()
+        assert [tuple(row) for row in told] == [("BS20270301000001", ROUND_OPEN)]
+    finally:
+        database.dispose()
