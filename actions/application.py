@@ -62,12 +62,14 @@ class ValidateApplicationForm(FormValidationAction):
     ) -> dict[str, Any]:
         text = tracker.latest_message.get("text") or str(value or "")
         if latest_intent(tracker) == uploads.INTENT:
+            refs = uploads.parse_refs(latest_entity(tracker, uploads.REF_ENTITY))
             turn = await application_flow.receive_files(
                 portal_services.services(),
                 tracker.sender_id,
                 tracker.get_slot(SLOT),
-                uploads.parse_refs(latest_entity(tracker, uploads.REF_ENTITY)),
+                refs,
                 latest_entity(tracker, "material"),
+                uploads.parse_materials(latest_entity(tracker, uploads.MATERIALS_ENTITY), refs),
             )
             say(dispatcher, turn.replies)
             return turn.slots

@@ -25,6 +25,10 @@ from bot.settings import settings
 
 INTENT = "upload_material"
 REF_ENTITY = "upload_ref"
+MATERIALS_ENTITY = "upload_materials"
+"""Which material each file is, when a materials card (several materials in one step) sent them."""
+_MATERIALS_SEPARATOR = "|"
+MAX_MATERIAL_NAME = 100
 KEEP_SECONDS = 24 * 3600
 """A staged file nobody attached (the conversation ended) is removed after a day."""
 _REF = re.compile(r"^[0-9a-f]{24}$")
@@ -43,15 +47,42 @@ def _folder(sender_id: str) -> str:
     return "inbox/" + hashlib.sha256(sender_id.encode()).hexdigest()[:32]
 
 
-def message(refs: list[str]) -> str:
+def message(refs: list[str], materials: list[str] | None = None) -> str:
     """The dialogue message that says these files arrived (never typed by a citizen: channels
-    admit a typed payload only if it was a button they showed)."""
-    return f"/{INTENT}" + json.dumps({REF_ENTITY: ",".join(refs)}, separators=(",", ":"))
+    admit a typed payload only if it was a button they showed). `materials`: the material of
+    each file, in the same order, when the citizen named them on a materials card."""
+    entities = {REF_ENTITY: ",".join(refs)}
+    if materials is not None:
+        entities[MATERIALS_ENTITY] = _MATERIALS_SEPARATOR.join(materials)
+    return f"/{INTENT}" + json.dumps(entities, ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_refs(value: object) -> list[str]:
     """The references in an `upload_ref` entity; anything that is not one is dropped."""
     return [ref for ref in str(value or "").split(",") if _REF.match(ref)][:MAX_FILES_PER_MESSAGE]
+
+
+def parse_materials(value: object, refs: list[str]) -> list[str] | None:
+    """The material of each of `refs` from an `upload_materials` entity, or None when there is
+    none or it does not name one plausible material per file (the files then go where a file
+    without a name goes)."""
+    if not value:
+        return None
+    names = [name.strip() for name in str(value).split(_MATERIALS_SEPARATOR)]
+    if len(names) != len(refs) or not all(0 < len(name) <= MAX_MATERIAL_NAME for name in names):
+        return None
+    return names
+
+
+def card_materials(names: object) -> list[str] | None:
+    """The material names a channel received with a card's files (a form field per file, or a
+    JSON list), checked as `parse_materials` will: None when they cannot be used."""
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        return None
+    cleaned = [name.strip() for name in names]
+    if not all(0 < len(name) <= MAX_MATERIAL_NAME and _MATERIALS_SEPARATOR not in name for name in cleaned):
+        return None
+    return cleaned
 
 
 class Inbox:

@@ -19,6 +19,8 @@ from channels.http_body import read_body
 MULTIPART_OVERHEAD = 64 * 1024
 FIELD = "file"
 """The form field of the files: the widget's FormData and wx.uploadFile's `name`."""
+MATERIAL_FIELD = "material"
+"""The widget's materials card sends, after each file, the material it is for."""
 
 
 class UploadRefused(Exception):

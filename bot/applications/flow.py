@@ -349,7 +349,7 @@ async def _ask(services: PortalServices, sender_id: str, state: ApplicationState
             return [words.portal_unavailable()]
         asked = [m.name for m in application.materials("needed", "uploaded", "deferred")]
         position = asked.index(material.name) + 1 if material.name in asked else 1
-        return [words.ask_upload(material, position, len(asked))]
+        return [words.ask_upload(material, position, len(asked), _uploads_due(state, application))]
     if step == DEFER_PICK:
         application = await _fetch(services, sender_id, form, state)
         if application is None:
@@ -923,11 +923,17 @@ async def _upload_step(
 
 
 async def receive_files(
-    services: PortalServices, sender_id: str, slot: object, refs: list[str], material: str | None = None
+    services: PortalServices,
+    sender_id: str,
+    slot: object,
+    refs: list[str],
+    material: str | None = None,
+    materials: list[str] | None = None,
 ) -> Turn:
     """Files the citizen sent during the application: attached to the material asked for (or
     the one a button named, or the only one still needed); otherwise the citizen is asked which
-    material they are, with the files kept until then."""
+    material they are, with the files kept until then. `materials`: the material of each file,
+    when a materials card sent several materials at once."""
     state = ApplicationState.from_slot(slot)
     if state is None or not state.number:
         return Turn([Reply(words.UPLOAD_WITHOUT_APPLICATION)], {ANSWER: None})
@@ -939,22 +945,34 @@ async def receive_files(
     async def upload() -> Turn:
         async with services.connect() as client:
             application = await client.get_application(identity.token, state.number or "")
-            target = material or state.material
-            if target is None:
-                open_items = [m.name for m in application.materials("needed", "optional", "uploaded", "deferred")]
-                needed = [m.name for m in application.materials("needed")]
-                if len(needed) != 1:
-                    return _continue(state, words.which_material(open_items, refs))
-                target = needed[0]
-            attached = await attach(client, identity, sender_id, state.number or "", target, refs)
-            if target in state.deferred and attached.stored:
-                state.deferred.remove(target)  # supplied after all: no promise needed
+            open_items = [m.name for m in application.materials("needed", "optional", "uploaded", "deferred")]
+            if materials is not None:
+                batches: dict[str, list[str]] = {}
+                for ref, name in zip(refs, materials):
+                    batches.setdefault(name, []).append(ref)
+                unknown = [ref for name, group in batches.items() if name not in open_items for ref in group]
+                if unknown:  # a card of another draft: the citizen says which these are
+                    return _continue(state, words.which_material(open_items, unknown))
+            else:
+                target = material or state.material
+                if target is None:
+                    needed = [m.name for m in application.materials("needed")]
+                    if len(needed) != 1:
+                        return _continue(state, words.which_material(open_items, refs))
+                    target = needed[0]
+                batches = {target: refs}
+            replies: list[Reply] = []
+            for target, group in batches.items():
+                attached = await attach(client, identity, sender_id, state.number or "", target, group)
+                if target in state.deferred and attached.stored:
+                    state.deferred.remove(target)  # supplied after all: no promise needed
+                log.info("%d file(s) attached to %s", attached.stored, state.number)
+                replies += attached.replies()
             application = await client.get_application(identity.token, state.number or "")
-        log.info("%d file(s) attached to %s", attached.stored, state.number)
         following = next_step(form, state, application)
         if state.material or following.startswith(UPLOAD_PREFIX):
             state.go(following)
-        return _continue(state, *attached.replies())
+        return _continue(state, *replies)
 
     answers: Answers = {
         AuthRequired: lambda _: _expired(state),

@@ -143,13 +143,21 @@ def upload_button(title: str, refs: list[str], material: str | None = None) -> B
     return Button(title, "/upload_material" + json.dumps(entities, ensure_ascii=False, separators=(",", ":")))
 
 
-def ask_upload(material: Material, position: int, total: int) -> Reply:
-    """The question of an upload step: one material at a time, with how far along it is."""
+def ask_upload(material: Material, position: int, total: int, still_needed: list[str] = ()) -> Reply:
+    """The question of an upload step: one material at a time, with how far along it is. With
+    several still needed, a materials card comes with it for the clients that can show one (the
+    web widget, the mini-program: a picker per material, sent together); WeChat asks one by one."""
     count = f"（共{total}项，这是第{position}项）" if total > 1 else ""
     note = f"\n说明：{material.note}" if material.note else ""
     text = f"请上传「{material.name}」{count}：直接发送照片或 PDF 文件即可，多页的可以一次选多张。{note}"
     buttons = [choice_button("暂缺，承诺后补", DEFER)] if material.deferrable else []
-    return Reply(text, (*buttons, LATER_BUTTON, HUMAN_BUTTON))
+    card = {MATERIALS_CARD: {"title": CARD_TITLE, "items": list(still_needed), "button": CARD_BUTTON}}
+    return Reply(text, (*buttons, LATER_BUTTON, HUMAN_BUTTON), custom=card if len(still_needed) > 1 else None)
+
+
+MATERIALS_CARD = "materials_card"
+CARD_TITLE = "也可以一次传好几项：在下面逐项选好文件，再点“一起上传”。"
+CARD_BUTTON = "一起上传"
 
 
 def file_received(material: str, count: int, thumbnail: str | None) -> Reply:

@@ -12,6 +12,7 @@ see channels/miniprogram/settings.py). JSON in, JSON out; TLS is terminated in f
     POST /webhooks/miniprogram/upload   Authorization: Bearer <token>, multipart, field "file"
          → 200 {"uploads": ["<ref>", ...]}
     POST /webhooks/miniprogram/webhook  Authorization: Bearer <token>, {"uploads": ["<ref>", ...]}
+         (a materials card adds "materials": ["<material of each upload>", ...], in the same order)
          → 200 {"messages": [...]}
     GET  /webhooks/miniprogram/messages Authorization: Bearer <token> → 200 {"messages": [...]}:
          what arrived outside a turn (an agent's words in a handoff); poll while the chat is open
@@ -368,7 +369,12 @@ class MiniProgramInput(InputChannel):
             valid = uploads.parse_refs(",".join(ref for ref in refs if isinstance(ref, str)))
             if len(valid) != len(refs):
                 raise _Refused(400, "invalid_uploads", most=uploads.MAX_FILES_PER_MESSAGE)
-            return uploads.message(valid)
+            if "materials" not in data:
+                return uploads.message(valid)
+            materials = uploads.card_materials(data["materials"])  # a materials card: one per file
+            if materials is None or len(materials) != len(valid):
+                raise _Refused(400, "invalid_uploads", most=uploads.MAX_FILES_PER_MESSAGE)
+            return uploads.message(valid, materials)
         message = data.get("message")
         if not isinstance(message, str):
             raise _Refused(400, "invalid_message")

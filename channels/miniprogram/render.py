@@ -10,6 +10,10 @@ The webhook answers `{"messages": [...]}`, in the order Rasa produced them, each
     {"type": "subscribe", "text": "...", "template_ids": ["..."], "button": "接收办件通知"}
                         after a submission: a tap calls wx.requestSubscribeMessage({tmplIds})
                         and posts its result to /webhooks/miniprogram/subscriptions
+    {"type": "materials", "text": "...", "items": ["经营场所平面布局图", ...], "button": "一起上传"}
+                        several materials still to upload: a picker per item (wx.chooseMedia),
+                        each file posted to /webhooks/miniprogram/upload, then one webhook call
+                        {"uploads": [refs], "materials": [the item of each ref]}
 
 A button's payload is what the mini-program sends back as the next `message` when tapped.
 
@@ -103,7 +107,7 @@ def render_message(message: Mapping[str, Any]) -> list[dict[str, Any]]:
         out.append({"type": "image", "url": image})
     custom = message.get("custom")
     if custom is not None:
-        card = render_card(custom) or render_notice_offer(custom)
+        card = render_card(custom) or render_notice_offer(custom) or render_materials_card(custom)
         if card is not None:
             out.append(card)
         else:
@@ -121,6 +125,15 @@ def render_notice_offer(custom: Any) -> dict[str, Any] | None:
         "template_ids": [settings.miniprogram_notice_template],
         "button": texts.OFFER_NOTICES_BUTTON,
     }
+
+
+def render_materials_card(custom: Any) -> dict[str, Any] | None:
+    """Several materials to upload in one step (`{"materials_card": {...}}`), or None."""
+    card = custom.get("materials_card") if isinstance(custom, Mapping) else None
+    items = card.get("items") if isinstance(card, Mapping) else None
+    if not isinstance(items, list) or not items or not all(_text(item) for item in items):
+        return None
+    return {"type": "materials", "text": _text(card.get("title")), "items": items, "button": _text(card.get("button"))}
 
 
 def render_messages(messages: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -38,7 +38,7 @@ from bot.ops.rasa_resilience import NOT_PROCESSED
 from bot.privacy import mask_identifier
 from bot.settings import settings
 from channels.client_messages import ClientMessages, valid_message_id
-from channels.file_upload import UploadRefused, stage_files
+from channels.file_upload import MATERIAL_FIELD, UploadRefused, stage_files
 from channels.payloads import SentButtons
 from channels.rate import ChannelRate, too_fast
 from channels.state_store import channel_store
@@ -100,6 +100,12 @@ class WebChatOutput(SocketIOOutput):
     ) -> None:
         await self.sent.remember(recipient_id, (button.get("payload") for button in buttons))
         await super().send_text_with_buttons(recipient_id, text, buttons, **kwargs)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """The payload is the message, as for text. Rasa's own passes its keys to python-socketio's
+        `emit` as keyword arguments, which raises for any payload (the offer of case notices, a
+        materials card) after the turn's text was sent: the turn failed unsaved."""
+        await self._send_message(recipient_id, dict(json_message))
 
 
 class WebChatInput(SocketIOInput):
@@ -235,5 +241,9 @@ class WebChatInput(SocketIOInput):
             return self._refused(refused.status, refused.message)
         log.info("会话 %s 上传了 %d 个文件", mask_identifier(subject), len(refs))
         output = WebChatOutput(self.sio, self.bot_message_evt, self.sent)
-        await on_new_message(UserMessage(uploads.message(refs), output, subject, input_channel=self.name()))
+        materials = uploads.card_materials(request.form.getlist(MATERIAL_FIELD) if request.form else None)
+        if materials is not None and len(materials) != len(refs):
+            materials = None
+        message = uploads.message(refs, materials)
+        await on_new_message(UserMessage(message, output, subject, input_channel=self.name()))
         return response.json({"received": len(refs)})

@@ -15,7 +15,8 @@
  * with no build step; the socket.io client comes from npm and is served by the console.
  * Materials: the paper-clip button picks photos or PDFs (on a phone the camera is offered); they
  * go in one multipart POST to the channel's upload route with the session token, and the
- * dialogue answers on the socket as for a message (a thumbnail of what the portal kept).
+ * dialogue answers on the socket as for a message (a thumbnail of what the portal kept). When
+ * several materials are still needed, a materials card offers a picker for each, sent together.
  */
 (function () {
   "use strict";
@@ -73,7 +74,17 @@
     "  font-size: .95em; cursor: pointer; }",
     "form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #e5e6eb; }",
     "input { flex: 1; min-width: 0; font-size: 1em; padding: 10px 12px; border: 1px solid #c9cdd4; border-radius: 8px; }",
-    "form button { font-size: 1em; padding: 0 16px; border: 0; border-radius: 8px; background: #c7000b; color: #fff; cursor: pointer; }"
+    "form button { font-size: 1em; padding: 0 16px; border: 0; border-radius: 8px; background: #c7000b; color: #fff; cursor: pointer; }",
+    ".card { align-self: flex-start; max-width: 88%; margin-top: 8px; padding: 10px 12px; border: 1px solid #e5e6eb; border-radius: 12px; background: #fff; }",
+    ".card p { margin: 0 0 6px; line-height: 1.5; }",
+    ".card .item { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; margin: 10px 0; line-height: 1.4; }",
+    ".card .name { flex-basis: 100%; }",
+    ".card .pick { border: 1px solid #c7000b; color: #c7000b; background: #fff; border-radius: 14px; padding: 3px 10px; font-size: .9em; cursor: pointer; }",
+    ".card .pick:disabled { border-color: #c9cdd4; color: #c9cdd4; cursor: default; }",
+    ".card .chosen { color: #86909c; font-size: .9em; }",
+    ".card .ready .chosen { color: #00a870; }",
+    ".card .send { margin-top: 6px; border: 0; border-radius: 16px; padding: 6px 16px; background: #c7000b; color: #fff; font-size: .95em; cursor: pointer; }",
+    ".card .send:disabled { background: #c9cdd4; cursor: default; }"
   ].join("\n");
 
   function el(tag, attrs, text) {
@@ -173,6 +184,7 @@
       reader.readAsDataURL(file);
       item.appendChild(img);
     });
+    if (entry.card && entry.card.items) { showCard(item, entry.card); }
     if (entry.buttons && entry.buttons.length) {
       var row = el("div", { class: "buttons" });
       entry.buttons.forEach(function (b) {
@@ -184,6 +196,44 @@
     }
     list.appendChild(item);
     list.scrollTop = list.scrollHeight;
+  }
+
+  // A materials card: a picker per material still needed, sent together in one upload whose
+  // form names the material of each file, so several materials take one step instead of one each.
+  function showCard(item, card) {
+    var box = el("div", { class: "card" });
+    box.appendChild(el("p", {}, card.title || ""));
+    var pickers = card.items.map(function (name) {
+      var row = el("div", { class: "item" });
+      row.appendChild(el("span", { class: "name" }, name));
+      var chooser = el("input", { type: "file", accept: "image/*,application/pdf", multiple: "", hidden: "", "aria-label": "选择「" + name + "」的文件" });
+      var pick = el("button", { type: "button", class: "pick" }, "选择照片或文件");
+      var chosen = el("span", { class: "chosen" }, "未选择");
+      pick.addEventListener("click", function () { chooser.click(); });
+      chooser.addEventListener("change", function () {
+        var n = (chooser.files || []).length;
+        chosen.textContent = n ? "已选" + n + "个" : "未选择";
+        row.classList.toggle("ready", n > 0);
+      });
+      [chooser, pick, chosen].forEach(function (node) { row.appendChild(node); });
+      box.appendChild(row);
+      return { name: name, input: chooser, button: pick };
+    });
+    var go = el("button", { type: "button", class: "send" }, card.button || "一起上传");
+    if (card.done) {
+      go.disabled = true;
+      pickers.forEach(function (p) { p.input.disabled = true; p.button.disabled = true; });
+    }
+    go.addEventListener("click", function () {
+      var files = [], names = [];
+      pickers.forEach(function (p) {
+        Array.prototype.forEach.call(p.input.files || [], function (f) { files.push(f); names.push(p.name); });
+      });
+      if (!files.length) { setStatus("请先为至少一项材料选好文件。"); return; }
+      if (upload(files, names)) { go.disabled = true; }
+    });
+    box.appendChild(go);
+    item.appendChild(box);
   }
 
   function record(entry) {
@@ -209,7 +259,8 @@
     status.classList.toggle("shown", !!text);
   }
 
-  transcript.forEach(show);
+  // a card brought back from the tab's transcript is a record: its pickers are not offered again
+  transcript.forEach(function (entry) { show(entry.card ? Object.assign({}, entry, { card: Object.assign({ done: true }, entry.card) }) : entry); });
   setLarge(load(kept, KEY.large, false));
   setOpen(script.getAttribute("data-open") === "true" || load(kept, KEY.open, false));
   launcher.addEventListener("click", function () { setOpen(true); });
@@ -239,14 +290,18 @@
     socket.emit("user_uttered", pending);
   }
 
-  function upload(files) {
-    if (!files.length) { return; }
-    if (!socket || !sessionId) { setStatus("正在连接服务，请稍候再发送。"); return; }
-    if (files.length > MAX_FILES) { setStatus("一次最多发送" + MAX_FILES + "个文件，请分几次发送。"); return; }
+  // `materials`: from a materials card, the material of each file (sent after it); whether it went.
+  function upload(files, materials) {
+    if (!files.length) { return false; }
+    if (!socket || !sessionId) { setStatus("正在连接服务，请稍候再发送。"); return false; }
+    if (files.length > MAX_FILES) { setStatus("一次最多发送" + MAX_FILES + "个文件，请分几次发送。"); return false; }
     var tooBig = files.filter(function (f) { return f.size > DEFAULTS.maxUploadMb * 1024 * 1024; });
-    if (tooBig.length) { setStatus("「" + tooBig[0].name + "」超过" + DEFAULTS.maxUploadMb + "MB，请压缩后再发送。"); return; }
+    if (tooBig.length) { setStatus("「" + tooBig[0].name + "」超过" + DEFAULTS.maxUploadMb + "MB，请压缩后再发送。"); return false; }
     var body = new FormData();
-    files.forEach(function (f) { body.append("file", f, f.name); });
+    files.forEach(function (f, i) {
+      body.append("file", f, f.name);
+      if (materials) { body.append("material", materials[i]); }
+    });
     var previews = files.filter(function (f) { return /^image\/(jpeg|png)$/.test(f.type); });
     record({ who: "user", text: "发送了" + (files.length > 1 ? files.length + "个文件" : "文件：" + files[0].name), previews: previews });
     setStatus("正在上传…");
@@ -257,6 +312,7 @@
       return answer.json().then(function (r) { setStatus(r.message || "上传没有成功，请稍后再试。"); },
         function () { setStatus("上传没有成功，请稍后再试。"); });
     }, function () { setStatus("网络不稳定，文件没有发出去，请稍后重新选择发送。"); });
+    return true;
   }
 
   attachBtn.addEventListener("click", function () { picker.click(); });
@@ -373,6 +429,8 @@
       }
       var image = msg.attachment && msg.attachment.type === "image" && msg.attachment.payload ? msg.attachment.payload.src : null;
       var buttons = msg.quick_replies || msg.buttons || [];
+      var card = msg.materials_card;
+      if (card && Array.isArray(card.items) && card.items.length) { record({ who: "bot", card: card }); return; }
       if (!msg.text && !image && !buttons.length) { return; }  // a payload for other clients
       record({ who: "bot", text: msg.text || "", buttons: buttons, image: image });
     });

@@ -177,3 +177,56 @@ def test_a_material_photographed_in_the_widget_is_shown_back_and_submitted(stack
         page.screenshot(path=str(OUTPUT / "widget-commitments-to-sign.png"))
         draft = stack.slot(sender, "application")["number"]
         say(signing_code(stack.portal_url, draft), "申请已提交")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is installed by scripts/setup.sh")
+def test_a_materials_card_sends_every_material_in_one_step(stack, tmp_path):
+    """The restaurant's six materials: a picker each on the card, one 一起上传, one turn."""
+    scenario = SCENARIOS["restaurant"]
+    close_earlier_cases(stack.portal_db_url, "restaurant")
+    abandon_drafts(stack.portal_db_url, "restaurant")
+    with phone_page(stack) as (_browser, page, widget):
+        session = page.evaluate("JSON.parse(sessionStorage.getItem('banshi.session')).token")
+        sender = web_session.verify(web_session.session_key(ROOT), session)
+        identity = portal_token(stack.portal_url, scenario["subject"])
+        IdentityStore(stack.db_url).save(sender, "socketio", identity, datetime.now(timezone.utc))
+        answers = widget.locator("li.bot")
+
+        def say(text: str) -> None:
+            before = answers.count()
+            widget.get_by_role("textbox").fill(text)
+            widget.get_by_role("button", name="发送").click()
+            answers.nth(before).wait_for(timeout=60_000)
+
+        say(scenario["first"])
+        widget.get_by_role("button", name="同意调取，开始办理").last.click()
+        widget.get_by_text("预填了", exact=False).last.wait_for(timeout=60_000)
+        for answer in scenario["answers"]:
+            say(answer)
+        card = widget.locator(".card").last
+        card.wait_for(timeout=60_000)
+        pickers = card.locator("input[type=file]")
+        names = card.locator(".item .name").all_inner_texts()
+        assert names == scenario["uploads"], names
+        for index in range(pickers.count()):
+            picture = tmp_path / f"材料{index}.jpg"
+            picture.write_bytes(photo(900, 1200, colour=(20 * index, 90, 200)))
+            pickers.nth(index).set_input_files(str(picture))
+        assert card.locator(".chosen").all_inner_texts() == ["已选1个"] * len(names)
+        card.scroll_into_view_if_needed()
+        page.screenshot(path=str(OUTPUT / "widget-materials-card.png"))
+        card.get_by_role("button", name="一起上传").click()
+        widget.get_by_text("核对无误后，回复短信里的6位验证码", exact=False).last.wait_for(timeout=120_000)
+        for name in names:
+            assert widget.get_by_text(f"已收到「{name}」", exact=False).count() >= 1, name
+        assert card.get_by_role("button", name="一起上传").is_disabled()
+        widget.get_by_text("已收到「经营场所平面布局图」", exact=False).last.scroll_into_view_if_needed()
+        page.screenshot(path=str(OUTPUT / "widget-materials-card-sent.png"))
+        number = stack.slot(sender, "application")["number"]
+    token = stack.identity_token(sender)
+    application = httpx.get(
+        f"{stack.portal_url}/applications/{number}", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ).json()
+    uploaded = {m["name"]: len(m["files"]) for m in application["checklist"] if m["files"]}
+    assert uploaded == dict.fromkeys(names, 1), uploaded
+    abandon_drafts(stack.portal_db_url, "restaurant")

@@ -101,9 +101,10 @@ class FlowChat:
         ref = inbox().stage(self.sender, data, name)
         return self.send_staged([ref], material)
 
-    def send_staged(self, refs: list[str], material: str | None = None) -> str:
+    def send_staged(self, refs: list[str], material: str | None = None, materials: list[str] | None = None) -> str:
+        """Staged files announced; `materials`: the material of each, as a materials card sends them."""
         turn = self.run(
-            application_flow.receive_files(self.services, self.sender, self.slots.get(SLOT), refs, material)
+            application_flow.receive_files(self.services, self.sender, self.slots.get(SLOT), refs, material, materials)
         )
         replies = self._apply(turn)
         self.last_replies = replies

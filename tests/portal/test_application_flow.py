@@ -271,6 +271,27 @@ def _restaurant(portal, chat_for, answers: int | None = None) -> FlowChat:
     return chat
 
 
+def test_a_materials_card_sends_several_materials_in_one_step(portal, chat_for):
+    chat = _restaurant(portal, chat_for)
+    (card,) = [r.custom["materials_card"] for r in chat.last_question if r.custom]
+    items = card["items"]
+    assert items[0] == "经营场所平面布局图" and len(items) == 6 and card["button"] == "一起上传"
+    number = chat.slots["application"]["number"]
+    # a name that is not this draft's is asked about, never guessed
+    stray = inbox().stage(chat.sender, photo(), "a.jpg")
+    asked = chat.send_staged([stray], materials=["营业执照"])
+    assert "这是哪一项材料" in asked and chat.step == "upload:经营场所平面布局图", asked
+    # two pages of the first material and one file for each of the others, in one message
+    refs = [inbox().stage(chat.sender, photo(), f"{i}.jpg") for i in range(len(items) + 1)]
+    names = [items[0], *items]
+    done = chat.send_staged(refs, materials=names)
+    assert all(f"已收到「{name}」" in done for name in items) and "已收到「经营场所平面布局图」的2个文件" in done, done
+    assert chat.step == "sign" and "材料清单" in chat.transcript[-1], "every material in: the summary, with the code"
+    files = {m["name"]: m["files"] for m in portal.get(f"/applications/{number}", chat.token).json()["checklist"]}
+    assert [len(files[name]) for name in items] == [2, 1, 1, 1, 1, 1], files
+    abandon_draft(portal.db_url, number)
+
+
 def test_materials_in_the_chat_refused_deferred_kept_through_an_outage_and_submitted(portal, chat_for):
     chat = _restaurant(portal, chat_for)
     assert chat.step == "upload:经营场所平面布局图", chat.transcript[-2:]

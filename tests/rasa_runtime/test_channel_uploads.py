@@ -132,6 +132,20 @@ async def test_miniprogram_uploads_files_then_hands_them_over_in_one_message(inb
         assert all(inbox.take(sender, ref) is not None for ref in refs)
         assert inbox.take(OPENID, refs[0]) is None, "a reference belongs to its own user"
 
+        # from a materials card: each upload names its material, in the same order
+        names = ["经营场所平面布局图", "店招效果图"]
+        status, answer = await h.post(
+            "/webhook", {"uploads": refs, "materials": names}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert status == 200, answer
+        entities = json.loads(h.dialogue.received[1].removeprefix(f"/{uploads.INTENT}"))
+        assert uploads.parse_materials(entities[uploads.MATERIALS_ENTITY], refs) == names
+        for bad in (["经营场所平面布局图"], ["甲|乙", "丙"], "甲"):
+            status, answer = await h.post(
+                "/webhook", {"uploads": refs, "materials": bad}, headers={"Authorization": f"Bearer {token}"}
+            )
+            assert status == 400 and answer["error"] == "invalid_uploads", (bad, answer)
+
 
 async def test_miniprogram_upload_refusals_are_json_in_chinese():
     async with miniprogram_harness() as h:

@@ -417,3 +417,19 @@ async def test_an_answer_whose_client_left_waits_in_the_mailbox():
         async with h.http.get(f"{h.base}/messages", headers=auth) as response:
             assert (await response.json())["messages"] == [{"type": "text", "text": "收到：你好"}]
         assert h.dialogue.finished == 1
+
+
+def test_a_materials_card_becomes_a_picker_per_material():
+    from bot.applications import words
+    from bot.applications.form import get_form
+
+    material = get_form("restaurant").material("经营场所平面布局图")
+    reply = words.ask_upload(material, 1, 6, ["经营场所平面布局图", "店招效果图"])
+    rendered = render_messages([{"text": reply.text}, {"custom": reply.custom}])
+    assert rendered[-1] == {
+        "type": "materials",
+        "text": words.CARD_TITLE,
+        "items": ["经营场所平面布局图", "店招效果图"],
+        "button": "一起上传",
+    }
+    assert render_messages([{"custom": {"materials_card": {"items": []}}}]) == []

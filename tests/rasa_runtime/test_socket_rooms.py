@@ -40,3 +40,24 @@ async def test_an_emit_redis_does_not_take_still_reaches_this_workers_sockets():
     finally:
         await client.disconnect()
         await runner.cleanup()
+
+
+async def test_a_custom_payload_reaches_the_widget_as_a_message():
+    """Rasa's socket.io output passes a custom payload's keys to `emit` as keyword arguments,
+    which raised after the turn's text (the offer of notices, a materials card): ours sends it."""
+    from channels.payloads import SentButtons
+    from channels.web.channel import WebChatOutput
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.emitted: list[tuple] = []
+
+        async def emit(self, event, data=None, to=None, room=None, skip_sid=None, namespace=None, callback=None):  # noqa: ANN001, ANN202, PLR0913 - python-socketio's
+            self.emitted.append((event, data, room))
+
+    sio = Recorder()
+    output = WebChatOutput(sio, "bot_uttered", SentButtons.__new__(SentButtons), reply_to="m1")
+    card = {"materials_card": {"items": ["店招效果图", "排水水质检测报告"]}}
+    await output.send_custom_json("subject-1", card)
+    assert sio.emitted == [("bot_uttered", {**card, "reply_to": "m1"}, "subject-1")]
+    assert output.said == [{**card, "reply_to": "m1"}]

@@ -74,10 +74,17 @@ class Run:
     number: str | None = None
     application: dict | None = None
     retried: int = 0
+    materials_uploaded: int = 0
+    """Materials sent, whether one per message or several on a materials card."""
 
     @property
     def user_turns(self) -> int:
         return len(self.transcript)
+
+    @property
+    def turns_one_by_one(self) -> int:
+        """The user turns had each material been sent in its own message (WeChat's way)."""
+        return self.user_turns - self.parts.count("uploads") + self.materials_uploaded
 
     @property
     def prefill_ratio(self) -> float:
@@ -94,10 +101,18 @@ def say(rasa_url: str, sender: str, text: str) -> tuple[str, list[dict]]:
     return "\n".join(m.get("text") or "" for m in messages), messages
 
 
-def photo_message(inbox_url: str, sender: str) -> str:
-    """The message a channel sends for a photo, once the photo is staged in the upload inbox."""
-    ref = uploads.Inbox(open_store(inbox_url)).stage(sender, photo(), "photo.jpg")
-    return uploads.message([ref])
+def photo_message(inbox_url: str, sender: str, materials: list[str] | None = None) -> str:
+    """The message a channel sends for a photo, once the photo is staged in the upload inbox;
+    with `materials`, a photo for each, as a materials card sends them together."""
+    box = uploads.Inbox(open_store(inbox_url))
+    refs = [box.stage(sender, photo(), "photo.jpg") for _ in materials or [None]]
+    return uploads.message(refs, materials)
+
+
+def materials_card(messages: list[dict]) -> list[str]:
+    """The materials a materials card of this answer offers to send together (none: no card)."""
+    cards = [m["custom"]["materials_card"] for m in messages if "materials_card" in (m.get("custom") or {})]
+    return list(cards[-1]["items"]) if cards else []
 
 
 def run_scenario(
@@ -107,9 +122,11 @@ def run_scenario(
     inbox_url: str,
     code: str,
     retry_after: float | None = None,
+    use_cards: bool = True,
 ) -> Run:
     """Binds a fresh chat user to the scenario's subject, then chats from the need to the
-    number, sending a photo for each material it is asked to upload. `retry_after`: a message
+    number, sending a photo for each material it is asked to upload — all at once when the
+    answer offers a materials card and `use_cards` (as the widget does). `retry_after`: a message
     refused, left unanswered or met with a 系统繁忙 apology is sent once more after that many
     seconds, as a citizen (or WeChat) does during a fault;
     `Run.retried` counts them."""
@@ -143,9 +160,15 @@ def run_scenario(
     turn(START_PAYLOAD if START_PAYLOAD in buttons else "开始办理", "opening")
     reply = ""
     for answer in scenario["answers"]:
-        reply, _messages = turn(answer, "questions")
+        reply, messages = turn(answer, "questions")
     while asked := ASKS_UPLOAD.search(reply):
-        reply, _messages = turn(photo_message(inbox_url, sender), "uploads", f"[照片：{asked.group(1)}]")
+        together = materials_card(messages) if use_cards else []
+        if together:  # the widget's and the mini-program's card: a photo for each, sent at once
+            shown = f"[材料卡片：{'、'.join(together)}各一张照片]"
+            reply, messages = turn(photo_message(inbox_url, sender, together), "uploads", shown)
+        else:
+            reply, messages = turn(photo_message(inbox_url, sender), "uploads", f"[照片：{asked.group(1)}]")
+        run.materials_uploaded += len(together) or 1
     if ASKS_SIGNATURE not in reply:  # a summary with commitments comes with them and the code
         reply, _messages = turn("确认提交", "submit")
     if ASKS_SIGNATURE in reply:
