@@ -68,16 +68,14 @@ def parse_materials(value: object, refs: list[str]) -> list[str] | None:
     without a name goes)."""
     if not value:
         return None
-    names = [name.strip() for name in str(value).split(_MATERIALS_SEPARATOR)]
-    if len(names) != len(refs) or not all(0 < len(name) <= MAX_MATERIAL_NAME for name in names):
-        return None
-    return names
+    return card_materials(str(value).split(_MATERIALS_SEPARATOR), refs)
 
 
-def card_materials(names: object) -> list[str] | None:
-    """The material names a channel received with a card's files (a form field per file, or a
-    JSON list), checked as `parse_materials` will: None when they cannot be used."""
-    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+def card_materials(names: object, refs: list[str]) -> list[str] | None:
+    """One plausible material name per file of `refs`, in order (from a card's form fields or
+    JSON list, or from the dialogue's entity), else None: names that do not line up with the
+    files are never guessed at."""
+    if not isinstance(names, list) or len(names) != len(refs) or not all(isinstance(n, str) for n in names):
         return None
     cleaned = [name.strip() for name in names]
     if not all(0 < len(name) <= MAX_MATERIAL_NAME and _MATERIALS_SEPARATOR not in name for name in cleaned):

@@ -371,8 +371,8 @@ class MiniProgramInput(InputChannel):
                 raise _Refused(400, "invalid_uploads", most=uploads.MAX_FILES_PER_MESSAGE)
             if "materials" not in data:
                 return uploads.message(valid)
-            materials = uploads.card_materials(data["materials"])  # a materials card: one per file
-            if materials is None or len(materials) != len(valid):
+            materials = uploads.card_materials(data["materials"], valid)  # a materials card: one per file
+            if materials is None:
                 raise _Refused(400, "invalid_uploads", most=uploads.MAX_FILES_PER_MESSAGE)
             return uploads.message(valid, materials)
         message = data.get("message")

@@ -241,9 +241,7 @@ class WebChatInput(SocketIOInput):
             return self._refused(refused.status, refused.message)
         log.info("会话 %s 上传了 %d 个文件", mask_identifier(subject), len(refs))
         output = WebChatOutput(self.sio, self.bot_message_evt, self.sent)
-        materials = uploads.card_materials(request.form.getlist(MATERIAL_FIELD) if request.form else None)
-        if materials is not None and len(materials) != len(refs):
-            materials = None
+        materials = uploads.card_materials(request.form.getlist(MATERIAL_FIELD) if request.form else None, refs)
         message = uploads.message(refs, materials)
         await on_new_message(UserMessage(message, output, subject, input_channel=self.name()))
         return response.json({"received": len(refs)})

@@ -30,9 +30,11 @@ def test_names_that_do_not_line_up_with_the_files_are_dropped():
     assert uploads.parse_materials("甲|乙", REFS) is None  # two names for three files
     assert uploads.parse_materials("甲||丙", REFS) is None
     assert uploads.parse_materials("|".join(["长" * 101, "乙", "丙"]), REFS) is None
-    assert uploads.card_materials(["甲", "乙|丙"]) is None  # the separator inside a name
-    assert uploads.card_materials("甲") is None and uploads.card_materials([1, 2]) is None
-    assert uploads.card_materials([" 甲 ", "乙"]) == ["甲", "乙"]
+    two = REFS[:2]
+    assert uploads.card_materials(["甲", "乙|丙"], two) is None  # the separator inside a name
+    assert uploads.card_materials("甲", REFS[:1]) is None and uploads.card_materials([1, 2], two) is None
+    assert uploads.card_materials(["甲"], two) is None  # one name for two files
+    assert uploads.card_materials([" 甲 ", "乙"], two) == ["甲", "乙"]
 
 
 def test_the_upload_question_offers_a_card_only_for_several_materials():
