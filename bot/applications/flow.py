@@ -684,10 +684,21 @@ async def _fill(
         before = current.fields.get(spec.not_before)
         if earlier is not None and before and str(parsed.value) < str(before):  # ISO dates order as text
             return _continue(state, words.dates_contradict(spec, str(parsed.value), earlier, str(before)))
-    application = await client.update_application(identity.token, state.number or "", {spec.name: parsed.value})
+    application = await _save_answer(client, identity, state, spec, parsed.value)
+    return _continue(state.go(next_step(form, state, application)), *_blocked_by(form, spec, application))
+
+
+async def _save_answer(
+    client: PortalClient, identity: BoundIdentity, state: ApplicationState, spec: FieldSpec, value: object
+) -> Application:
+    """Keeps an answer in the draft. A code sent for the commitments is given up: their texts
+    name the answers (店名, 地址), so it may no longer sign what the case says; the summary then
+    offers 确认提交 again, which sends a code for the texts as they are now."""
+    application = await client.update_application(identity.token, state.number or "", {spec.name: value})
+    state.signing_id = None
     if spec.name not in state.answered:
         state.answered.append(spec.name)
-    return _continue(state.go(next_step(form, state, application)), *_blocked_by(form, spec, application))
+    return application
 
 
 def _blocked_by(form: Form, spec: FieldSpec, application: Application) -> list[Reply]:
@@ -887,11 +898,9 @@ async def _fix(
 async def _store_fix(
     client: PortalClient, identity: BoundIdentity, form: Form, state: ApplicationState, spec: FieldSpec, value: object
 ) -> Turn:
-    application = await client.update_application(identity.token, state.number or "", {spec.name: value})
+    application = await _save_answer(client, identity, state, spec, value)
     if spec.name in state.skipped:
         state.skipped.remove(spec.name)
-    if spec.name not in state.answered:
-        state.answered.append(spec.name)
     back = state.resume_step
     state.resume_step = None
     following = next_step(form, state, application)

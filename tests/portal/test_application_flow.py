@@ -402,6 +402,21 @@ def test_a_photo_sent_by_mistake_is_removed_and_asked_for_again(portal, chat_for
     abandon_draft(portal.db_url, number)
 
 
+def test_a_change_after_the_code_was_sent_asks_for_a_new_one(portal, chat_for):
+    """The restaurant's commitments name the shop: after 店名 changes, the code sent with the
+    summary would sign the old texts, so the summary offers 确认提交 again, not that code."""
+    chat = _restaurant(portal, chat_for)
+    while chat.step and chat.step.startswith("upload:"):
+        chat.send_file(photo())
+    assert chat.step == "sign"
+    fixed = chat.say("店名改成田记牛肉面")
+    assert chat.step == "review" and "回复刚才短信里的6位验证码" not in fixed and "点“确认提交”" in fixed, fixed
+    shown = chat.say("确认提交")
+    assert chat.step == "sign" and "本店（田记牛肉面" in shown, shown
+    done = chat.say(chat.sms_code())
+    assert "申请已提交" in done, done
+
+
 @pytest.fixture(scope="module")
 def out_of_season(tmp_path_factory):
     """A portal whose 入学报名 round this year does not include today (the suite's own portal
